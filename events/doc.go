@@ -1,0 +1,2 @@
+// Package events names the webhook event types of both Socotra platforms.
+package events
