@@ -63,7 +63,7 @@ func (n Name) String() string { return string(n) }
 func (n Name) Known() bool { return n.Platforms() != 0 }
 
 // Platforms reports which platforms publish n; it is 0 for unknown names.
-func (n Name) Platforms() Platform { return platforms[n] }
+func (n Name) Platforms() Platform { return platformOf[n] }
 
 // Category returns the first dotted part of n ("policy" for
 // "policy.quote.accept"), or all of n when it has no dot.

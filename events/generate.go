@@ -1,0 +1,3 @@
+package events
+
+//go:generate go -C ../tools run ./eventsgen -api ../api -out ../events
