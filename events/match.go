@@ -32,3 +32,15 @@ func Match(pattern string, n Name) bool {
 	}
 	return p == len(pattern)
 }
+
+// Matching returns the known names that pattern matches, sorted. A
+// well-formed pattern that matches none is probably a typo worth reporting.
+func Matching(pattern string) []Name {
+	var out []Name
+	for _, n := range allNames {
+		if Match(pattern, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,7 +1,83 @@
 package events
 
-// Suggest returns the known name nearest to s, for "did you mean" messages.
-// It returns false when no known name is reasonably close.
+import "strings"
+
+// Suggest returns the known name nearest to s, for "did you mean" messages,
+// and false when no known name is reasonably close. Nearness is the edit
+// distance ignoring case (a transposition counts as one edit), so
+// "Policy.Create", "plicy.create" and "policy.quote.acept" all find their
+// name; a name that s is the tail of also counts as near, so "quote.accept"
+// finds "policy.quote.accept". Ties go to the name closer in case, then to
+// the first in sort order.
 func Suggest(s string) (Name, bool) {
-	return "", false
+	if s == "" || len(s) > 2*MaxNameLen {
+		return "", false
+	}
+	limit := min(max(1, len(s)/5), 3)
+	var best Name
+	bestScore, bestCase := limit+1, 0
+	rows := make([]int, 3*(MaxNameLen+1))
+	for _, n := range allNames {
+		score := limit + 1
+		if abs(len(n)-len(s)) <= limit {
+			score = distance(s, string(n), true, rows)
+		}
+		if score > limit && strings.Contains(s, ".") && hasSuffixFold(string(n), "."+s) {
+			score = limit
+		}
+		if score > bestScore {
+			continue
+		}
+		caseDist := distance(s, string(n), false, rows)
+		if score < bestScore || caseDist < bestCase {
+			best, bestScore, bestCase = n, score, caseDist
+		}
+	}
+	return best, best != ""
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// distance is the optimal-string-alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of adjacent characters,
+// each costing one. rows is scratch space of at least 3*(len(b)+1) ints.
+func distance(a, b string, fold bool, rows []int) int {
+	eq := func(x, y byte) bool { return x == y || fold && lower(x) == lower(y) }
+	w := len(b) + 1
+	prev2, prev, cur := rows[:w], rows[w:2*w], rows[2*w:3*w]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if eq(a[i-1], b[j-1]) {
+				cost = 0
+			}
+			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && eq(a[i-1], b[j-2]) && eq(a[i-2], b[j-1]) {
+				d = min(d, prev2[j-2]+1)
+			}
+			cur[j] = d
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
