@@ -1,0 +1,369 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/socotra-go/sdk/events"
+)
+
+// Problem is one thing wrong with a manifest that parses: an error, or with
+// Warning set, something the platform accepts but that is probably a mistake
+// (an event name the SDK does not know, an unknown key in a webhook entry).
+type Problem struct {
+	Path    string // JSON path of the value, e.g. "socotra.webhooks[1].events[0]"
+	File    string // file name when the manifest came from [Load]
+	Line    int    // 1-based line, 0 when the value is not from parsed input
+	Column  int    // 1-based column in characters, 0 when unknown
+	Message string // what is wrong
+	Hint    string // how to fix it; may be empty
+	Warning bool   // the platform would accept the manifest anyway
+}
+
+// Error returns the location, path, message and hint on one line.
+func (p *Problem) Error() string {
+	var b strings.Builder
+	b.WriteString("manifest: ")
+	switch {
+	case p.Line > 0:
+		b.WriteString(location(p.File, p.Line, p.Column) + ": ")
+	case p.File != "":
+		b.WriteString(p.File + ": ")
+	}
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
+	b.WriteString(p.Text())
+	return b.String()
+}
+
+// Text returns the path, message and hint without the location, as the
+// checker prints after "file:line:col: ".
+func (p *Problem) Text() string {
+	s := p.Message
+	if p.Path != "" {
+		s = p.Path + ": " + s
+	}
+	if p.Hint != "" {
+		s += "; " + p.Hint
+	}
+	return s
+}
+
+// Validate reports every error in m at once, joined with errors.Join; each
+// is a [*Problem] with its JSON path and, for parsed manifests, its line and
+// column. It returns nil when m is valid. Warnings do not make m invalid; see
+// [Manifest.Warnings] and [Manifest.ValidateStrict].
+//
+// The rules: name is "org/app"; version is MAJOR.MINOR.PATCH (digits only);
+// targetPlatform, when present, is ConnectedCore or EnterpriseCore; every
+// socotra.webhooks entry has a path that starts with '/', is not under the
+// reserved /_app/, has no query or fragment and is not repeated, and a
+// non-empty events list without duplicates whose names are well-formed
+// ([events.Parse]).
+func (m *Manifest) Validate() error {
+	errs, _ := m.Check()
+	return join(errs)
+}
+
+// ValidateStrict is [Manifest.Validate] with warnings reported as errors.
+func (m *Manifest) ValidateStrict() error {
+	errs, warns := m.Check()
+	return join(sortProblems(append(errs, warns...)))
+}
+
+// Warnings lists what m's platform accepts but is probably a mistake: event
+// names the SDK does not know (with a "did you mean" when one is close),
+// unknown keys in webhook entries, keys that look like misspelt known keys.
+func (m *Manifest) Warnings() []*Problem {
+	_, warns := m.Check()
+	return warns
+}
+
+// Check returns m's errors and warnings separately, each in document order.
+func (m *Manifest) Check() (errs, warnings []*Problem) {
+	c := &checker{m: m}
+	c.manifest()
+	for _, p := range sortProblems(c.all) {
+		if p.Warning {
+			warnings = append(warnings, p)
+		} else {
+			errs = append(errs, p)
+		}
+	}
+	return errs, warnings
+}
+
+func join(ps []*Problem) error {
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	return errors.Join(errs...)
+}
+
+// sortProblems orders located problems by position, then unlocated ones.
+func sortProblems(ps []*Problem) []*Problem {
+	slices.SortStableFunc(ps, func(a, b *Problem) int {
+		switch {
+		case a.Line == 0 || b.Line == 0:
+			return b.Line - a.Line // located first; unlocated keep their order
+		case a.Line != b.Line:
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
+	return ps
+}
+
+type checker struct {
+	m   *Manifest
+	all []*Problem
+}
+
+// report adds a problem at path, locating it at the nearest parsed value.
+func (c *checker) report(warn bool, path, msg, hint string) {
+	p := &Problem{Path: strings.TrimSuffix(path, "#key"), File: c.m.file, Message: msg, Hint: hint, Warning: warn}
+	for at := path; at != ""; at = parentPath(at) {
+		if off, ok := c.m.pos[at]; ok {
+			p.Line, p.Column = lineCol(c.m.src, off)
+			break
+		}
+	}
+	c.all = append(c.all, p)
+}
+
+func (c *checker) errorf(path, hint, format string, args ...any) {
+	c.report(false, path, fmt.Sprintf(format, args...), hint)
+}
+
+func (c *checker) warnf(path, hint, format string, args ...any) {
+	c.report(true, path, fmt.Sprintf(format, args...), hint)
+}
+
+// parentPath drops the last element of a JSON path.
+func parentPath(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+var (
+	nameRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	versionRe = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+)
+
+func (c *checker) manifest() {
+	m := c.m
+	bad := c.typed(m.obj, "", m.fields())
+	c.nearKeys(m.obj, "", "name", "version", "targetPlatform", "socotra")
+	switch {
+	case bad["name"]:
+	case m.Name == "":
+		c.errorf("name", `add "name": "org-name/app-name"`, "name is missing")
+	case !nameRe.MatchString(m.Name):
+		c.errorf("name", `write it as "org-name/app-name": two parts of letters, digits, '-', '_' or '.', joined by one '/'`,
+			"%q is not an org/app name", m.Name)
+	}
+	switch {
+	case bad["version"]:
+	case m.Version == "":
+		c.errorf("version", `add "version": "1.0.0"`, "version is missing")
+	case !versionRe.MatchString(m.Version):
+		c.errorf("version", versionHint(m.Version), "%q is not a MAJOR.MINOR.PATCH version", m.Version)
+	}
+	switch tp := m.TargetPlatform; tp {
+	case "", ConnectedCore, EnterpriseCore:
+	default:
+		if bad["targetPlatform"] {
+			break
+		}
+		hint := `use "ConnectedCore" (the default) or "EnterpriseCore"`
+		for _, want := range []TargetPlatform{ConnectedCore, EnterpriseCore} {
+			if strings.EqualFold(normKey(string(tp)), normKey(string(want))) {
+				hint = fmt.Sprintf("did you mean %q?", want)
+			}
+		}
+		c.errorf("targetPlatform", hint, "unknown target platform %q", tp)
+	}
+	if bad["socotra"] || c.typed(m.Socotra.obj, "socotra", m.Socotra.fields())["webhooks"] {
+		return
+	}
+	c.nearKeys(m.Socotra.obj, "socotra", "webhooks")
+	seen := map[string]int{}
+	for i, w := range m.Socotra.Webhooks {
+		c.webhook(fmt.Sprintf("socotra.webhooks[%d]", i), w, seen, i)
+	}
+}
+
+func versionHint(v string) string {
+	switch t := strings.TrimPrefix(v, "v"); {
+	case t != v && versionRe.MatchString(t):
+		return fmt.Sprintf("drop the 'v': write %q", t)
+	case strings.ContainsAny(v, "-+"):
+		return "pre-release and build suffixes are not allowed; use three numbers such as \"1.0.0\""
+	case strings.Count(v, ".") < 2:
+		return `use three numbers separated by dots, such as "1.0.0"`
+	}
+	return `use three numbers without leading zeros, such as "1.0.0"`
+}
+
+func (c *checker) webhook(path string, w Webhook, seen map[string]int, i int) {
+	bad := c.typed(w.obj, path, w.fields())
+	for _, mem := range w.obj.members {
+		if mem.key == "path" || mem.key == "events" {
+			continue
+		}
+		hint := `webhook entries have only "path" and "events"; the platform ignores other keys`
+		if near := nearest(mem.key, "path", "events"); near != "" {
+			hint = fmt.Sprintf("did you mean %q?", near)
+		}
+		c.warnf(joinPath(path, mem.key)+"#key", hint, "unknown key %q in a webhook entry", mem.key)
+	}
+	if !bad["path"] {
+		c.webhookPath(path+".path", w.Path)
+	}
+	if first, dup := seen[w.Path]; dup && w.Path != "" {
+		c.errorf(path+".path", "merge the two entries' events into one entry",
+			"path %q is repeated (first in socotra.webhooks[%d])", w.Path, first)
+	} else {
+		seen[w.Path] = i
+	}
+	if !bad["events"] {
+		c.events(path+".events", w.Events)
+	}
+}
+
+func (c *checker) webhookPath(path, p string) {
+	switch {
+	case p == "":
+		c.errorf(path, `add "path": "/webhooks" with the route your app serves the deliveries on`, "path is missing")
+		return
+	case strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://"):
+		u, _ := url.Parse(p)
+		hint := `the platform prefixes the app's public URL; give only the path, such as "/webhooks"`
+		if u != nil && u.Path != "" {
+			hint = fmt.Sprintf("the platform prefixes the app's public URL; write %q", u.Path)
+		}
+		c.errorf(path, hint, "%q is a URL, not a path", p)
+		return
+	case !strings.HasPrefix(p, "/"):
+		c.errorf(path, fmt.Sprintf("write %q", "/"+p), "%q must start with '/'", p)
+		return
+	case p == "/_app" || strings.HasPrefix(p, "/_app/"):
+		c.errorf(path, `choose another path, such as "/webhooks"`,
+			"%q is under /_app/, which is reserved for the Marketplace runtime", p)
+	case strings.ContainsAny(p, "?#"):
+		c.errorf(path, "put the information in the path itself; the platform adds nothing after it",
+			"%q has a query or fragment", p)
+	case strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		c.errorf(path, "percent-encode spaces and control characters (a space is %20)",
+			"%q contains spaces or control characters", p)
+	}
+	if _, err := url.Parse("http://host" + p); err != nil {
+		c.errorf(path, "percent-encode the characters a URL does not allow", "%q is not a valid URL path", p)
+	}
+}
+
+func (c *checker) events(path string, names []events.Name) {
+	if len(names) == 0 {
+		c.errorf(path, `list the event names to receive, such as ["policy.create"]`, "no events listed")
+		return
+	}
+	first := map[events.Name]int{}
+	for i, n := range names {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		if j, dup := first[n]; dup {
+			c.errorf(at, "remove one of them", "event %q is listed twice (first at %s[%d])", n, path, j)
+			continue
+		}
+		first[n] = i
+		if _, err := events.Parse(string(n)); err != nil {
+			c.errorf(at, suggestHint(n, "event names are dot-separated words, such as \"policy.quote.accept\""),
+				"%s", strings.TrimPrefix(err.Error(), "events: "))
+			continue
+		}
+		if !n.Known() {
+			c.warnf(at, suggestHint(n, "allowed, as Socotra adds event names; check the spelling"),
+				"%q is not an event name this SDK knows", n)
+		}
+	}
+}
+
+// suggestHint returns a "did you mean" for n, or fallback.
+func suggestHint(n events.Name, fallback string) string {
+	if s, ok := events.Suggest(string(n)); ok && s != n {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return fallback
+}
+
+// typed reports the members of obj whose values had the wrong type and are
+// still unset in code, and returns their keys so their rules are skipped.
+func (c *checker) typed(obj object, prefix string, fields []field) map[string]bool {
+	bad := map[string]bool{}
+	for _, mem := range obj.members {
+		if f, modelled := lookup(fields, mem.key); modelled && mem.bad != "" && !f.set {
+			c.errorf(joinPath(prefix, mem.key), "", "%s", mem.bad)
+			bad[mem.key] = true
+		}
+	}
+	return bad
+}
+
+// nearKeys warns about keys that look like a misspelling of a known key.
+func (c *checker) nearKeys(obj object, prefix string, known ...string) {
+	for _, mem := range obj.members {
+		if slices.Contains(known, mem.key) {
+			continue
+		}
+		if near := nearest(mem.key, known...); near != "" {
+			c.warnf(joinPath(prefix, mem.key)+"#key", fmt.Sprintf("did you mean %q?", near),
+				"unknown key %q is kept but not used", mem.key)
+		}
+	}
+}
+
+// nearest returns the key in known closest to key when it is a likely typo.
+func nearest(key string, known ...string) string {
+	k := normKey(key)
+	for _, want := range known {
+		w := normKey(want)
+		if k == w || len(w) > 3 && editDistance(k, w) <= 2 {
+			return want
+		}
+	}
+	return ""
+}
+
+// normKey lowercases s and drops '_' and '-'.
+func normKey(s string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
