@@ -952,7 +952,7 @@ func NewListEventsRequest(server string, tenantLocator TenantLocator, params *Li
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1061,14 +1061,14 @@ func NewListEventsForRequestRequest(server string, tenantLocator TenantLocator, 
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "locator", locator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "locator", locator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1102,14 +1102,14 @@ func NewGetEventRequest(server string, tenantLocator TenantLocator, locator stri
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "locator", locator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "locator", locator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1154,7 +1154,7 @@ func NewCreateWebhookRequestWithBody(server string, tenantLocator TenantLocator,
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1190,7 +1190,7 @@ func NewListWebhooksRequest(server string, tenantLocator TenantLocator, params *
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1335,14 +1335,14 @@ func NewDeleteWebhookRequest(server string, tenantLocator TenantLocator, webhook
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1376,14 +1376,14 @@ func NewGetWebhookRequest(server string, tenantLocator TenantLocator, webhookLoc
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1428,14 +1428,14 @@ func NewUpdateWebhookRequestWithBody(server string, tenantLocator TenantLocator,
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1471,14 +1471,14 @@ func NewListDivertedEventsRequest(server string, tenantLocator TenantLocator, we
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1551,21 +1551,21 @@ func NewDeleteDivertedEventRequest(server string, tenantLocator TenantLocator, w
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam2 string
 
-	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventLocator", eventLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventLocator", eventLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1599,21 +1599,21 @@ func NewGetDivertedEventRequest(server string, tenantLocator TenantLocator, webh
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam2 string
 
-	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventLocator", eventLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventLocator", eventLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1647,21 +1647,21 @@ func NewResendDivertedEventRequest(server string, tenantLocator TenantLocator, w
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam2 string
 
-	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventLocator", eventLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventLocator", eventLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -1695,14 +1695,14 @@ func NewUnsuspendWebhookRequest(server string, tenantLocator TenantLocator, webh
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantLocator", tenantLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "webhookLocator", webhookLocator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "ulid"})
 	if err != nil {
 		return nil, err
 	}
@@ -3239,7 +3239,7 @@ func (siw *ServerInterfaceWrapper) ListEvents(w http.ResponseWriter, r *http.Req
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3333,7 +3333,7 @@ func (siw *ServerInterfaceWrapper) ListEventsForRequest(w http.ResponseWriter, r
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3342,7 +3342,7 @@ func (siw *ServerInterfaceWrapper) ListEventsForRequest(w http.ResponseWriter, r
 	// ------------- Path parameter "locator" -------------
 	var locator string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "locator", r.PathValue("locator"), &locator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "locator", r.PathValue("locator"), &locator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "locator", Err: err})
 		return
@@ -3368,7 +3368,7 @@ func (siw *ServerInterfaceWrapper) GetEvent(w http.ResponseWriter, r *http.Reque
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3377,7 +3377,7 @@ func (siw *ServerInterfaceWrapper) GetEvent(w http.ResponseWriter, r *http.Reque
 	// ------------- Path parameter "locator" -------------
 	var locator string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "locator", r.PathValue("locator"), &locator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "locator", r.PathValue("locator"), &locator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "locator", Err: err})
 		return
@@ -3403,7 +3403,7 @@ func (siw *ServerInterfaceWrapper) CreateWebhook(w http.ResponseWriter, r *http.
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3429,7 +3429,7 @@ func (siw *ServerInterfaceWrapper) ListWebhooks(w http.ResponseWriter, r *http.R
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3562,7 +3562,7 @@ func (siw *ServerInterfaceWrapper) DeleteWebhook(w http.ResponseWriter, r *http.
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3571,7 +3571,7 @@ func (siw *ServerInterfaceWrapper) DeleteWebhook(w http.ResponseWriter, r *http.
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3597,7 +3597,7 @@ func (siw *ServerInterfaceWrapper) GetWebhook(w http.ResponseWriter, r *http.Req
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3606,7 +3606,7 @@ func (siw *ServerInterfaceWrapper) GetWebhook(w http.ResponseWriter, r *http.Req
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3632,7 +3632,7 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3641,7 +3641,7 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3667,7 +3667,7 @@ func (siw *ServerInterfaceWrapper) ListDivertedEvents(w http.ResponseWriter, r *
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3676,7 +3676,7 @@ func (siw *ServerInterfaceWrapper) ListDivertedEvents(w http.ResponseWriter, r *
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3731,7 +3731,7 @@ func (siw *ServerInterfaceWrapper) DeleteDivertedEvent(w http.ResponseWriter, r 
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3740,7 +3740,7 @@ func (siw *ServerInterfaceWrapper) DeleteDivertedEvent(w http.ResponseWriter, r 
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3749,7 +3749,7 @@ func (siw *ServerInterfaceWrapper) DeleteDivertedEvent(w http.ResponseWriter, r 
 	// ------------- Path parameter "eventLocator" -------------
 	var eventLocator EventLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "eventLocator", r.PathValue("eventLocator"), &eventLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "eventLocator", r.PathValue("eventLocator"), &eventLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eventLocator", Err: err})
 		return
@@ -3775,7 +3775,7 @@ func (siw *ServerInterfaceWrapper) GetDivertedEvent(w http.ResponseWriter, r *ht
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3784,7 +3784,7 @@ func (siw *ServerInterfaceWrapper) GetDivertedEvent(w http.ResponseWriter, r *ht
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3793,7 +3793,7 @@ func (siw *ServerInterfaceWrapper) GetDivertedEvent(w http.ResponseWriter, r *ht
 	// ------------- Path parameter "eventLocator" -------------
 	var eventLocator EventLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "eventLocator", r.PathValue("eventLocator"), &eventLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "eventLocator", r.PathValue("eventLocator"), &eventLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eventLocator", Err: err})
 		return
@@ -3819,7 +3819,7 @@ func (siw *ServerInterfaceWrapper) ResendDivertedEvent(w http.ResponseWriter, r 
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3828,7 +3828,7 @@ func (siw *ServerInterfaceWrapper) ResendDivertedEvent(w http.ResponseWriter, r 
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
@@ -3837,7 +3837,7 @@ func (siw *ServerInterfaceWrapper) ResendDivertedEvent(w http.ResponseWriter, r 
 	// ------------- Path parameter "eventLocator" -------------
 	var eventLocator EventLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "eventLocator", r.PathValue("eventLocator"), &eventLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "eventLocator", r.PathValue("eventLocator"), &eventLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eventLocator", Err: err})
 		return
@@ -3863,7 +3863,7 @@ func (siw *ServerInterfaceWrapper) UnsuspendWebhook(w http.ResponseWriter, r *ht
 	// ------------- Path parameter "tenantLocator" -------------
 	var tenantLocator TenantLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantLocator", r.PathValue("tenantLocator"), &tenantLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantLocator", Err: err})
 		return
@@ -3872,7 +3872,7 @@ func (siw *ServerInterfaceWrapper) UnsuspendWebhook(w http.ResponseWriter, r *ht
 	// ------------- Path parameter "webhookLocator" -------------
 	var webhookLocator WebhookLocator
 
-	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookLocator", r.PathValue("webhookLocator"), &webhookLocator, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "ulid", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookLocator", Err: err})
 		return
