@@ -79,7 +79,7 @@ func Parse(data []byte) (*Manifest, error) {
 	if len(errs) > 0 {
 		return nil, joinSyntax(errs)
 	}
-	m := &Manifest{src: data, pos: pathPos{}}
+	m := &Manifest{src: data, pos: pathPos{"": root.start}}
 	m.decode(root)
 	return m, nil
 }

@@ -133,12 +133,8 @@ func (p *parser) fail(pos int, msg string) {
 		return
 	}
 	if len(p.errs) == maxSyntaxErrors {
-		p.errs = append(p.errs, &SyntaxError{Offset: pos, Msg: "too many errors; fix these and run again"})
+		msg = "too many errors; fix the ones above and run again"
 		p.stop = true
-		return
-	}
-	if len(p.errs) > maxSyntaxErrors {
-		return
 	}
 	line, col := lineCol(p.src, pos)
 	p.errs = append(p.errs, &SyntaxError{Line: line, Column: col, Offset: pos, Msg: msg})

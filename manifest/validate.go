@@ -128,9 +128,12 @@ type checker struct {
 // report adds a problem at path, locating it at the nearest parsed value.
 func (c *checker) report(warn bool, path, msg, hint string) {
 	p := &Problem{Path: strings.TrimSuffix(path, "#key"), File: c.m.file, Message: msg, Hint: hint, Warning: warn}
-	for at := path; at != ""; at = parentPath(at) {
+	for at := path; ; at = parentPath(at) {
 		if off, ok := c.m.pos[at]; ok {
 			p.Line, p.Column = lineCol(c.m.src, off)
+			break
+		}
+		if at == "" {
 			break
 		}
 	}
