@@ -68,6 +68,14 @@ func (s *server) GetWebhook(w http.ResponseWriter, r *http.Request, _, _ string)
 	_, _ = w.Write([]byte(s.errorBody))
 }
 
+func (s *server) ResendDivertedEvent(w http.ResponseWriter, r *http.Request, _, _, _ string) {
+	if s.errorBody != "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(s.errorStatus)
+	_, _ = w.Write([]byte(s.errorBody))
+}
+
 func newClient(t *testing.T, s *server) *coreapi.ClientWithResponses {
 	t.Helper()
 	s.t = t
@@ -230,6 +238,34 @@ func TestDefaultResponseParsesAnyErrorBody(t *testing.T) {
 			}
 			if string(res.Body) != tt.body {
 				t.Errorf("raw body = %q, want %q", res.Body, tt.body)
+			}
+		})
+	}
+}
+
+// TestVoidResponsesParse checks that calls which return no data succeed whether
+// the platform answers 204, an empty 200, or 200 with an empty JSON object.
+func TestVoidResponsesParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"no content", http.StatusNoContent, ""},
+		{"empty 200", http.StatusOK, ""},
+		{"empty object", http.StatusOK, "{}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, &server{errorStatus: tt.status, errorBody: tt.body})
+			res, err := c.ResendDivertedEventWithResponse(t.Context(), tenant, "01A", "01B")
+			if err != nil {
+				t.Fatalf("resend answered %d %q: %v", tt.status, tt.body, err)
+			}
+			if res.StatusCode() != tt.status {
+				t.Errorf("status = %d, want %d", res.StatusCode(), tt.status)
 			}
 		})
 	}
