@@ -20,15 +20,15 @@ func Suggest(s string) (Name, bool) {
 	for _, n := range allNames {
 		score := limit + 1
 		if abs(len(n)-len(s)) <= limit {
-			score = distance(s, string(n), true, rows)
+			score = distance(s, string(n), true, limit, rows)
 		}
 		if score > limit && strings.Contains(s, ".") && hasSuffixFold(string(n), "."+s) {
 			score = limit
 		}
-		if score > bestScore {
+		if score > limit || score > bestScore {
 			continue
 		}
-		caseDist := distance(s, string(n), false, rows)
+		caseDist := distance(s, string(n), false, MaxNameLen*2, rows)
 		if score < bestScore || caseDist < bestCase {
 			best, bestScore, bestCase = n, score, caseDist
 		}
@@ -56,16 +56,20 @@ func lower(c byte) byte {
 
 // distance is the optimal-string-alignment distance between a and b:
 // insertions, deletions, substitutions and swaps of adjacent characters,
-// each costing one. rows is scratch space of at least 3*(len(b)+1) ints.
-func distance(a, b string, fold bool, rows []int) int {
+// each costing one. It stops early and returns bound+1 once the distance
+// is sure to exceed bound. rows is scratch space of at least 3*(len(b)+1)
+// ints.
+func distance(a, b string, fold bool, bound int, rows []int) int {
 	eq := func(x, y byte) bool { return x == y || fold && lower(x) == lower(y) }
 	w := len(b) + 1
 	prev2, prev, cur := rows[:w], rows[w:2*w], rows[2*w:3*w]
 	for j := range prev {
 		prev[j] = j
 	}
+	prevMin := 0
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
+		rowMin := i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if eq(a[i-1], b[j-1]) {
@@ -76,8 +80,16 @@ func distance(a, b string, fold bool, rows []int) int {
 				d = min(d, prev2[j-2]+1)
 			}
 			cur[j] = d
+			rowMin = min(rowMin, d)
 		}
+		// Distances along any alignment never decrease by more than one
+		// per row pair (swaps look back two rows), so two rows above bound
+		// mean the result exceeds it.
+		if rowMin > bound && prevMin > bound {
+			return bound + 1
+		}
+		prevMin = rowMin
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(b)]
+	return min(prev[len(b)], bound+1)
 }
