@@ -30,7 +30,7 @@ func FuzzParse(f *testing.F) {
 		m, err := Parse(data)
 		body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		if err != nil {
-			errs := syntaxErrors(err)
+			errs := SyntaxErrors(err)
 			if len(errs) == 0 {
 				t.Fatalf("error %v has no *SyntaxError", err)
 			}

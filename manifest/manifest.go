@@ -92,7 +92,7 @@ func Load(path string) (*Manifest, error) {
 	}
 	m, err := Parse(data)
 	if err != nil {
-		for _, e := range syntaxErrors(err) {
+		for _, e := range SyntaxErrors(err) {
 			e.File = path
 		}
 		return nil, err
@@ -112,13 +112,14 @@ func joinSyntax(errs []*SyntaxError) error {
 	return errors.Join(all...)
 }
 
-// syntaxErrors lists the syntax errors in an error returned by Parse or Load.
-func syntaxErrors(err error) []*SyntaxError {
+// SyntaxErrors lists the syntax errors in an error returned by [Parse] or
+// [Load], in the order they occur; it returns nil for other errors.
+func SyntaxErrors(err error) []*SyntaxError {
 	var out []*SyntaxError
 	var one *SyntaxError
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			out = append(out, syntaxErrors(e)...)
+			out = append(out, SyntaxErrors(e)...)
 		}
 	} else if errors.As(err, &one) {
 		out = append(out, one)

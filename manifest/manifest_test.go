@@ -56,7 +56,7 @@ func TestSyntaxErrorsGolden(t *testing.T) {
 				t.Fatalf("Load(%s) = %+v, want syntax errors", path, m)
 			}
 			var buf bytes.Buffer
-			for _, e := range syntaxErrors(err) {
+			for _, e := range SyntaxErrors(err) {
 				if e.File != path || e.Line < 1 || e.Column < 1 {
 					t.Errorf("error %q has no location", e)
 				}
@@ -101,7 +101,7 @@ func TestSeedExample(t *testing.T) {
 				t.Fatalf("Parse error %v is not a *SyntaxError", err)
 			}
 			var got []SyntaxError
-			for _, e := range syntaxErrors(err) {
+			for _, e := range SyntaxErrors(err) {
 				got = append(got, SyntaxError{Line: e.Line, Column: e.Column, Msg: e.Msg})
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {

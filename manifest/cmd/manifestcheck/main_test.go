@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const data = "../../testdata/"
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		golden string // file in testdata holding the expected stdout
+		stdout string // expected stdout when golden is empty
+		stderr string // substring of stderr
+	}{
+		{name: "valid", args: []string{data + "valid/seed000-corrected.json"}, code: 0},
+		{name: "seed example", args: []string{data + "syntax/seed000-example.json"}, code: 1, golden: "seed.golden"},
+		{name: "errors and warnings", args: []string{data + "invalid/everything.json", data + "invalid/warnings.json"}, code: 1, golden: "mixed.golden"},
+		{name: "warnings pass", args: []string{data + "invalid/warnings.json"}, code: 0, golden: "warnings.golden"},
+		{name: "warnings strict", args: []string{"-strict", data + "invalid/warnings.json"}, code: 1, golden: "warnings.golden"},
+		{name: "one bad file fails all", args: []string{data + "valid/seed000-corrected.json", data + "syntax/empty.json"}, code: 1,
+			stdout: data + "syntax/empty.json:1:1: empty file: a manifest is a JSON object such as {\"name\": \"org/app\", \"version\": \"1.0.0\"}\n"},
+		{name: "missing file", args: []string{"nope.json"}, code: 1, stdout: "nope.json: manifest: open nope.json: no such file or directory\n"},
+		{name: "stdin", args: []string{"-"}, stdin: "{\"name\": \"a/b\",\n \"version\": \"1\"}", code: 1,
+			stdout: "-:2:13: version: \"1\" is not a MAJOR.MINOR.PATCH version; use three numbers separated by dots, such as \"1.0.0\"\n"},
+		{name: "bad flag", args: []string{"-x"}, code: 2, stderr: "usage: manifestcheck"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d; stdout:\n%s\nstderr:\n%s", code, tt.code, &stdout, &stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr %q lacks %q", &stderr, tt.stderr)
+			}
+			if tt.golden == "" {
+				if diff := cmp.Diff(tt.stdout, stdout.String()); diff != "" {
+					t.Errorf("stdout (-want +got):\n%s", diff)
+				}
+				return
+			}
+			path := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDefaultFile checks that with no argument ./socotra-app.json is checked.
+func TestDefaultFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("socotra-app.json", []byte(`{"name": "a/b", "version": "1.0.0",}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(nil, strings.NewReader(""), &stdout, &stderr); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if want := "socotra-app.json:1:35: trailing comma before '}': remove the ','\n"; stdout.String() != want {
+		t.Errorf("stdout = %q, want %q", &stdout, want)
+	}
+}
