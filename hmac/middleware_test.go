@@ -1,0 +1,230 @@
+package hmac
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncWriter lets parallel handlers log into one builder.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.w.Write(p) }
+
+func newTestLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(&syncWriter{w: w}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// recordingHandler records what the protected handler saw.
+type recordingHandler struct {
+	ran      bool
+	body     []byte
+	verified []byte
+	tag      string
+}
+
+func (h *recordingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.ran = true
+	h.body, _ = io.ReadAll(r.Body)
+	h.verified, _ = VerifiedBody(r.Context())
+	h.tag, _ = VerifiedKeyTag(r.Context())
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func TestMiddleware(t *testing.T) {
+	t.Parallel()
+	big := bytes.Repeat([]byte("x"), 2048)
+	signed := func(body []byte) http.Header { return http.Header{HeaderName: {Sign(testSecret, body)}} }
+	tests := []struct {
+		name       string
+		method     string
+		body       []byte
+		header     http.Header
+		chunked    bool // unknown Content-Length
+		opts       []Option
+		wantStatus int
+		wantLog    []string
+	}{
+		{name: "valid", method: http.MethodPost, body: testBody, header: signed(testBody), wantStatus: 204},
+		{name: "valid empty body", method: http.MethodPost, body: nil, header: signed(nil), wantStatus: 204},
+		{name: "valid chunked", method: http.MethodPost, body: big, header: signed(big), chunked: true, wantStatus: 204},
+		{name: "missing", method: http.MethodPost, body: testBody, header: http.Header{}, wantStatus: 401,
+			wantLog: []string{"missing Socotra-Signature", "header_lines=0", "keys_tried=[(untagged)]"}},
+		{name: "invalid hex", method: http.MethodPost, body: testBody, header: signed([]byte("other")), wantStatus: 401,
+			wantLog: []string{"reason=\"hmac: invalid signature\"", "signatures=[hex/64]", "body_len=" + itoa(len(testBody)), "content_length=" + itoa(len(testBody))}},
+		{name: "truncated base64 with prefix", method: http.MethodPost, body: testBody,
+			header:     http.Header{HeaderName: {"sha256=" + base64.StdEncoding.EncodeToString([]byte("short"))}},
+			wantStatus: 401, wantLog: []string{"malformed", "sha256=base64/8"}},
+		{name: "too large by Content-Length", method: http.MethodPost, body: big, header: signed(big),
+			opts: []Option{WithMaxBodyBytes(1024)}, wantStatus: 413, wantLog: []string{"too large", "content_length=2048", "max_body_bytes=1024"}},
+		{name: "too large chunked", method: http.MethodPost, body: big, header: signed(big), chunked: true,
+			opts: []Option{WithMaxBodyBytes(1024)}, wantStatus: 413, wantLog: []string{"too large", "content_length=-1"}},
+		{name: "exactly the limit", method: http.MethodPost, body: big, header: signed(big), chunked: true,
+			opts: []Option{WithMaxBodyBytes(2048)}, wantStatus: 204},
+		{name: "GET refused", method: http.MethodGet, header: signed(nil), wantStatus: 405, wantLog: []string{"method=GET"}},
+		{name: "PUT allowed by option", method: http.MethodPut, body: testBody, header: signed(testBody),
+			opts: []Option{WithMethods(http.MethodPost, http.MethodPut)}, wantStatus: 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs strings.Builder
+			v := mustVerifier(t, testSecret, append([]Option{WithLogger(newTestLogger(&logs))}, tt.opts...)...)
+			next := &recordingHandler{}
+			var body io.Reader = bytes.NewReader(tt.body)
+			if tt.chunked {
+				body = io.MultiReader(body) // hides the length
+			}
+			r := httptest.NewRequestWithContext(t.Context(), tt.method, "/hooks/socotra", body)
+			for k, vs := range tt.header {
+				r.Header[k] = vs
+			}
+			w := httptest.NewRecorder()
+			v.Middleware(next).ServeHTTP(w, r)
+
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d; logs: %s", w.Code, tt.wantStatus, logs.String())
+			}
+			if tt.wantStatus != 204 {
+				if next.ran {
+					t.Fatal("the next handler ran for a refused request")
+				}
+				if got, want := strings.TrimSpace(w.Body.String()), http.StatusText(tt.wantStatus); got != want {
+					t.Errorf("body %q, want the generic %q", got, want)
+				}
+				for _, want := range tt.wantLog {
+					if !strings.Contains(logs.String(), want) {
+						t.Errorf("log lacks %q: %s", want, logs.String())
+					}
+				}
+			} else {
+				if !next.ran || !bytes.Equal(next.body, tt.body) || !bytes.Equal(next.verified, tt.body) {
+					t.Fatalf("next handler: ran=%v body=%q verified=%q, want %q twice", next.ran, next.body, next.verified, tt.body)
+				}
+			}
+			if tt.wantStatus == 405 && w.Header().Get("Allow") != http.MethodPost {
+				t.Errorf("Allow = %q, want POST", w.Header().Get("Allow"))
+			}
+			// Neither the response nor the log ever carries a MAC.
+			for _, vs := range tt.header {
+				for _, val := range vs {
+					if strings.Contains(w.Body.String(), val) || strings.Contains(logs.String(), val) {
+						t.Errorf("received MAC %q echoed", val)
+					}
+				}
+			}
+			if expected := Sign(testSecret, tt.body); strings.Contains(w.Body.String()+logs.String(), expected) {
+				t.Error("expected MAC leaked into the response or the log")
+			}
+		})
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestMiddlewareOverHTTP delivers a signed request over a loopback server, as Socotra would.
+func TestMiddlewareOverHTTP(t *testing.T) {
+	t.Parallel()
+	v, err := NewKeyringVerifier([]Key{{Secret: []byte("old"), Tag: "v1"}, {Secret: testSecret, Tag: "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &recordingHandler{}
+	srv := httptest.NewServer(v.Middleware(next))
+	defer srv.Close()
+
+	req, err := NewSignedRequest(http.MethodPost, srv.URL+"/hook", testBody, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req.WithContext(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || !bytes.Equal(next.verified, testBody) || next.tag != "v2" {
+		t.Fatalf("status %d, verified %q, tag %q; want 204, the body, v2", resp.StatusCode, next.verified, next.tag)
+	}
+
+	// A body larger than the limit is refused over the wire too.
+	small, err := NewVerifier(testSecret, WithMaxBodyBytes(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(small.Middleware(&recordingHandler{}))
+	defer srv2.Close()
+	req, _ = NewSignedRequest(http.MethodPost, srv2.URL, testBody, testSecret)
+	resp, err = srv2.Client().Do(req.WithContext(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+}
+
+func TestSignRequest(t *testing.T) {
+	t.Parallel()
+	v := mustVerifier(t, testSecret)
+	for name, r := range map[string]*http.Request{
+		"with GetBody":    httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(testBody)),
+		"without GetBody": httptest.NewRequest(http.MethodPost, "/", io.MultiReader(bytes.NewReader(testBody))),
+	} {
+		if name == "with GetBody" {
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(testBody)), nil }
+		}
+		if err := SignRequest(r, testSecret); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w := httptest.NewRecorder()
+		next := &recordingHandler{}
+		v.Middleware(next).ServeHTTP(w, r)
+		if w.Code != http.StatusNoContent || !bytes.Equal(next.body, testBody) {
+			t.Fatalf("%s: status %d, body %q", name, w.Code, next.body)
+		}
+	}
+	if err := SignRequest(httptest.NewRequest(http.MethodPost, "/", nil), nil); err != ErrEmptySecret {
+		t.Errorf("SignRequest(no secret) = %v, want ErrEmptySecret", err)
+	}
+	if _, err := NewSignedRequest(http.MethodPost, "/", testBody, nil); err != ErrEmptySecret {
+		t.Errorf("NewSignedRequest(no secret) = %v, want ErrEmptySecret", err)
+	}
+	if _, err := NewSignedRequest("bad method", "/", testBody, testSecret); err == nil {
+		t.Error("NewSignedRequest(bad method): want error")
+	}
+}
+
+func TestVerifiedBodyAbsent(t *testing.T) {
+	t.Parallel()
+	if b, ok := VerifiedBody(t.Context()); ok || b != nil {
+		t.Fatalf("VerifiedBody on a plain context = %q, %v", b, ok)
+	}
+	if _, ok := VerifiedKeyTag(t.Context()); ok {
+		t.Fatal("VerifiedKeyTag on a plain context: ok")
+	}
+}
+
+func TestMiddlewareKeepsParentContext(t *testing.T) {
+	t.Parallel()
+	type key struct{}
+	v := mustVerifier(t, testSecret)
+	var got any
+	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Context().Value(key{}) }))
+	r, _ := NewSignedRequest(http.MethodPost, "/", testBody, testSecret)
+	h.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithValue(t.Context(), key{}, "kept")))
+	if got != "kept" {
+		t.Fatalf("parent context value = %v, want kept", got)
+	}
+}
