@@ -78,4 +78,3 @@ func ExampleVerifier_AddKey() {
 	// 2026 <nil>
 	// hmac: invalid signature
 }
-

@@ -72,4 +72,3 @@ func WithMethods(methods ...string) Option {
 // built without a key. It exists for tests and local experiments only; the constructor logs a warning.
 // Default: off.
 func InsecureSkipVerify() Option { return optionFunc(func(c *config) { c.insecure = true }) }
-

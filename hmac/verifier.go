@@ -1,8 +1,8 @@
 package hmac
 
 import (
-	stdhmac "crypto/hmac"
 	"context"
+	stdhmac "crypto/hmac"
 	"errors"
 	"fmt"
 	"hash"
