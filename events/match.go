@@ -1,36 +1,43 @@
 package events
 
+import "strings"
+
 // Match reports whether n matches pattern. A '*' in pattern matches any run
 // of characters, dots included, and every other character matches itself:
 // "policy.*" matches "policy.quote.accept", "*.create" matches
 // "policy.account.create" and "*" matches every name. Match does not
-// allocate.
+// allocate and runs in time linear in len(pattern)+len(n) for the common
+// shapes (literal, prefix, suffix). See [ValidPattern] to check a pattern.
 func Match(pattern string, n Name) bool {
 	s := string(n)
-	// Iterative wildcard matching with single-star backtracking: on a
-	// mismatch, retry from the most recent '*' with one more character
-	// consumed. Runs in O(len(pattern)*len(s)) worst case, linear in practice.
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && pattern[p] == s[i]:
-			p++
-			i++
-		case star >= 0:
-			mark++
-			p, i = star+1, mark
-		default:
+	first := strings.IndexByte(pattern, '*')
+	if first < 0 {
+		return pattern == s
+	}
+	last := strings.LastIndexByte(pattern, '*')
+	prefix, suffix := pattern[:first], pattern[last+1:]
+	if len(s) < len(prefix)+len(suffix) || !strings.HasPrefix(s, prefix) || !strings.HasSuffix(s, suffix) {
+		return false
+	}
+	// The literal chunks between the first and the last star must appear in
+	// order in what is left; taking each at its leftmost place leaves the
+	// most room for the rest, so no backtracking is needed.
+	s = s[len(prefix) : len(s)-len(suffix)]
+	middle := pattern[first+1 : last+1] // ends with '*' when first < last
+	for middle != "" {
+		i := strings.IndexByte(middle, '*')
+		chunk := middle[:i]
+		middle = middle[i+1:]
+		if chunk == "" {
+			continue
+		}
+		j := strings.Index(s, chunk)
+		if j < 0 {
 			return false
 		}
+		s = s[j+len(chunk):]
 	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
+	return true
 }
 
 // Matching returns the known names that pattern matches, sorted. A
