@@ -1,24 +1,38 @@
 package bench
 
 import (
+	"slices"
 	"testing"
 )
 
-// bodyFor builds r's delivery body of the given size.
-func (r row) bodyFor(size int) []byte {
-	if r.body != nil {
-		return r.body(size)
+// bodyFor builds the impl's delivery body of the given size.
+func (m impl) bodyFor(size int) []byte {
+	if m.body != nil {
+		return m.body(size)
 	}
 	return CoreEvent(size, Locator(0))
+}
+
+// implFor returns the impl of row r, failing tb when it has none.
+func implFor(tb testing.TB, r Row) impl {
+	m, ok := impls[r.Name]
+	if !ok {
+		tb.Fatalf("row %q has no impl", r.Name)
+	}
+	return m
 }
 
 // BenchmarkDelivery accepts one signed delivery per iteration, for every row at every size. Names are
 // size=<size>/impl=<row>, which the runner turns into BENCHMARKS.md.
 func BenchmarkDelivery(b *testing.B) {
 	for _, s := range Sizes {
-		for _, r := range rows {
-			b.Run("size="+s.Name+"/impl="+r.name, func(b *testing.B) {
-				op := r.prepare(b, r.bodyFor(s.Bytes))
+		for _, r := range Rows {
+			b.Run("size="+s.Name+"/impl="+r.Name, func(b *testing.B) {
+				m, ok := impls[r.Name]
+				if !ok {
+					b.Skipf("row %q has no impl; TestRowsAcceptAndReject fails for it", r.Name)
+				}
+				op := m.prepare(b, m.bodyFor(s.Bytes))
 				if err := op(); err != nil {
 					b.Fatalf("a valid delivery was refused: %v", err)
 				}
@@ -39,17 +53,18 @@ func BenchmarkDelivery(b *testing.B) {
 func TestRowsAcceptAndReject(t *testing.T) {
 	t.Parallel()
 	for _, s := range Sizes[:2] {
-		for _, r := range rows {
-			t.Run(s.Name+"/"+r.name, func(t *testing.T) {
+		for _, r := range Rows {
+			t.Run(s.Name+"/"+r.Name, func(t *testing.T) {
 				t.Parallel()
-				body := r.bodyFor(s.Bytes)
-				op := r.prepare(t, body)
+				m := implFor(t, r)
+				body := m.bodyFor(s.Bytes)
+				op := m.prepare(t, body)
 				for i := range 2 { // twice: rows that reuse state must stay correct
 					if err := op(); err != nil {
 						t.Fatalf("attempt %d: valid delivery refused: %v", i+1, err)
 					}
 				}
-				if r.harness {
+				if r.Kind == KindHarness {
 					return
 				}
 				body[len(body)-len(`"}}`)-1] ^= 1 // inside the filler: still valid JSON
@@ -57,6 +72,16 @@ func TestRowsAcceptAndReject(t *testing.T) {
 					t.Fatal("a delivery with one byte changed was accepted")
 				}
 			})
+		}
+	}
+}
+
+// TestEveryImplHasARow keeps [Rows] (what the report lists) and impls (what runs) in step.
+func TestEveryImplHasARow(t *testing.T) {
+	t.Parallel()
+	for name := range impls {
+		if !slices.ContainsFunc(Rows, func(r Row) bool { return r.Name == name }) {
+			t.Errorf("impl %q is not listed in Rows", name)
 		}
 	}
 }
