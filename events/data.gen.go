@@ -148,24 +148,23 @@ func (v UserAssociationReferenceType) Known() bool {
 	return false
 }
 
-// PolicyStatusPage is a list that the platform may cut short. ListCompleted is false when the list
-// was cut short.
+// PolicyStatusPage is a list of policy statuses.
 type PolicyStatusPage struct {
-	// Items is the entries of this page.
-	Items []PolicyStatus `json:"items"`
-
 	// ListCompleted is true when Items holds the whole list, false when it was cut short.
 	ListCompleted bool `json:"listCompleted"`
+
+	// Items holds the entries of this page.
+	Items []PolicyStatus `json:"items"`
 }
 
-// LocatorPage is a list that the platform may cut short. The platform sends at most five locators;
-// ListCompleted is false when there are more, and the full set must then be read from the API.
+// LocatorPage is a list of locators that the platform may cut short: it sends at most five, and
+// sets ListCompleted to false when there are more, which must then be read from the API.
 type LocatorPage struct {
-	// Items is the entries of this page.
-	Items []string `json:"items"`
-
 	// ListCompleted is true when Items holds the whole list, false when it was cut short.
 	ListCompleted bool `json:"listCompleted"`
+
+	// Items holds the entries of this page.
+	Items []string `json:"items"`
 }
 
 // AccountData is the data of 5 Core events: [PolicyAccountAnonymize], [PolicyAccountCreate],
@@ -217,7 +216,7 @@ type DelinquencyData struct {
 	// DelinquencyLocator is the locator of the delinquency.
 	DelinquencyLocator string `json:"delinquencyLocator"`
 
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 }
 
@@ -232,7 +231,7 @@ type DelinquencyEventData struct {
 	// DelinquencyLocator is the locator of the delinquency.
 	DelinquencyLocator string `json:"delinquencyLocator"`
 
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 }
 
@@ -302,7 +301,7 @@ type InvoiceAutopayData struct {
 	// InvoiceType is whether the invoice is a normal or an aggregate one.
 	InvoiceType InvoiceType `json:"invoiceType"`
 
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 }
 
@@ -317,7 +316,7 @@ type InvoiceData struct {
 	// InvoiceType is whether the invoice is a normal or an aggregate one.
 	InvoiceType InvoiceType `json:"invoiceType"`
 
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 }
 
@@ -335,7 +334,7 @@ type InvoiceGenerateData struct {
 	// InvoiceType is whether the invoice is a normal or an aggregate one.
 	InvoiceType InvoiceType `json:"invoiceType"`
 
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 }
 
@@ -378,7 +377,7 @@ type PaymentData struct {
 	// PaymentLocator is the locator of the payment.
 	PaymentLocator string `json:"paymentLocator"`
 
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 }
 
@@ -401,13 +400,13 @@ type PolicyNumberRequestData struct {
 
 // PolicyStatusData is the data of the Core event [PolicyStatusUpdate].
 type PolicyStatusData struct {
-	// NewStatuses is the statuses the policy gained.
+	// NewStatuses lists the statuses the policy gained.
 	NewStatuses PolicyStatusPage `json:"newStatuses"`
 
 	// PolicyLocator is the locator of the policy.
 	PolicyLocator string `json:"policyLocator"`
 
-	// RemovedStatuses is the statuses the policy lost.
+	// RemovedStatuses lists the statuses the policy lost.
 	RemovedStatuses PolicyStatusPage `json:"removedStatuses"`
 }
 
@@ -539,7 +538,7 @@ type UserAssociationData struct {
 // WriteOffData is the data of 3 Core events: [BillingWriteoffCreate], [BillingWriteoffDistribute],
 // [BillingWriteoffReverse].
 type WriteOffData struct {
-	// PolicyLocators is the policies the event concerns (at most five; see LocatorPage).
+	// PolicyLocators lists the policies the event concerns, at most five (see LocatorPage).
 	PolicyLocators LocatorPage `json:"policyLocators"`
 
 	// WriteOffLocator is the locator of the write-off.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,13 +17,42 @@ import (
 
 // coreFile is the layout of api/events/core.json.
 type coreFile struct {
-	Description string                       `json:"description"`
-	Types       map[string]map[string]string `json:"types"`
+	Description string               `json:"description"`
+	Types       map[string]fieldList `json:"types"`
 	Events      map[string]struct {
-		Data    map[string]string `json:"data"`
-		Group   string            `json:"group"`
-		Service string            `json:"service"`
+		Data    fieldList `json:"data"`
+		Group   string    `json:"group"`
+		Service string    `json:"service"`
 	} `json:"events"`
+}
+
+// fieldList is a JSON object of field name to type, in the order of the
+// file.
+type fieldList []struct{ name, typ string }
+
+func (l *fieldList) UnmarshalJSON(b []byte) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("want an object of field name to type, got %s", b)
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		var name, typ string
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		name = tok.(string) // object keys are strings
+		if err := d.Decode(&typ); err != nil {
+			return fmt.Errorf("field %q: %w", name, err)
+		}
+		if seen[name] {
+			return fmt.Errorf("field %q appears twice", name)
+		}
+		seen[name] = true
+		*l = append(*l, struct{ name, typ string }{name, typ})
+	}
+	return nil
 }
 
 // goFile is the layout of api/events/go.json.
@@ -253,9 +283,10 @@ func (m *model) buildTypes() error {
 		}
 		ev := m.core.Events[e.name]
 		var parts []string
-		for _, f := range slices.Sorted(maps.Keys(ev.Data)) {
-			parts = append(parts, f+":"+ev.Data[f])
+		for _, f := range ev.Data {
+			parts = append(parts, f.name+":"+f.typ)
 		}
+		slices.Sort(parts)
 		key := strings.Join(parts, ",")
 		st := shapes[key]
 		if st == nil {
@@ -278,6 +309,7 @@ func (m *model) buildTypes() error {
 		for _, f := range st.fields {
 			names = append(names, f.json)
 		}
+		slices.Sort(names)
 		nameKey := strings.Join(names, ",")
 		if ident, ok := m.gof.Structs[nameKey]; ok {
 			st.ident = ident
@@ -329,15 +361,15 @@ func (m *model) allTypes() []string {
 	return out
 }
 
-// addFields resolves the types of fields and appends them to st, sorted by
-// JSON name.
-func (m *model) addFields(st *structType, fields map[string]string) error {
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
+// addFields resolves the types of fields and appends them to st in order.
+func (m *model) addFields(st *structType, fields fieldList) error {
+	for _, f := range fields {
+		name := f.name
 		doc, ok := m.gof.Fields[name]
 		if !ok {
 			return fmt.Errorf("field %q has no documentation in go.json fields", name)
 		}
-		goType, err := m.resolve(name, fields[name])
+		goType, err := m.resolve(name, f.typ)
 		if err != nil {
 			return fmt.Errorf("field %q: %w", name, err)
 		}

@@ -155,7 +155,7 @@ func (m *model) renderStruct(w *writer, st *structType) {
 		if i > 0 {
 			w.p("")
 		}
-		w.doc("\t", f.ident+" is "+f.doc)
+		w.doc("\t", f.ident+" "+f.doc)
 		w.p("\t%s %s `json:%q`", f.ident, f.goType, f.json)
 	}
 	w.p("}\n")
