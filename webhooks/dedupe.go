@@ -1,0 +1,158 @@
+package webhooks
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Claim is a [Deduper]'s answer to a request to process an event.
+type Claim int
+
+const (
+	// Claimed: the caller now owns the event and must call Complete or Release when it is done.
+	Claimed Claim = iota
+	// InProgress: another delivery of the same event holds the claim and has not finished.
+	InProgress
+	// Done: the event was processed already.
+	Done
+)
+
+// String returns "claimed", "in progress" or "done".
+func (c Claim) String() string {
+	switch c {
+	case Claimed:
+		return "claimed"
+	case InProgress:
+		return "in progress"
+	case Done:
+		return "done"
+	}
+	return "Claim(?)"
+}
+
+// Deduper records which events were processed, keyed on [Event.ID], so that each event is handled once
+// even when Socotra delivers it again (retries, resends) or two deliveries race. A [Handler] calls Claim
+// before running handlers, then Complete when every handler returned nil, or Release when one failed (so a
+// redelivery processes the event again: an error never loses an event).
+//
+// Implementations must be safe for concurrent use, and Claim must be atomic: of two concurrent calls for
+// the same id, one gets Claimed. A shared store (Redis SET NX with an expiry, or an SQL insert on a unique
+// key) makes dedupe hold across several instances of a service; a claim should then expire after a while in
+// case the process holding it dies.
+type Deduper interface {
+	// Claim reserves id for processing, or reports that it is InProgress or Done.
+	Claim(ctx context.Context, id string) (Claim, error)
+	// Complete marks id as processed, for as long as the store remembers.
+	Complete(ctx context.Context, id string) error
+	// Release drops the claim on id without marking it processed.
+	Release(ctx context.Context, id string) error
+}
+
+// MemoryDeduper is the in-process [Deduper] a [Handler] uses by default. It remembers a processed id for a
+// time-to-live and at most a fixed number of ids, forgetting the oldest first; ids being processed are held
+// until completed or released and do not count toward the cap. It is safe for concurrent use.
+type MemoryDeduper struct {
+	ttl time.Duration
+	max int
+
+	mu      sync.Mutex
+	running map[string]struct{}
+	done    map[string]time.Time // id -> when it was completed
+	order   []doneEntry          // completed ids, oldest first, from head on
+	head    int
+}
+
+type doneEntry struct {
+	id string
+	at time.Time
+}
+
+// Defaults of [NewMemoryDeduper] for non-positive arguments.
+const (
+	DefaultDedupeTTL = 24 * time.Hour
+	DefaultDedupeMax = 100_000
+)
+
+// NewMemoryDeduper returns a [MemoryDeduper] that remembers processed ids for ttl (DefaultDedupeTTL when
+// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). Memory use is about 100 bytes per
+// remembered id.
+func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
+	if ttl <= 0 {
+		ttl = DefaultDedupeTTL
+	}
+	if max <= 0 {
+		max = DefaultDedupeMax
+	}
+	return &MemoryDeduper{ttl: ttl, max: max, running: make(map[string]struct{}), done: make(map[string]time.Time)}
+}
+
+// Claim implements [Deduper]. It never fails.
+func (d *MemoryDeduper) Claim(_ context.Context, id string) (Claim, error) {
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.expire(now)
+	if _, ok := d.done[id]; ok {
+		return Done, nil
+	}
+	if _, ok := d.running[id]; ok {
+		return InProgress, nil
+	}
+	d.running[id] = struct{}{}
+	return Claimed, nil
+}
+
+// Complete implements [Deduper]. It never fails.
+func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.running, id)
+	if _, ok := d.done[id]; ok {
+		return nil
+	}
+	d.done[id] = now
+	d.order = append(d.order, doneEntry{id, now})
+	for len(d.done) > d.max {
+		d.pop()
+	}
+	d.expire(now)
+	return nil
+}
+
+// Release implements [Deduper]. It never fails.
+func (d *MemoryDeduper) Release(_ context.Context, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.running, id)
+	return nil
+}
+
+// Len returns how many processed ids d remembers now.
+func (d *MemoryDeduper) Len() int {
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.expire(now)
+	return len(d.done)
+}
+
+// expire forgets the ids completed more than ttl before now.
+func (d *MemoryDeduper) expire(now time.Time) {
+	for d.head < len(d.order) && now.Sub(d.order[d.head].at) >= d.ttl {
+		d.pop()
+	}
+}
+
+// pop forgets the oldest completed id, and compacts the queue once half of it is spent.
+func (d *MemoryDeduper) pop() {
+	e := d.order[d.head]
+	d.order[d.head] = doneEntry{}
+	d.head++
+	delete(d.done, e.id)
+	if d.head > len(d.order)/2 {
+		d.order = append(d.order[:0], d.order[d.head:]...)
+		d.head = 0
+	}
+}

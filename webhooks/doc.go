@@ -1,0 +1,55 @@
+// Package webhooks receives Socotra webhook deliveries: it decodes Core and Legacy bodies into one [Event],
+// routes each event to functions by event name, runs each event once however often it is delivered, and
+// answers with the status code that makes Socotra retry exactly when it should.
+//
+// The usual endpoint verifies the signature, then decodes, dedupes and routes:
+//
+//	h := webhooks.NewHandler(webhooks.WithLogger(logger), webhooks.WithTimeout(20*time.Second))
+//	h.On("policy.*", func(ctx context.Context, ev *webhooks.Event) error {
+//		return audit(ctx, ev.ID, ev.Type)
+//	})
+//	err := webhooks.HandleData(h, events.PolicyQuoteIssue,
+//		func(ctx context.Context, ev *webhooks.Event, q *events.QuoteData) error {
+//			return issue(ctx, q.QuoteLocator)
+//		})
+//	recv, err := webhooks.NewSecretReceiver(secret, h)
+//	http.Handle("POST /socotra", recv)
+//
+// # Routing
+//
+// [Handler.On] registers a function for an event name or an [events.Match] pattern ("policy.*", "*").
+// Every function whose pattern matches runs, in registration order; the first error stops the rest. Events
+// no pattern matches go to the fallback ([WithFallback]), which by default acknowledges them, so event
+// types Socotra adds later never cause retries. [HandleData] registers a function that receives the Core
+// event's data as its typed struct from package events.
+//
+// # Once per event
+//
+// A [Deduper] keyed on [Event.ID] (by default an in-memory [MemoryDeduper]) is claimed before the
+// functions run, marked done when they all return nil, and released when one fails, so that Socotra's
+// redelivery processes the event again: a failure never loses an event, and a success is never repeated
+// while the store remembers it. A second delivery arriving while the first is still running gets 409 and
+// runs nothing. [Handler.Handle] runs the same steps for events that did not come over HTTP, such as a
+// backfill of diverted events.
+//
+// # Status codes
+//
+// Socotra acts on the answer according to the webhook's failure handling (by default, 4xx, 5xx and a
+// timeout count as failures, retried or diverted when configured):
+//
+//	200  the functions returned nil, no pattern matched (default fallback), or the event was already processed
+//	400  the body is not a delivery (see [Parse]); the body of the answer says which field is wrong
+//	401  the signature is missing or wrong (from the hmac middleware, before any decoding)
+//	405  the method is not POST
+//	409  the same event is being processed by another delivery
+//	413  the body is larger than the limit
+//	500  a function returned an error or panicked (the panic is recovered and logged with the event id)
+//	503  the [WithTimeout] limit passed (the functions' context is cancelled), or the Deduper failed
+//
+// [StatusCode] gives the mapping for [Handler.Handle]'s errors.
+//
+// # Observability
+//
+// [WithLogger] logs every event's id, type, platform and outcome; [Handler.Stats] returns counters
+// (received, handled, duplicates, failures, per event type) without any metrics library.
+package webhooks
