@@ -9,6 +9,9 @@ import "strings"
 // allocate and runs in time linear in len(pattern)+len(n) for the common
 // shapes (literal, prefix, suffix). See [ValidPattern] to check a pattern.
 func Match(pattern string, n Name) bool {
+	if pattern == "*" { // the catch-all route
+		return true
+	}
 	s := string(n)
 	first := strings.IndexByte(pattern, '*')
 	if first < 0 {
