@@ -28,9 +28,11 @@ type LoadReport struct {
 // DedupeReport is what the dedupe memory check writes for the runner: the live heap and the allocation per
 // delivery after a first batch of distinct events, and again after ten times as many.
 type DedupeReport struct {
-	Events           [2]int     `json:"events"`           // events handled at each measurement
-	HeapBytes        [2]uint64  `json:"heapBytes"`        // live heap after GC
-	BytesPerDelivery [2]float64 `json:"bytesPerDelivery"` // allocated per delivery in a batch after it
+	Capacity          int        `json:"capacity"`          // ids the default store remembers at most
+	BaselineHeapBytes uint64     `json:"baselineHeapBytes"` // live heap before the first event
+	Events            [2]int     `json:"events"`            // events handled at each measurement
+	HeapBytes         [2]uint64  `json:"heapBytes"`         // live heap after GC
+	BytesPerDelivery  [2]float64 `json:"bytesPerDelivery"`  // allocated per delivery in a batch after it
 	// GrowthPerEvent is the live heap gained per extra event between the two measurements.
 	GrowthPerEvent float64 `json:"growthPerEvent"`
 }

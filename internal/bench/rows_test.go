@@ -28,6 +28,9 @@ type impl struct {
 	// prepare signs body the impl's own way and returns one acceptance of it; the operation fails on a
 	// body whose signature does not match. tb is a *testing.B when benchmarking.
 	prepare func(tb testing.TB, body []byte) func() error
+	// rotates marks an impl that sends a fresh copy of body, with a new event id, on every call: changing
+	// body after prepare does not reach it (TestReceiverRow checks its refusals instead).
+	rotates bool
 }
 
 // impls holds the impl of every row in [Rows]; sdk_test.go adds the SDK's.
