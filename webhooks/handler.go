@@ -72,7 +72,9 @@ func WithLogger(l *slog.Logger) Option {
 // cancelled and the delivery is answered 503 at once, without waiting for them to return; set d below the
 // webhook's timeout at Socotra so that the answer arrives first. A handler still running completes or
 // releases the event's claim when it returns. The default, 0, sets no limit.
-func WithTimeout(d time.Duration) Option { return optionFunc(func(h *Handler) { h.timeout = max(d, 0) }) }
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(h *Handler) { h.timeout = max(d, 0) })
+}
 
 // WithFallback sets the function run for events that no pattern matches. The default acknowledges them
 // (200) and logs them at debug level, so new Socotra event types never cause retries.
