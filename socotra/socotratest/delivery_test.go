@@ -1,0 +1,211 @@
+package socotratest_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/internal/coreapi"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+func TestCoreDeliveryBody(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	rcv := newReceiver(t, nil)
+	c := coreClient(t, s)
+	req := hookFor(rcv.URL, "policy.create")
+	req.Endpoint.Headers = &coreapi.Headers{"X-App": {"a", "b"}}
+	createCore(t, c, s, req)
+
+	em, err := s.EmitCore(t.Context(), events.PolicyCreate, map[string]string{"locator": "P1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EmitCore(t.Context(), "policy.issue", nil); err != nil { // not subscribed
+		t.Fatal(err)
+	}
+	flush(t, s)
+	got := rcv.requests()
+	if len(got) != 1 {
+		t.Fatalf("receiver got %d requests, want 1", len(got))
+	}
+	var body coreapi.EventResponse
+	if err := json.Unmarshal(got[0].body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Locator != em.ID || body.Type != "policy.create" || string(body.Data) != `{"locator":"P1"}` ||
+		deref(body.RequestId) != em.RequestID || deref(body.UserLocator) == "" || !body.Timestamp.Equal(em.Time) {
+		t.Errorf("body = %s, emitted %+v", got[0].body, em)
+	}
+	if v := got[0].header.Values("X-App"); len(v) != 2 || v[0] != "a" || v[1] != "b" {
+		t.Errorf("X-App = %q, want [a b]", v)
+	}
+	if got[0].header.Get(hmac.HeaderName) != "" {
+		t.Error("signed although hmacEnabled is off")
+	}
+	if d := s.Deliveries(); len(d) != 1 || d[0].Status != 200 || d[0].Attempt != 1 || d[0].EventID != em.ID {
+		t.Errorf("Deliveries() = %+v", d)
+	}
+}
+
+func deref[T any](p *T) (v T) {
+	if p != nil {
+		v = *p
+	}
+	return v
+}
+
+// TestCoreRetriesDivertResend: a receiver answering 500 gets the configured retries, then the event
+// is diverted, and resend delivers it again.
+func TestCoreRetriesDivertResend(t *testing.T) {
+	t.Parallel()
+	clock := socotratest.NewFakeClock(start)
+	s := newServer(t, socotratest.WithClock(clock))
+	var failing atomic.Bool
+	failing.Store(true)
+	rcv := newReceiver(t, func(int) int {
+		if failing.Load() {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	c := coreClient(t, s)
+	req := hookFor(rcv.URL, "policy.create")
+	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{
+		Divert:        ptr(true),
+		RetryStrategy: &coreapi.RetryStrategyCreateRequest{Type: ptr(coreapi.RetryTypeExponential), Interval: ptr(int64(2)), Attempts: ptr(int32(3))},
+	}
+	wh := createCore(t, c, s, req)
+
+	em, err := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s)
+	ds := s.Deliveries()
+	if len(ds) != 4 {
+		t.Fatalf("%d attempts, want 1 + 3 retries", len(ds))
+	}
+	wantGap := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} // exponential from 2 units
+	for i, d := range ds {
+		if d.Attempt != i+1 || d.Status != 500 {
+			t.Errorf("attempt %d: %+v", i+1, d)
+		}
+		if i > 0 && d.Time.Sub(ds[i-1].Time) != wantGap[i-1] {
+			t.Errorf("wait before attempt %d = %v, want %v", i+1, d.Time.Sub(ds[i-1].Time), wantGap[i-1])
+		}
+	}
+	list, err := c.ListDivertedEventsWithResponse(t.Context(), s.TenantLocator(), wh.Locator, nil)
+	if err != nil || list.JSON200 == nil || len(*list.JSON200) != 1 {
+		t.Fatalf("diverted list: %v %s", err, list.Body)
+	}
+	dv := (*list.JSON200)[0]
+	if dv.EventLocator != em.ID || deref(dv.FailureTrigger) != "5xx" || deref(dv.RequestLocator) != em.RequestID {
+		t.Errorf("diverted = %s", list.Body)
+	}
+
+	failing.Store(false)
+	rs, err := c.ResendDivertedEventWithResponse(t.Context(), s.TenantLocator(), wh.Locator, em.ID)
+	if err != nil || rs.StatusCode() != http.StatusOK {
+		t.Fatalf("resend: %v %d %s", err, rs.StatusCode(), rs.Body)
+	}
+	flush(t, s)
+	ds = s.Deliveries()
+	if last := ds[len(ds)-1]; len(ds) != 5 || !last.Resend || last.Status != 200 || last.EventID != em.ID {
+		t.Errorf("after resend: %d deliveries, last %+v", len(ds), last)
+	}
+	if n := len(s.DivertedEvents(wh.Locator)); n != 0 {
+		t.Errorf("%d diverted events left after a successful resend", n)
+	}
+	again, _ := c.ResendDivertedEventWithResponse(t.Context(), s.TenantLocator(), wh.Locator, em.ID)
+	if again.StatusCode() != http.StatusNotFound {
+		t.Errorf("second resend: %d, want 404", again.StatusCode())
+	}
+}
+
+func TestSuspendStopsDeliveriesUntilUnsuspend(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	rcv := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	c := coreClient(t, s)
+	req := hookFor(rcv.URL, "policy.create")
+	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Suspend: ptr(true)}
+	wh := createCore(t, c, s, req)
+
+	emit := func() {
+		if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil {
+			t.Fatal(err)
+		}
+		flush(t, s)
+	}
+	emit()
+	got, _ := c.GetWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator)
+	if !deref(got.JSON200.Suspended) || got.JSON200.SuspendedAt == nil {
+		t.Fatalf("not suspended after a failed delivery: %s", got.Body)
+	}
+	emit()
+	if n := len(rcv.requests()); n != 1 {
+		t.Fatalf("suspended webhook received %d requests, want 1", n)
+	}
+	active, _ := c.ListWebhooksWithResponse(t.Context(), s.TenantLocator(), &coreapi.ListWebhooksParams{Active: ptr(true)})
+	if env, _ := active.JSON200.AsWebhookListResponse(); len(deref(env.Items)) != 0 {
+		t.Errorf("active=true lists the suspended webhook: %s", active.Body)
+	}
+	un, err := c.UnsuspendWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator)
+	if err != nil || un.StatusCode() != http.StatusNoContent {
+		t.Fatalf("unsuspend: %v %d", err, un.StatusCode())
+	}
+	emit()
+	if n := len(rcv.requests()); n != 2 {
+		t.Errorf("after unsuspend the receiver has %d requests, want 2", n)
+	}
+}
+
+func TestSignatures(t *testing.T) {
+	t.Parallel()
+	secret := []byte("s3cret")
+	v, err := hmac.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		faults socotratest.Faults
+		want   error
+	}{
+		{"clean", socotratest.Faults{}, nil},
+		{"corrupted signature", socotratest.Faults{CorruptSignature: 1}, hmac.ErrInvalidSignature},
+		{"tampered body", socotratest.Faults{TamperBody: 1}, hmac.ErrInvalidSignature},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, socotratest.WithFaults(tc.faults))
+			rcv := newReceiver(t, nil)
+			req := hookFor(rcv.URL, "policy.create")
+			req.Endpoint.HmacEnabled, req.Endpoint.Secret = ptr(true), ptr(string(secret))
+			createCore(t, coreClient(t, s), s, req)
+			if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil {
+				t.Fatal(err)
+			}
+			flush(t, s)
+			got := rcv.requests()
+			if len(got) != 1 {
+				t.Fatalf("%d requests", len(got))
+			}
+			if err := v.Verify(got[0].body, got[0].header); !errors.Is(err, tc.want) {
+				t.Errorf("Verify = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,60 @@
+// Package socotratest runs a fake Socotra tenant in the test process: one HTTP server on
+// 127.0.0.1 that answers both platforms' webhook APIs and delivers signed events to the
+// registered endpoints, with the retries, diversion, suspension and misbehaviour of the real one.
+//
+// A test of a receiver needs a [Server], a registered webhook and an emitted event:
+//
+//	srv := socotratest.NewServer(socotratest.WithClock(socotratest.NewFakeClock(time.Now())))
+//	defer srv.Close()
+//	// register a webhook for recv.URL through the Core API at srv.URL(), then:
+//	ev, err := srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"locator": "P1"})
+//	err = srv.Flush(ctx)          // every delivery, retry and backoff has settled
+//	got := srv.Deliveries()       // what was sent, with status and attempt number
+//
+// # What it models
+//
+// Core (Insurance Suite): the webhooks API under /event/{tenantLocator}/webhooks with ULID
+// locators, the add/remove update semantics (every removal before any addition, so an item in
+// both lists ends up present), list paging with offset, count and listCompleted and every
+// filter, suspend and unsuspend, diverted events with resend, and the event stream with
+// paging tokens that cannot be combined with other query parameters. Requests authenticate
+// with "Authorization: Bearer <token>" ([Server.CoreToken]; the scheme is [WithCoreAuthScheme]).
+//
+// Legacy (Connected Core): webhooks keyed by name with PUT upsert, External Service
+// Integrations with security specifications (only for https URLs; a tag needs a secret),
+// diverted events keyed by transactionId, and tokens from /account/authenticate and
+// /account/authenticateAdmin that expire after [WithTokenTTL]; the integrations API needs the
+// administrator token. Errors have the ExceptionResponse shape.
+//
+// Deliveries: [Server.EmitCore] and [Server.EmitLegacy] record an event in the stream and POST
+// it to every enabled, unsuspended webhook subscribed to its type: a Core EventResponse or a
+// Legacy WebhookPayload, with the webhook's headers and, when hmacEnabled, a Socotra-Signature
+// made by hmac.Sign over the body. A failed delivery (per the webhook's triggers) is retried
+// per its retry strategy, then diverted and/or the webhook suspended, and a failure alert goes to
+// the alert endpoint if one is set. [Faults] add duplicates, reordering, delays, drops, corrupted
+// signatures and tampered bodies, drawn from a seeded generator so that runs repeat.
+//
+// Time comes from a [Clock]. With a [FakeClock], [Server.Flush] moves time to each pending
+// backoff, so a test of ten exponential retries takes milliseconds.
+//
+// # Where it differs from Socotra
+//
+//   - Facts Socotra does not publish are choices here, each a setting where it matters: the unit
+//     of a retry interval ([WithRetryUnit], one second), linear backoff as interval×n and
+//     exponential as interval×2ⁿ⁻¹ before retry n, the Core error body
+//     ({httpStatus, error, message, fieldErrors}), the default of three attempts and an interval
+//     of one unit when a retry strategy leaves them out.
+//   - A transport error (connection refused) counts as a "timeout" trigger.
+//   - Legacy retry strategies none/one/three wait one retry unit per retry; a Legacy webhook
+//     without failure handling treats every non-2xx answer and timeouts as failure and does
+//     nothing more; an empty actOnStatusCodes means every non-2xx status.
+//   - Events emitted while a webhook is suspended or disabled are not queued for it: they are
+//     only in the event stream. Legacy has no event stream API; [Server.Events] shows it.
+//   - GET of a Core webhook returns the endpoint secret; the list returns it only with
+//     extended=true.
+//   - The event stream returns a pagingToken only while more events match; to poll for new
+//     events later, start again with startTimestamp.
+//   - Redirects are not followed: a 3xx answer is the delivery's status.
+//
+// Every exported method is safe for concurrent use, and no goroutine outlives [Server.Close].
+package socotratest
