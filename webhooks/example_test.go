@@ -1,0 +1,121 @@
+package webhooks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/webhooks"
+)
+
+func ExampleParse() {
+	core := `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","requestId":"r-1","userLocator":"u-1",` +
+		`"timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.issue","data":{"quoteLocator":"Q1"}}`
+	legacy := `{"id":"e-7","timestamp":1795457045000,"transactionId":"t-1","username":"alice","type":"policy.issue","data":{}}`
+	for _, body := range []string{core, legacy, `{"id":"e-8","timestamp":1}`} {
+		ev, err := webhooks.Parse([]byte(body))
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(ev.Platform, ev.ID, ev.Type, ev.Time.UTC().Format("2006-01-02 15:04:05"), ev.User, string(ev.Data))
+	}
+	// Output:
+	// core 01JD7Y3Q8Z5X2W9V4T6R1M0KQP policy.quote.issue 2026-11-23 18:04:05 u-1 {"quoteLocator":"Q1"}
+	// legacy e-7 policy.issue 2026-11-23 18:04:05 alice {}
+	// webhooks: missing "type"
+}
+
+func ExampleHandler_On() {
+	h := webhooks.NewHandler()
+	h.On("policy.*", func(ctx context.Context, ev *webhooks.Event) error {
+		fmt.Println("policy.*:", ev.Type)
+		return nil
+	})
+	h.On("policy.quote.issue", func(ctx context.Context, ev *webhooks.Event) error {
+		fmt.Println("exact:   ", ev.Type)
+		return nil
+	})
+	ctx := context.Background()
+	for _, typ := range []string{"policy.quote.issue", "policy.create", "claim.fnol.create"} {
+		ev, _ := webhooks.Parse([]byte(`{"locator":"` + typ + `","timestamp":"2026-11-23T18:04:05Z","type":"` + typ + `"}`))
+		_ = h.Handle(ctx, ev)
+	}
+	ev, _ := webhooks.Parse([]byte(`{"locator":"policy.create","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`))
+	fmt.Println(errors.Is(h.Handle(ctx, ev), webhooks.ErrDuplicate))
+	// Output:
+	// policy.*: policy.quote.issue
+	// exact:    policy.quote.issue
+	// policy.*: policy.create
+	// true
+}
+
+func ExampleHandleData() {
+	h := webhooks.NewHandler()
+	err := webhooks.HandleData(h, events.PolicyQuoteIssue,
+		func(ctx context.Context, ev *webhooks.Event, q *events.QuoteData) error {
+			fmt.Println("issue quote", q.QuoteLocator)
+			return nil
+		})
+	fmt.Println(err)
+	err = webhooks.HandleData(h, events.PolicyQuoteIssue,
+		func(ctx context.Context, ev *webhooks.Event, p *events.PolicyData) error { return nil })
+	fmt.Println(err)
+
+	ev, _ := webhooks.Parse([]byte(`{"locator":"L","timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.issue","data":{"quoteLocator":"Q9"}}`))
+	_ = h.Handle(context.Background(), ev)
+	// Output:
+	// <nil>
+	// webhooks: HandleData "policy.quote.issue": its data is *events.QuoteData, not *events.PolicyData; change the function's data parameter to *events.QuoteData
+	// issue quote Q9
+}
+
+func ExampleNewReceiver() {
+	secret := []byte("the webhook's secret")
+	h := webhooks.NewHandler()
+	h.On("*", func(ctx context.Context, ev *webhooks.Event) error {
+		if ev.Type == "claim.fnol.create" {
+			return errors.New("claims system unavailable")
+		}
+		return nil
+	})
+	v, err := hmac.NewVerifier(secret)
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(webhooks.NewReceiver(v, h))
+	defer srv.Close()
+
+	send := func(body string, sign bool) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+		if sign {
+			req.Header.Set(hmac.HeaderName, hmac.Sign(secret, []byte(body)))
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode)
+	}
+	send(`{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, true)
+	send(`{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, true) // duplicate
+	send(`{"locator":"B","timestamp":"2026-11-23T18:04:05Z","type":"claim.fnol.create"}`, true)
+	send(`{"locator":"C","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, false)
+	send(`{"locator":"D"}`, true)
+	s := h.Stats()
+	fmt.Printf("received %d, handled %d, duplicates %d, failures %d, rejected %d\n",
+		s.Received, s.Handled, s.Duplicates, s.Failures, s.Rejected)
+	// Output:
+	// 200
+	// 200
+	// 500
+	// 401
+	// 400
+	// received 3, handled 1, duplicates 1, failures 1, rejected 1
+}

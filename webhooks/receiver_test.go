@@ -1,0 +1,141 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
+)
+
+var secret = []byte("whsec-test-0123456789")
+
+func TestReceiver(t *testing.T) {
+	t.Parallel()
+	h := NewHandler()
+	var runs atomic.Int32
+	var aliased atomic.Bool
+	h.On("*", func(ctx context.Context, ev *Event) error {
+		runs.Add(1)
+		verified, _ := hmac.VerifiedBody(ctx)
+		aliased.Store(len(verified) > 0 && &ev.Raw[0] == &verified[0])
+		return nil
+	})
+	recv, err := NewSecretReceiver(secret, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+
+	signed := func(body string, key []byte) *http.Request {
+		r, err := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(body), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.WithContext(t.Context())
+	}
+	unsigned, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, strings.NewReader(coreBody))
+	get, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+	tests := []struct {
+		name string
+		req  *http.Request
+		want int
+		runs int32
+	}{
+		{"signed", signed(coreBody, secret), 200, 1},
+		{"signed duplicate", signed(coreBody, secret), 200, 1},
+		{"signed legacy", signed(legacyBody, secret), 200, 2},
+		{"unsigned", unsigned, 401, 2},
+		{"wrong secret", signed(delivery("new", events.PolicyCreate), []byte("other")), 401, 2},
+		{"signed garbage", signed(`{"nope":1}`, secret), 400, 2},
+		{"GET", get, 405, 2},
+	}
+	for _, tt := range tests { // in order: runs accumulate
+		resp, err := srv.Client().Do(tt.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want || runs.Load() != tt.runs {
+			t.Errorf("%s: status %d, %d runs; want %d, %d", tt.name, resp.StatusCode, runs.Load(), tt.want, tt.runs)
+		}
+	}
+	if !aliased.Load() {
+		t.Error("the event does not alias the verified body: it was read or copied again")
+	}
+}
+
+func TestNewReceiverArguments(t *testing.T) {
+	t.Parallel()
+	if _, err := NewSecretReceiver(nil, NewHandler()); !errors.Is(err, hmac.ErrEmptySecret) {
+		t.Errorf("empty secret: %v, want hmac.ErrEmptySecret", err)
+	}
+	if _, err := NewSecretReceiver(secret, nil); err == nil {
+		t.Error("nil handler accepted")
+	}
+	if _, err := NewSecretReceiver(secret, NewHandler(), hmac.WithMaxBodyBytes(-1)); err == nil {
+		t.Error("invalid hmac option accepted")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("NewReceiver(nil, h) did not panic")
+		}
+	}()
+	NewReceiver(nil, NewHandler())
+}
+
+func TestReceiverKeyring(t *testing.T) {
+	t.Parallel()
+	v, err := hmac.NewKeyringVerifier([]hmac.Key{{Secret: []byte("old"), Tag: "v1"}, {Secret: []byte("new"), Tag: "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler()
+	h.On("*", func(context.Context, *Event) error { return nil })
+	srv := httptest.NewServer(NewReceiver(v, h))
+	defer srv.Close()
+	for i, key := range []string{"old", "new"} {
+		r, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(delivery(key, events.PolicyCreate)), []byte(key))
+		resp, err := srv.Client().Do(r.WithContext(t.Context()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("key %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if s := h.Stats(); s.Handled != 2 {
+		t.Errorf("handled %d, want 2", s.Handled)
+	}
+}
+
+func TestReceiverTimeoutOverHTTP(t *testing.T) {
+	t.Parallel()
+	h := NewHandler(WithTimeout(50 * time.Millisecond))
+	h.On("*", func(ctx context.Context, ev *Event) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	recv, _ := NewSecretReceiver(secret, h)
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	r, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(coreBody), secret)
+	resp, err := srv.Client().Do(r.WithContext(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", resp.StatusCode)
+	}
+}
