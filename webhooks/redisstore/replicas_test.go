@@ -29,7 +29,7 @@ func TestTwoReceiversShareDedupe(t *testing.T) {
 	processed := map[string]int{} // successful handler runs per event id
 	failedOnce := map[string]bool{}
 	var urls []string
-	for r := range 2 {
+	for range 2 {
 		dd, err := redisstore.NewDeduper(rdb, redisstore.WithPrefix(prefix(t)))
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +53,6 @@ func TestTwoReceiversShareDedupe(t *testing.T) {
 		srv := httptest.NewServer(rcv)
 		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)
-		_ = r
 	}
 
 	// The deliveries: each event one to three times, in a shuffled order.
