@@ -184,7 +184,7 @@ func nextToken(s string) (tok, rest string) {
 
 // decode turns one token into MAC bytes held in buf, or nil when it is not hex or base64 of the MAC's size.
 func (s *headerScheme) decode(tok string, buf *[maxMACSize]byte) []byte {
-	if p := len(s.prefix); p > 0 && len(tok) > p && strings.EqualFold(tok[:p], s.prefix) {
+	if p := len(s.prefix); p > 0 && len(tok) > p && tok[0]|0x20 == s.prefix[0]|0x20 && strings.EqualFold(tok[:p], s.prefix) {
 		tok = tok[p:]
 	}
 	dst := buf[:s.size]
@@ -205,14 +205,39 @@ func (s *headerScheme) decode(tok string, buf *[maxMACSize]byte) []byte {
 	return nil
 }
 
-// decodeHex decodes hex of either case; len(s) must be 2*len(dst).
+// decodeHex decodes hex of either case; len(s) must be 2*len(dst). It works on eight characters at a time
+// (SWAR): the signature check is on the hot path of every delivery.
 func decodeHex(dst []byte, s string) bool {
-	for i := range dst {
-		hi, lo := unhex[s[2*i]], unhex[s[2*i+1]]
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		c := s[i : i+8]
+		x := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+		const ones, high = 0x0101010101010101, 0x8080808080808080
+		if x&high != 0 {
+			return false
+		}
+		// With every byte below 0x80, b+(0x80-lo) sets bit 7 iff b >= lo, and b+(0x7f-hi) iff b > hi.
+		digit := (x + ones*(0x80-'0')) &^ (x + ones*(0x7f-'9'))
+		y := x | ones*0x20 // 'A'-'F' to 'a'-'f'; digits already have the bit
+		letter := (y + ones*(0x80-'a')) &^ (y + ones*(0x7f-'f'))
+		if (digit|letter)&high != high {
+			return false
+		}
+		v := x&(ones*0x0f) + (x>>6)&ones*9 // digit value; letters have bit 6 set
+		w := (v&(0x00ff00ff00ff00ff))<<4 | (v>>8)&0x00ff00ff00ff00ff
+		d := dst[i/2 : i/2+4]
+		d[0], d[1], d[2], d[3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
+	}
+	for ; i+1 < len(s); i += 2 {
+		hi, lo := unhex[s[i]], unhex[s[i+1]]
 		if hi|lo == 0xff {
 			return false
 		}
-		dst[i] = hi<<4 | lo
+		dst[i/2] = hi<<4 | lo
 	}
 	return true
 }

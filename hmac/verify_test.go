@@ -1,6 +1,7 @@
 package hmac
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -497,5 +498,26 @@ func TestInsecureSkipVerify(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "InsecureSkipVerify") || !strings.Contains(logs.String(), "WARN") {
 		t.Fatalf("no warning logged: %q", logs.String())
+	}
+}
+
+func TestDecodeHexMatchesEncodingHex(t *testing.T) {
+	t.Parallel()
+	const valid = "0123456789abcdefABCDEF"
+	// Every byte value in every position of an 8-character group and of the scalar tail.
+	for pos := range 10 {
+		for c := range 256 {
+			s := []byte(strings.Repeat("a5", 5))
+			s[pos] = byte(c)
+			dst := make([]byte, 5)
+			ok := decodeHex(dst, string(s))
+			want, err := hex.DecodeString(string(s))
+			if ok != (err == nil) || (ok && !bytes.Equal(dst, want)) {
+				t.Fatalf("decodeHex(%q) = %x, %v; encoding/hex says %x, %v", s, dst, ok, want, err)
+			}
+			if ok != strings.ContainsRune(valid, rune(c)) {
+				t.Fatalf("decodeHex accepts %q: %v", rune(c), ok)
+			}
+		}
 	}
 }
