@@ -86,6 +86,8 @@ func (f *fresh) take() ([]byte, []string) {
 		if b, ok := f.tb.(*testing.B); ok {
 			b.StopTimer()
 			defer b.StartTimer()
+			start := processCPU()
+			defer func() { untimedCPU += processCPU() - start }()
 		}
 		f.refill()
 	}
