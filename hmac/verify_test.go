@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -521,3 +522,57 @@ func TestDecodeHexMatchesEncodingHex(t *testing.T) {
 		}
 	}
 }
+
+// opaqueScheme hides the default scheme's type, so the verifier takes its general path for custom schemes.
+type opaqueScheme struct{ Scheme }
+
+func TestCustomSchemePathAgreesWithFastPath(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	keys := []Key{{Secret: []byte("old"), Tag: "v1", NotAfter: t0}, {Secret: testSecret, Tag: "v2"}}
+	fast, err := NewKeyringVerifier(keys, WithClock(func() time.Time { return t0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := NewKeyringVerifier(keys, WithClock(func() time.Time { return t0 }), WithScheme(opaqueScheme{DefaultScheme()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if custom.fast != nil {
+		t.Fatal("opaqueScheme took the fast path")
+	}
+	mac := rawMAC(testSecret, testBody)
+	headers := []http.Header{
+		{},
+		{HeaderName: {""}},
+		{HeaderName: {Sign(testSecret, testBody)}},
+		{HeaderName: {"sha256=" + base64.RawURLEncoding.EncodeToString(mac)}},
+		{HeaderName: {"junk", "x " + strings.ToUpper(Sign(testSecret, testBody))}},
+		{HeaderName: {Sign([]byte("old"), testBody)}}, // retired at t0
+		{HeaderName: {Sign([]byte("wrong"), testBody)}},
+		{HeaderName: {Sign(testSecret, testBody)[:40]}},
+	}
+	for _, h := range headers {
+		tagF, errF := fast.VerifyKey(testBody, h)
+		tagC, errC := custom.VerifyKey(testBody, h)
+		if tagF != tagC || !errors.Is(errC, errF) || !errors.Is(errF, errC) {
+			t.Errorf("header %q: fast path = %q, %v; custom path = %q, %v", h, tagF, errF, tagC, errC)
+		}
+	}
+	// A scheme whose WriteSigned fails refuses the request with its error.
+	boom := errors.New("boom")
+	v, err := NewVerifier(testSecret, WithScheme(failingScheme{opaqueScheme{DefaultScheme()}, boom}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify(testBody, http.Header{HeaderName: {Sign(testSecret, testBody)}}); !errors.Is(err, boom) {
+		t.Fatalf("Verify = %v, want the scheme's error", err)
+	}
+}
+
+type failingScheme struct {
+	opaqueScheme
+	err error
+}
+
+func (s failingScheme) WriteSigned(io.Writer, []byte, http.Header) error { return s.err }
