@@ -49,6 +49,9 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	if next == nil {
 		panic("hmac: Middleware needs a non-nil next handler")
 	}
+	if v.scheme == nil {
+		panic(errZeroVerifier.Error())
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(v.methods, r.Method) {
 			w.Header().Set("Allow", v.allow)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -230,5 +231,40 @@ func TestMiddlewareKeepsParentContext(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithValue(t.Context(), key{}, "kept")))
 	if got != "kept" {
 		t.Fatalf("parent context value = %v, want kept", got)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestMiddlewareBodyReadError(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	v := mustVerifier(t, testSecret, WithLogger(newTestLogger(&logs)))
+	next := &recordingHandler{}
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", io.MultiReader(failingReader{}))
+	w := httptest.NewRecorder()
+	v.Middleware(next).ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || next.ran || !strings.Contains(logs.String(), "connection reset") {
+		t.Fatalf("status %d, handler ran %v, logs %q; want 400, not run, the read error logged", w.Code, next.ran, logs.String())
+	}
+}
+
+func TestMiddlewareInsecureAndDebugLog(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	v, err := NewVerifier(nil, InsecureSkipVerify(), WithLogger(newTestLogger(&logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &recordingHandler{}
+	w := httptest.NewRecorder()
+	v.Middleware(next).ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/x", strings.NewReader("unsigned")))
+	if w.Code != http.StatusNoContent || string(next.verified) != "unsigned" {
+		t.Fatalf("status %d, verified %q; want 204 and the body", w.Code, next.verified)
+	}
+	if !strings.Contains(logs.String(), "signature verified") || !strings.Contains(logs.String(), "body_len=8") {
+		t.Fatalf("debug log missing: %q", logs.String())
 	}
 }

@@ -285,8 +285,14 @@ func (v *Verifier) verify(body []byte, h http.Header) (string, error) {
 	return "", ErrInvalidSignature
 }
 
+// errZeroVerifier fails a Verifier that was declared rather than built: it has no key.
+var errZeroVerifier = fmt.Errorf("hmac: Verifier not built by NewVerifier or NewKeyringVerifier: %w", ErrEmptySecret)
+
 // verifyScheme is the general path for custom schemes.
 func (v *Verifier) verifyScheme(body []byte, h http.Header) (string, error) {
+	if v.scheme == nil {
+		return "", errZeroVerifier
+	}
 	values := headerValues(h, http.CanonicalHeaderKey(v.scheme.Header()))
 	if len(values) == 0 {
 		return "", ErrMissingSignature

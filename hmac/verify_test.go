@@ -576,3 +576,17 @@ type failingScheme struct {
 }
 
 func (s failingScheme) WriteSigned(io.Writer, []byte, http.Header) error { return s.err }
+
+func TestZeroVerifierFailsClosed(t *testing.T) {
+	t.Parallel()
+	var v Verifier
+	if err := v.Verify(testBody, http.Header{HeaderName: {Sign(testSecret, testBody)}}); !errors.Is(err, ErrEmptySecret) {
+		t.Fatalf("zero Verifier: Verify = %v, want ErrEmptySecret", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Middleware on a zero Verifier did not panic")
+		}
+	}()
+	v.Middleware(http.NotFoundHandler())
+}
