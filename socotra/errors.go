@@ -1,0 +1,239 @@
+package socotra
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinels matched with errors.Is by an [*APIError] of the matching status.
+var (
+	ErrNotFound     = errors.New("socotra: not found")          // 404
+	ErrUnauthorized = errors.New("socotra: unauthorized")       // 401
+	ErrForbidden    = errors.New("socotra: forbidden")          // 403
+	ErrConflict     = errors.New("socotra: conflict")           // 409
+	ErrRateLimited  = errors.New("socotra: rate limited")       // 429
+	ErrServer       = errors.New("socotra: server error")       // 5xx
+	// ErrUnexpectedResponse is matched by an [*APIError] for a 2xx answer whose
+	// body is not what the operation returns (unparsable JSON, wrong shape).
+	ErrUnexpectedResponse = errors.New("socotra: unexpected response")
+	// ErrInvalidInput is matched by every error about a bad argument or option,
+	// returned before anything is sent.
+	ErrInvalidInput = errors.New("socotra: invalid input")
+)
+
+// maxErrorBody is how much of a response body an [APIError] keeps.
+const maxErrorBody = 2048
+
+// APIError is the one error type for an answer the platform gave but the
+// caller did not want: any status outside 2xx, or a 2xx whose body could not be
+// used. Tokens, passwords and secrets are redacted from Body and Message.
+type APIError struct {
+	StatusCode  int           // HTTP status, such as 404
+	Code        string        // platform error code (Legacy apiErrorCode), when sent
+	Message     string        // platform message, or what was wrong with a 2xx body
+	RequestID   string        // Legacy referenceId or the request id header, when sent
+	FieldErrors []FieldError  // per-field validation problems, when sent
+	Method      string        // HTTP method of the request
+	Path        string        // URL path of the request (no host, no query)
+	RetryAfter  time.Duration // the server's Retry-After on 429/503, when sent
+	Body        string        // raw body, truncated to 2 KiB and redacted
+}
+
+// FieldError is one validation problem the platform reported for a field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Error returns, for example,
+// `socotra: GET /webhooks/x: 404 Not Found: webhook x not found (code WEBHOOK_NOT_FOUND, reference 7f3a)`.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "socotra: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	for _, f := range e.FieldErrors {
+		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message)
+	}
+	var extra []string
+	if e.Code != "" {
+		extra = append(extra, "code "+e.Code)
+	}
+	if e.RequestID != "" {
+		extra = append(extra, "reference "+e.RequestID)
+	}
+	if e.RetryAfter > 0 {
+		extra = append(extra, "retry after "+e.RetryAfter.String())
+	}
+	if len(extra) > 0 {
+		b.WriteString(" (" + strings.Join(extra, ", ") + ")")
+	}
+	return b.String()
+}
+
+// Is reports whether the status matches one of the sentinels: [ErrNotFound],
+// [ErrUnauthorized], [ErrForbidden], [ErrConflict], [ErrRateLimited],
+// [ErrServer], or [ErrUnexpectedResponse] for a 2xx.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500
+	case ErrUnexpectedResponse:
+		return e.StatusCode >= 200 && e.StatusCode < 300
+	}
+	return false
+}
+
+// newAPIError is the one place an APIError is built. secrets are literal
+// values (tokens, passwords) to scrub from anything kept.
+func newAPIError(resp *http.Response, body []byte, message string, secrets []string) *APIError {
+	e := &APIError{StatusCode: resp.StatusCode, Message: message}
+	if req := resp.Request; req != nil {
+		e.Method, e.Path = req.Method, req.URL.Path
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		e.RetryAfter, _ = retryAfter(resp.Header, time.Now())
+	}
+	e.RequestID = firstHeader(resp.Header, "X-Request-Id", "X-Amzn-Requestid", "X-Correlation-Id")
+	if message == "" {
+		parseErrorBody(e, body)
+	}
+	e.Body = redact(truncate(string(body), maxErrorBody), secrets)
+	e.Message = redact(e.Message, secrets)
+	return e
+}
+
+// parseErrorBody fills e from the Legacy ExceptionResponse or any similar JSON
+// object; the Core error shape is unpublished, so common member names are
+// tried and anything else is left in Body.
+func parseErrorBody(e *APIError, body []byte) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return
+	}
+	e.Code = firstString(m, "apiErrorCode", "errorCode", "code", "error")
+	e.Message = firstString(m, "message", "errorMessage", "detail", "error_description", "title")
+	if e.Message == e.Code {
+		e.Code = firstString(m, "apiErrorCode", "errorCode", "code")
+	}
+	if id := firstString(m, "referenceId", "requestId", "traceId"); id != "" {
+		e.RequestID = id
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(m["fieldErrors"], &items) != nil {
+		return
+	}
+	for _, it := range items {
+		var s string
+		if json.Unmarshal(it, &s) == nil {
+			e.FieldErrors = append(e.FieldErrors, FieldError{Message: s})
+			continue
+		}
+		var fm map[string]json.RawMessage
+		if json.Unmarshal(it, &fm) == nil {
+			e.FieldErrors = append(e.FieldErrors, FieldError{
+				Field:   firstString(fm, "field", "fieldName", "path", "name"),
+				Message: firstString(fm, "message", "error", "description", "code"),
+			})
+		}
+	}
+}
+
+// firstString returns the first of keys whose value is a JSON string or number.
+func firstString(m map[string]json.RawMessage, keys ...string) string {
+	for _, k := range keys {
+		raw, ok := m[k]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil && s != "" {
+			return s
+		}
+		var n json.Number
+		if json.Unmarshal(raw, &n) == nil {
+			return n.String()
+		}
+	}
+	return ""
+}
+
+func firstHeader(h http.Header, names ...string) string {
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// secretMember matches a JSON string member whose name says it holds a
+// credential, such as "authorizationToken", "secret" or "password".
+var secretMember = regexp.MustCompile(`(?i)("[a-z_]*(?:token|secret|password|authorization|apikey)"\s*:\s*)"(?:[^"\\]|\\.)*("|$)`)
+
+const redacted = "[REDACTED]"
+
+// redact removes credentials from s: the values of JSON members named like a
+// credential, and every literal in secrets.
+func redact(s string, secrets []string) string {
+	s = secretMember.ReplaceAllString(s, `$1"`+redacted+`"`)
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…(truncated)"
+}
+
+// retryAfter parses a Retry-After header: delay seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
+}
+
+// inputError reports a bad argument or option; it matches [ErrInvalidInput].
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string        { return "socotra: " + e.msg }
+func (e *inputError) Is(target error) bool { return target == ErrInvalidInput }
+
+func errorf(format string, args ...any) error {
+	return &inputError{fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,207 @@
+package socotra
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+)
+
+// SMPKeyHeader is the header carrying the installation key on every request
+// the Marketplace platform sends to an app.
+const SMPKeyHeader = "x-smp-key"
+
+// ErrNoSMPKey is returned by [Marketplace] when a request has no x-smp-key.
+var ErrNoSMPKey = errors.New("socotra: request has no x-smp-key header; it did not come through the Marketplace platform")
+
+// InstallationState is what the Marketplace state API holds for one
+// installation of an app. Its String method hides Token.
+type InstallationState struct {
+	SocotraAPIURL  string            `json:"socotraApiUrl"`
+	TenantHostName string            `json:"tenantHostName"`
+	Token          string            `json:"token"`
+	Settings       map[string]any    `json:"settings"`
+	Mappings       []json.RawMessage `json:"mappings"`
+	// TenantLocator is the Core tenant (a UUID). The state API's member for it
+	// is unconfirmed: it is read from "tenantLocator" at the top level or in
+	// Settings.
+	TenantLocator string `json:"tenantLocator"`
+}
+
+// String prints the state with its token hidden.
+func (s InstallationState) String() string {
+	return fmt.Sprintf("{SocotraAPIURL:%s TenantHostName:%s TenantLocator:%s Token:%s}",
+		s.SocotraAPIURL, s.TenantHostName, s.TenantLocator, hide(s.Token))
+}
+
+// Marketplace fetches installation state from the Marketplace state API and
+// builds clients from it, caching each installation's state and clients for a
+// short time ([WithStateTTL]). It is safe for concurrent use.
+type Marketplace struct {
+	base  string
+	t     *transport
+	ttl   time.Duration
+	now   func() time.Time
+	opts  []Option
+	mu    sync.Mutex
+	cache map[string]*installation
+}
+
+type installation struct {
+	state   InstallationState
+	fetched time.Time
+	core    *CoreClient
+	legacy  *LegacyClient
+}
+
+// NewMarketplace returns a Marketplace reading state from stateAPI, or from
+// the SMP_STATE_API environment variable when stateAPI is "". opts also
+// configure the clients it builds.
+func NewMarketplace(stateAPI string, opts ...Option) (*Marketplace, error) {
+	if stateAPI == "" {
+		stateAPI = os.Getenv("SMP_STATE_API")
+		if stateAPI == "" {
+			return nil, errorf("no state API URL: pass one or set SMP_STATE_API")
+		}
+	}
+	base, err := checkBaseURL(stateAPI)
+	if err != nil {
+		return nil, err
+	}
+	s := newSettings(opts)
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, opts: opts, cache: map[string]*installation{}}
+	m.t = newTransport(&s, nil, "", nil)
+	m.t.redactURL = true // the path holds the installation key
+	return m, nil
+}
+
+// State returns the installation state for the request's x-smp-key.
+func (m *Marketplace) State(ctx context.Context, r *http.Request) (InstallationState, error) {
+	in, err := m.installation(ctx, r)
+	if err != nil {
+		return InstallationState{}, err
+	}
+	return in.state, nil
+}
+
+// CoreClient returns a [CoreClient] for the request's installation,
+// authorised by the installation's Personal Access Token.
+func (m *Marketplace) CoreClient(ctx context.Context, r *http.Request) (*CoreClient, error) {
+	in, err := m.installation(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if in.core == nil {
+		c, err := NewCoreClient(in.state.SocotraAPIURL, in.state.TenantLocator, in.state.Token, m.opts...)
+		if err != nil {
+			return nil, fmt.Errorf("socotra: installation state: %w", err)
+		}
+		in.core = c
+	}
+	return in.core, nil
+}
+
+// LegacyClient returns a [LegacyClient] for the request's installation,
+// authorised by the installation's token (which it cannot renew; a refused
+// token is an error matching [ErrUnauthorized], and the next call after the
+// TTL fetches fresh state).
+func (m *Marketplace) LegacyClient(ctx context.Context, r *http.Request) (*LegacyClient, error) {
+	in, err := m.installation(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if in.legacy == nil {
+		c, err := NewLegacyClient(in.state.SocotraAPIURL, LegacyCredentials{Token: in.state.Token}, m.opts...)
+		if err != nil {
+			return nil, fmt.Errorf("socotra: installation state: %w", err)
+		}
+		in.legacy = c
+	}
+	return in.legacy, nil
+}
+
+func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*installation, error) {
+	key := r.Header.Get(SMPKeyHeader)
+	if key == "" {
+		return nil, ErrNoSMPKey
+	}
+	m.mu.Lock()
+	in, ok := m.cache[key]
+	if ok && m.now().Sub(in.fetched) < m.ttl {
+		m.mu.Unlock()
+		return in, nil
+	}
+	m.mu.Unlock()
+
+	st, err := m.fetch(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	in = &installation{state: st, fetched: m.now()}
+	m.mu.Lock()
+	for k, old := range m.cache { // drop expired entries as we go
+		if m.now().Sub(old.fetched) >= m.ttl {
+			delete(m.cache, k)
+		}
+	}
+	m.cache[key] = in
+	m.mu.Unlock()
+	return in, nil
+}
+
+func (m *Marketplace) fetch(ctx context.Context, key string) (InstallationState, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.base+"/state/"+url.PathEscape(key), nil)
+	if err != nil {
+		return InstallationState{}, fmt.Errorf("socotra: installation state: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := m.t.Do(req)
+	if err != nil {
+		return InstallationState{}, fmt.Errorf("socotra: installation state: %w", redactErr(err, key))
+	}
+	st, err := decode(resp, []string{key}, func(s *InstallationState) error {
+		if s.SocotraAPIURL == "" || s.Token == "" {
+			return errors.New("state without socotraApiUrl or token")
+		}
+		return nil
+	})
+	if err != nil {
+		return InstallationState{}, fmt.Errorf("socotra: installation state: %w", redactErr(err, key))
+	}
+	if st.TenantLocator == "" {
+		st.TenantLocator, _ = st.Settings["tenantLocator"].(string)
+	}
+	return st, nil
+}
+
+// redactErr keeps err matchable but removes the installation key from its text.
+func redactErr(err error, key string) error {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		ae.Path = redacted
+		return ae
+	}
+	return &redactedError{msg: redact(err.Error(), []string{key, url.PathEscape(key)}), err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+

@@ -1,0 +1,299 @@
+package socotra
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/socotra-go/sdk/events"
+)
+
+// Registration is one named webhook an app wants on a tenant, the unit of
+// [Registrar]. Its String method hides Secret.
+type Registration struct {
+	Name    string              // unique per app instance and path; the key
+	URL     string              // where deliveries go
+	Events  []events.Name       // event types to deliver
+	Secret  string              // optional; deliveries are signed when set
+	Tag     string              // optional; names the secret, for rotation
+	Headers map[string][]string // optional; added to each delivery
+	Failure *FailureHandling    // optional; nil = platform default
+}
+
+// String prints the registration with its secret hidden.
+func (r Registration) String() string {
+	return fmt.Sprintf("{Name:%s URL:%s Events:%v Secret:%s Tag:%s Headers:%v}",
+		r.Name, r.URL, r.Events, hide(r.Secret), r.Tag, r.Headers)
+}
+
+func (r Registration) check() error {
+	var errs []error
+	if r.Name == "" {
+		errs = append(errs, errorf("registration: empty Name"))
+	}
+	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, errorf("registration %q: URL %q is not an absolute http(s) URL", r.Name, r.URL))
+	}
+	if len(r.Events) == 0 {
+		errs = append(errs, errorf("registration %q: no Events; list at least one event type", r.Name))
+	}
+	for _, e := range r.Events {
+		if _, err := events.Parse(string(e)); err != nil {
+			errs = append(errs, fmt.Errorf("socotra: registration %q: %w", r.Name, err))
+		}
+	}
+	if r.Tag != "" && r.Secret == "" {
+		errs = append(errs, errorf("registration %q: a Tag needs a Secret", r.Name))
+	}
+	return errors.Join(errs...)
+}
+
+// Registrar registers an app's named webhooks on a tenant; [CoreClient] and
+// [LegacyClient] both provide one.
+type Registrar interface {
+	// Register creates the named webhook or updates it in place; idempotent;
+	// when several webhooks carry the name (two instances raced), it keeps one
+	// (lowest locator) and deletes the rest.
+	Register(ctx context.Context, r Registration) error
+	// Registrations lists the registered webhooks whose name starts with prefix.
+	Registrations(ctx context.Context, prefix string) ([]Registration, error)
+	// Unregister removes the named webhook (and, on Legacy, its integration);
+	// absent is not an error.
+	Unregister(ctx context.Context, name string) error
+}
+
+// Registrar returns the Core [Registrar]: a registration is the webhook
+// carrying its name, created enabled or reconciled with one PATCH.
+func (c *CoreClient) Registrar() Registrar { return coreRegistrar{c} }
+
+type coreRegistrar struct{ c *CoreClient }
+
+// named returns the webhooks whose name is exactly name, lowest locator first.
+func (r coreRegistrar) named(ctx context.Context, name string) ([]Webhook, error) {
+	var out []Webhook
+	for w, err := range r.c.Webhooks(ctx, WebhookFilter{Name: name}) {
+		if err != nil {
+			return nil, err
+		}
+		if w.Name == name { // do not rely on the server applying the filter
+			out = append(out, w)
+		}
+	}
+	slices.SortFunc(out, func(a, b Webhook) int { return cmp.Compare(a.Locator, b.Locator) })
+	return out, nil
+}
+
+func (r coreRegistrar) Register(ctx context.Context, reg Registration) error {
+	if err := reg.check(); err != nil {
+		return err
+	}
+	desired := Webhook{
+		Name: reg.Name, Enabled: true, EventTypes: reg.Events, Failure: reg.Failure,
+		Endpoint: Endpoint{URL: reg.URL, Headers: reg.Headers, HMAC: reg.Secret != "", Secret: reg.Secret, Tag: reg.Tag},
+	}
+	found, err := r.named(ctx, reg.Name)
+	if err != nil {
+		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+	}
+	if len(found) == 0 {
+		if _, err := r.c.CreateWebhook(ctx, desired); err != nil {
+			return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+		}
+		return nil
+	}
+	if _, err := r.c.Reconcile(ctx, found[0].Locator, desired); err != nil {
+		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+	}
+	for _, dup := range found[1:] {
+		if err := r.c.DeleteWebhook(ctx, dup.Locator); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("socotra: register %q: delete duplicate %s: %w", reg.Name, dup.Locator, err)
+		}
+	}
+	return nil
+}
+
+func (r coreRegistrar) Registrations(ctx context.Context, prefix string) ([]Registration, error) {
+	var all []Webhook
+	for w, err := range r.c.Webhooks(ctx, WebhookFilter{}) {
+		if err != nil {
+			return nil, fmt.Errorf("socotra: registrations %q: %w", prefix, err)
+		}
+		if strings.HasPrefix(w.Name, prefix) {
+			all = append(all, w)
+		}
+	}
+	slices.SortFunc(all, func(a, b Webhook) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Locator, b.Locator))
+	})
+	all = slices.CompactFunc(all, func(a, b Webhook) bool { return a.Name == b.Name })
+	out := make([]Registration, len(all))
+	for i, w := range all {
+		out[i] = Registration{
+			Name: w.Name, URL: w.Endpoint.URL, Events: w.EventTypes, Secret: w.Endpoint.Secret,
+			Tag: w.Endpoint.Tag, Headers: w.Endpoint.Headers, Failure: w.Failure,
+		}
+	}
+	return out, nil
+}
+
+func (r coreRegistrar) Unregister(ctx context.Context, name string) error {
+	if name == "" {
+		return errorf("unregister: empty name")
+	}
+	found, err := r.named(ctx, name)
+	if err != nil {
+		return fmt.Errorf("socotra: unregister %q: %w", name, err)
+	}
+	for _, w := range found {
+		if err := r.c.DeleteWebhook(ctx, w.Locator); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("socotra: unregister %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Registrar returns the Legacy [Registrar]. A registration is an integration
+// of type webhook named like it (URL, headers joined with ", ", and the
+// security spec when the URL is https: the platform refuses one for http, so
+// deliveries to an http URL are not signed) plus the webhook of that name
+// pointing at it. Core failure handling maps to the closest Legacy setting:
+// status-code triggers, "timeout", divert or suspend mode, and none, one or
+// three retries.
+func (c *LegacyClient) Registrar() Registrar { return legacyRegistrar{c} }
+
+type legacyRegistrar struct{ c *LegacyClient }
+
+func (r legacyRegistrar) Register(ctx context.Context, reg Registration) error {
+	if err := reg.check(); err != nil {
+		return err
+	}
+	in := Integration{Name: reg.Name, Type: IntegrationWebhook, URL: reg.URL}
+	if len(reg.Headers) > 0 {
+		in.Headers = make(map[string]string, len(reg.Headers))
+		for k, v := range reg.Headers {
+			in.Headers[k] = strings.Join(v, ", ")
+		}
+	}
+	if strings.HasPrefix(reg.URL, "https:") {
+		in.Security = &SecuritySpec{HMAC: reg.Secret != "", Secret: reg.Secret, Tag: reg.Tag}
+	} else if reg.Secret != "" {
+		r.c.log.LogAttrs(ctx, slog.LevelWarn, "socotra: legacy integrations accept a secret for https URLs only; deliveries will not be signed",
+			slog.String("registration", reg.Name))
+	}
+	if err := r.upsert(ctx, in); err != nil {
+		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+	}
+	w := LegacyWebhook{Name: reg.Name, IntegrationName: reg.Name, Enabled: true, Events: reg.Events}
+	if f := reg.Failure; f != nil {
+		w.Failure, w.Retry = legacyFailure(*f)
+	}
+	if _, err := r.c.PutWebhook(ctx, w); err != nil {
+		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+	}
+	return nil
+}
+
+// upsert replaces the integration, or creates it when it does not exist.
+func (r legacyRegistrar) upsert(ctx context.Context, in Integration) error {
+	list, err := r.c.Integrations(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(list, func(x Integration) bool { return x.Name == in.Name }) {
+		_, err = r.c.CreateIntegration(ctx, in)
+		if !errors.Is(err, ErrConflict) { // a racing instance created it: replace
+			return err
+		}
+	}
+	_, err = r.c.ReplaceIntegration(ctx, in)
+	return err
+}
+
+func legacyFailure(f FailureHandling) (*LegacyFailureHandling, LegacyRetry) {
+	lf := &LegacyFailureHandling{Mode: FailureNone}
+	for _, t := range f.Triggers {
+		if strings.EqualFold(t, "timeout") {
+			lf.OnTimeout = true
+		} else {
+			lf.StatusCodes = append(lf.StatusCodes, t)
+		}
+	}
+	switch {
+	case f.Divert:
+		lf.Mode = FailureDivert
+	case f.Suspend:
+		lf.Mode = FailureSuspend
+	}
+	retry := LegacyRetryNone
+	if f.Retry != nil {
+		retry = LegacyRetryThree
+		if f.Retry.Attempts == 1 {
+			retry = LegacyRetryOne
+		}
+	}
+	return lf, retry
+}
+
+func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Registration, error) {
+	hooks, err := r.c.Webhooks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("socotra: registrations %q: %w", prefix, err)
+	}
+	ins, err := r.c.Integrations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("socotra: registrations %q: %w", prefix, err)
+	}
+	var out []Registration
+	for _, w := range hooks {
+		if !strings.HasPrefix(w.Name, prefix) {
+			continue
+		}
+		reg := Registration{Name: w.Name, Events: w.Events}
+		if i := slices.IndexFunc(ins, func(x Integration) bool { return x.Name == w.IntegrationName }); i >= 0 {
+			in := ins[i]
+			reg.URL = in.URL
+			for k, v := range in.Headers {
+				if reg.Headers == nil {
+					reg.Headers = map[string][]string{}
+				}
+				reg.Headers[k] = []string{v}
+			}
+			if s := in.Security; s != nil {
+				reg.Secret, reg.Tag = s.Secret, s.Tag
+			}
+		}
+		if f := w.Failure; f != nil {
+			reg.Failure = &FailureHandling{Triggers: slices.Clone(f.StatusCodes), Divert: f.Mode == FailureDivert, Suspend: f.Mode == FailureSuspend}
+			if f.OnTimeout {
+				reg.Failure.Triggers = append(reg.Failure.Triggers, "timeout")
+			}
+			switch w.Retry {
+			case LegacyRetryOne:
+				reg.Failure.Retry = &RetryStrategy{Attempts: 1}
+			case LegacyRetryThree:
+				reg.Failure.Retry = &RetryStrategy{Attempts: 3}
+			}
+		}
+		out = append(out, reg)
+	}
+	slices.SortFunc(out, func(a, b Registration) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (r legacyRegistrar) Unregister(ctx context.Context, name string) error {
+	if name == "" {
+		return errorf("unregister: empty name")
+	}
+	if err := r.c.DeleteWebhook(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("socotra: unregister %q: %w", name, err)
+	}
+	if err := r.c.DeleteIntegration(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("socotra: unregister %q: delete integration: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package socotra
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+)
+
+// Webhook is a Core webhook. As an argument to [CoreClient.CreateWebhook] or
+// [CoreClient.Reconcile], Locator, Suspended and SuspendedAt are ignored.
+type Webhook struct {
+	Locator     string // ULID given by the platform
+	Name        string // chosen by the caller; not unique on the platform
+	Enabled     bool
+	Suspended   bool      // the platform stopped deliveries after failures
+	SuspendedAt time.Time // zero unless suspended
+	EventTypes  []events.Name
+	Endpoint    Endpoint
+	// Failure is what the platform does when a delivery fails; nil means the
+	// platform default (see [DefaultFailureHandling]).
+	Failure *FailureHandling
+}
+
+// Endpoint is where and how a webhook delivers. Its String and LogValue
+// methods hide Secret.
+type Endpoint struct {
+	URL     string
+	Headers map[string][]string // added to every delivery
+	// InsecureSkipVerify turns off the platform's TLS certificate check of URL
+	// (the API's secureSsl=false). Leave it false.
+	InsecureSkipVerify bool
+	HMAC               bool   // sign deliveries with Secret in the Socotra-Signature header
+	Secret             string // shared signing secret; the platform may not return it
+	Tag                string // names the secret in use, for rotation
+}
+
+// String prints the endpoint with its secret hidden.
+func (e Endpoint) String() string {
+	return fmt.Sprintf("{URL:%s Headers:%v InsecureSkipVerify:%t HMAC:%t Secret:%s Tag:%s}",
+		e.URL, e.Headers, e.InsecureSkipVerify, e.HMAC, hide(e.Secret), e.Tag)
+}
+
+// LogValue logs the endpoint with its secret hidden.
+func (e Endpoint) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", e.URL), slog.Bool("hmac", e.HMAC),
+		slog.String("secret", hide(e.Secret)), slog.String("tag", e.Tag))
+}
+
+func hide(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redacted
+}
+
+// FailureHandling is what the Core platform does when a delivery fails.
+type FailureHandling struct {
+	// Triggers are the outcomes that count as failure: a status code ("503"),
+	// a class ("4xx") or "timeout".
+	Triggers      []string
+	Retry         *RetryStrategy // nil: no retry
+	AlertEndpoint *Endpoint      // nil: nobody is alerted
+	Divert        bool           // keep failed deliveries for the diverted events API
+	Suspend       bool           // suspend the webhook after a failure
+}
+
+// DefaultFailureHandling returns what the platform applies when a webhook
+// has no failure handling: triggers 4xx, 5xx and timeout; nothing else.
+func DefaultFailureHandling() FailureHandling {
+	return FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"}}
+}
+
+// RetryType says how the wait between the platform's delivery retries grows.
+type RetryType string
+
+// Retry types.
+const (
+	RetryLinear      RetryType = "linear"
+	RetryExponential RetryType = "exponential"
+)
+
+// RetryStrategy is how the platform retries a failed delivery.
+type RetryStrategy struct {
+	Type     RetryType
+	Interval int64 // base wait; the platform does not publish its unit
+	Attempts int   // 1..10; 0 lets the platform choose (3)
+}
+
+// DivertedEvent is a delivery that failed and was kept. On Core, ID is the
+// event locator; on Legacy it is the transaction id. Either way it is what
+// resend and delete take.
+type DivertedEvent struct {
+	ID        string
+	EventID   string      // the event's own id (Core locator, Legacy eventId)
+	RequestID string      // Core: locator of the API request that caused it
+	Type      events.Name // Legacy only
+	User      string      // Legacy only
+	Time      time.Time   // when it failed (Core) or happened (Legacy)
+	Trigger   string      // Core: which failure trigger matched
+	Message   string      // Core: what went wrong
+	Data      json.RawMessage
+}
+
+// StreamEvent is one event of the Core event stream; webhook deliveries
+// carry the same object, so Locator is the key for removing duplicates.
+type StreamEvent struct {
+	Locator     string
+	RequestID   string
+	UserLocator string
+	Time        time.Time
+	Type        events.Name
+	Data        json.RawMessage // decode with events.NewData(Type)
+}

@@ -1,0 +1,228 @@
+package socotra
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/coreapi"
+)
+
+// WebhookUpdate is the Core add/remove update of a webhook. Nil and empty
+// members change nothing. The platform applies removals before additions, so
+// an item in both an add and a remove list ends up present (this is how
+// [Diff] replaces a header's values).
+type WebhookUpdate struct {
+	Name                  *string
+	Enabled               *bool
+	AddEventTypes         []events.Name
+	RemoveEventTypes      []events.Name
+	Endpoint              *EndpointUpdate
+	Failure               *FailureUpdate
+	RemoveFailureHandling bool // go back to the platform default
+}
+
+// EndpointUpdate changes an endpoint; nil members are left as they are.
+type EndpointUpdate struct {
+	URL                *string
+	AddHeaders         map[string][]string
+	RemoveHeaders      []string
+	InsecureSkipVerify *bool
+	HMAC               *bool
+	Secret             *string
+	Tag                *string
+}
+
+// FailureUpdate changes failure handling; nil members are left as they are.
+type FailureUpdate struct {
+	AddTriggers         []string
+	RemoveTriggers      []string
+	Retry               *RetryStrategy // replaces the retry strategy
+	RemoveRetry         bool
+	AlertEndpoint       *EndpointUpdate
+	RemoveAlertEndpoint bool
+	Divert              *bool
+	Suspend             *bool
+}
+
+// IsZero reports whether u changes nothing.
+func (u WebhookUpdate) IsZero() bool { return reflect.ValueOf(u).IsZero() }
+
+// Diff returns the update that turns current into desired: event types,
+// header names and failure triggers are added and removed as sets; a header
+// whose values changed is both removed and added; scalar members are set when
+// they differ. A desired Secret of "" keeps the current secret (the platform
+// may not return it); a nil desired Failure means the platform default.
+func Diff(current, desired Webhook) WebhookUpdate {
+	var u WebhookUpdate
+	if current.Name != desired.Name {
+		u.Name = ptr(desired.Name)
+	}
+	if current.Enabled != desired.Enabled {
+		u.Enabled = ptr(desired.Enabled)
+	}
+	u.AddEventTypes, u.RemoveEventTypes = setDiff(current.EventTypes, desired.EventTypes)
+	u.Endpoint = diffEndpoint(current.Endpoint, desired.Endpoint)
+
+	def := DefaultFailureHandling()
+	cur, want := current.Failure, desired.Failure
+	if cur == nil {
+		cur = &def
+	}
+	if want == nil {
+		if !equalFailure(*cur, def) {
+			u.RemoveFailureHandling = true
+		}
+		return u
+	}
+	f := diffFailure(*cur, *want)
+	if !reflect.ValueOf(f).IsZero() {
+		u.Failure = &f
+	}
+	return u
+}
+
+func diffEndpoint(cur, want Endpoint) *EndpointUpdate {
+	var e EndpointUpdate
+	if cur.URL != want.URL {
+		e.URL = ptr(want.URL)
+	}
+	for name, vals := range want.Headers {
+		old, ok := cur.Headers[name]
+		if !ok || !slices.Equal(old, vals) {
+			if e.AddHeaders == nil {
+				e.AddHeaders = map[string][]string{}
+			}
+			e.AddHeaders[name] = vals
+			if ok { // replace: removals apply first, so the new values win
+				e.RemoveHeaders = append(e.RemoveHeaders, name)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cur.Headers)) {
+		if _, ok := want.Headers[name]; !ok {
+			e.RemoveHeaders = append(e.RemoveHeaders, name)
+		}
+	}
+	slices.Sort(e.RemoveHeaders)
+	if cur.InsecureSkipVerify != want.InsecureSkipVerify {
+		e.InsecureSkipVerify = ptr(want.InsecureSkipVerify)
+	}
+	if cur.HMAC != want.HMAC {
+		e.HMAC = ptr(want.HMAC)
+	}
+	if want.Secret != "" && want.Secret != cur.Secret {
+		e.Secret = ptr(want.Secret)
+	}
+	if cur.Tag != want.Tag {
+		e.Tag = ptr(want.Tag)
+	}
+	if reflect.ValueOf(e).IsZero() {
+		return nil
+	}
+	return &e
+}
+
+func diffFailure(cur, want FailureHandling) FailureUpdate {
+	var f FailureUpdate
+	f.AddTriggers, f.RemoveTriggers = setDiff(cur.Triggers, want.Triggers)
+	switch {
+	case want.Retry == nil && cur.Retry != nil:
+		f.RemoveRetry = true
+	case want.Retry != nil && (cur.Retry == nil || *cur.Retry != *want.Retry):
+		f.Retry = ptr(*want.Retry)
+	}
+	switch {
+	case want.AlertEndpoint == nil && cur.AlertEndpoint != nil:
+		f.RemoveAlertEndpoint = true
+	case want.AlertEndpoint != nil:
+		var c Endpoint
+		if cur.AlertEndpoint != nil {
+			c = *cur.AlertEndpoint
+		}
+		f.AlertEndpoint = diffEndpoint(c, *want.AlertEndpoint)
+	}
+	if cur.Divert != want.Divert {
+		f.Divert = ptr(want.Divert)
+	}
+	if cur.Suspend != want.Suspend {
+		f.Suspend = ptr(want.Suspend)
+	}
+	return f
+}
+
+func equalFailure(a, b FailureHandling) bool {
+	add, rm := setDiff(a.Triggers, b.Triggers)
+	return len(add) == 0 && len(rm) == 0 && reflect.DeepEqual(a.Retry, b.Retry) &&
+		reflect.DeepEqual(a.AlertEndpoint, b.AlertEndpoint) && a.Divert == b.Divert && a.Suspend == b.Suspend
+}
+
+// setDiff returns the members of want missing from cur (add) and the members
+// of cur missing from want (remove), each sorted and without duplicates.
+func setDiff[T ~string](cur, want []T) (add, remove []T) {
+	for _, w := range want {
+		if !slices.Contains(cur, w) && !slices.Contains(add, w) {
+			add = append(add, w)
+		}
+	}
+	for _, c := range cur {
+		if !slices.Contains(want, c) && !slices.Contains(remove, c) {
+			remove = append(remove, c)
+		}
+	}
+	slices.Sort(add)
+	slices.Sort(remove)
+	return add, remove
+}
+
+func (u WebhookUpdate) request() coreapi.UpdateWebhookRequest {
+	r := coreapi.UpdateWebhookRequest{
+		Name:             u.Name,
+		Enabled:          u.Enabled,
+		AddEventTypes:    sliceIf(names(u.AddEventTypes)),
+		RemoveEventTypes: sliceIf(names(u.RemoveEventTypes)),
+		Endpoint:         u.Endpoint.request(),
+	}
+	if u.RemoveFailureHandling {
+		r.RemoveFailureHandling = ptr(true)
+	}
+	if f := u.Failure; f != nil {
+		r.FailureHandling = &coreapi.FailureHandlingUpdateRequest{
+			AddTriggers:    sliceIf(f.AddTriggers),
+			RemoveTriggers: sliceIf(f.RemoveTriggers),
+			AlertEndpoint:  f.AlertEndpoint.request(),
+			Divert:         f.Divert,
+			Suspend:        f.Suspend,
+		}
+		if f.RemoveRetry {
+			r.FailureHandling.RemoveRetryStrategy = ptr(true)
+		}
+		if f.RemoveAlertEndpoint {
+			r.FailureHandling.RemoveAlertEndpoint = ptr(true)
+		}
+		if s := f.Retry; s != nil {
+			r.FailureHandling.RetryStrategy = &coreapi.RetryStrategyUpdateRequest{
+				Type: ptrIf(coreapi.RetryType(s.Type)), Interval: ptrIf(s.Interval), Attempts: ptrIf(int32(s.Attempts)),
+			}
+		}
+	}
+	return r
+}
+
+func (e *EndpointUpdate) request() *coreapi.UpdateEndpointRequest {
+	if e == nil {
+		return nil
+	}
+	r := &coreapi.UpdateEndpointRequest{
+		Url: e.URL, RemoveHeaders: sliceIf(e.RemoveHeaders), HmacEnabled: e.HMAC, Secret: e.Secret, Tag: e.Tag,
+	}
+	if len(e.AddHeaders) > 0 {
+		h := coreapi.Headers(e.AddHeaders)
+		r.AddHeaders = &h
+	}
+	if e.InsecureSkipVerify != nil {
+		r.SecureSsl = ptr(!*e.InsecureSkipVerify)
+	}
+	return r
+}
