@@ -197,11 +197,12 @@ func TestRoundTripGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := json.Marshal(m)
+			compact, err := json.Marshal(m)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err = m.MarshalJSON() // indented form, as written to files
+			assertSameJSON(t, in, compact)
+			out, err := m.MarshalJSON() // indented form, as written to files
 			if err != nil {
 				t.Fatal(err)
 			}

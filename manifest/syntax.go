@@ -450,8 +450,12 @@ func (p *parser) string() *node {
 			p.i++
 			n := &node{kind: '"', start: start, end: p.i}
 			raw := p.src[start:p.i]
-			if !clean || json.Unmarshal(raw, &n.str) != nil {
-				n.str = string(raw[1 : len(raw)-1]) // best effort; input is invalid anyway
+			body := raw[1 : len(raw)-1]
+			n.str = string(body) // exact when there is no escape; best effort for invalid input
+			if clean && bytes.IndexByte(body, '\\') >= 0 {
+				if err := json.Unmarshal(raw, &n.str); err != nil {
+					n.str = string(body)
+				}
 			}
 			return n
 		case c == '\n':

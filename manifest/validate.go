@@ -347,8 +347,10 @@ func nearest(key string, known ...string) string {
 
 // normKey lowercases s and drops '_' and '-'.
 func normKey(s string) string {
-	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+	return strings.ToLower(keySeparators.Replace(s))
 }
+
+var keySeparators = strings.NewReplacer("_", "", "-", "")
 
 // editDistance is the Levenshtein distance between a and b, in bytes.
 func editDistance(a, b string) int {

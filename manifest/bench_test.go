@@ -1,0 +1,48 @@
+package manifest
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// BenchmarkParse compares Parse with encoding/json decoding the same file
+// into a map (the floor): Parse also records positions and raw sections.
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("testdata/roundtrip/full.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("floor=encoding-json-map", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v map[string]any
+			if err := json.Unmarshal(data, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Parse(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	m, _ := Parse(data)
+	b.Run("Check", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m.Check()
+		}
+	})
+	b.Run("MarshalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,255 @@
+package manifest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/socotra-go/sdk/socotra"
+)
+
+// ErrInvalid is wrapped by [NewLifecycle] and [NewRuntime] when the manifest
+// does not validate; the validation problems are joined to it.
+var ErrInvalid = errors.New("manifest: invalid manifest")
+
+// Lifecycle registers a manifest's webhooks on a tenant and removes them,
+// as the Marketplace platform does for apps it runs: for apps outside it
+// (self-hosted integrations, local development, tests). Create one with
+// [NewLifecycle]; its methods are safe for concurrent use.
+type Lifecycle struct {
+	reg    socotra.Registrar
+	prefix string
+	regs   []socotra.Registration
+	cfg    config
+	log    *slog.Logger
+	mu     sync.Mutex
+}
+
+// NewLifecycle prepares to register every socotra.webhooks entry of m as
+// publicURL joined with the entry's path, through reg (the Registrar of a
+// Core or Legacy client). m must validate (and, with [WithStrict], have no
+// warnings); publicURL must be an absolute http or https URL without query
+// or fragment. Registration names are "<app>_<instance>_<path>-<hash>", with
+// each part reduced to lowercase letters, digits and '-': see [WithInstance].
+func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...Option) (*Lifecycle, error) {
+	if m == nil || reg == nil {
+		return nil, errors.New("manifest: NewLifecycle needs a manifest and a registrar")
+	}
+	cfg := newConfig(opts)
+	check := m.Validate
+	if cfg.strict {
+		check = m.ValidateStrict
+	}
+	if err := check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	base, err := baseURL(publicURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.instance == "" {
+		return nil, errors.New("manifest: WithInstance needs a non-empty id")
+	}
+	l := &Lifecycle{reg: reg, cfg: cfg, log: cfg.logger,
+		prefix: slug(m.Name) + "_" + slug(cfg.instance) + "_"}
+	paths := map[string]bool{}
+	for _, w := range m.Socotra.Webhooks {
+		paths[w.Path] = true
+		s, ok := cfg.perPath[w.Path]
+		if !ok {
+			s = cfg.defaults
+		}
+		if s.Tag != "" && s.Secret == "" {
+			return nil, fmt.Errorf("manifest: webhook %q has a tag but no secret; the tag names a secret", w.Path)
+		}
+		l.regs = append(l.regs, socotra.Registration{
+			Name:    l.prefix + pathName(w.Path),
+			URL:     base + w.Path,
+			Events:  slices.Clone(w.Events),
+			Secret:  s.Secret,
+			Tag:     s.Tag,
+			Headers: s.Headers,
+			Failure: s.Failure,
+		})
+	}
+	for p := range cfg.perPath {
+		if !paths[p] {
+			return nil, fmt.Errorf("manifest: WithWebhookSettings(%q): no socotra.webhooks entry has that path", p)
+		}
+	}
+	return l, nil
+}
+
+// baseURL checks publicURL and drops a trailing '/'.
+func baseURL(publicURL string) (string, error) {
+	u, err := url.Parse(publicURL)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("manifest: public URL: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return "", fmt.Errorf("manifest: public URL %q must be an absolute http or https URL", publicURL)
+	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(publicURL, "?#"):
+		return "", fmt.Errorf("manifest: public URL %q must not have a query or fragment", publicURL)
+	}
+	return strings.TrimRight(publicURL, "/"), nil
+}
+
+// slug reduces s to lowercase letters, digits and single '-'.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// pathName is a readable, collision-free name part for a webhook path.
+func pathName(path string) string {
+	sum := sha256.Sum256([]byte(path))
+	s := slug(path)
+	if len(s) > 40 {
+		s = strings.TrimRight(s[:40], "-")
+	}
+	if s == "" {
+		s = "root"
+	}
+	return s + "-" + hex.EncodeToString(sum[:4])
+}
+
+// Registrations returns what [Lifecycle.Start] registers, one per manifest
+// entry, in manifest order.
+func (l *Lifecycle) Registrations() []socotra.Registration {
+	return slices.Clone(l.regs)
+}
+
+// Prefix returns the name prefix of this app instance's registrations.
+func (l *Lifecycle) Prefix() string { return l.prefix }
+
+// Start registers every manifest entry, creating or updating it in place
+// (an entry it creates is registered a second time, so that when another
+// instance created the same one at the same moment the Registrar keeps only
+// one), and then deletes this app instance's registrations whose entry has left
+// the manifest. If anything fails, it removes the registrations this call
+// created (with the bounded timeout of [WithStopTimeout], even if ctx is
+// cancelled) and returns every error, joined. Registrations that existed
+// before the call keep their previous state where the update failed, or the
+// new one where it succeeded.
+func (l *Lifecycle) Start(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	before, err := l.reg.Registrations(ctx, l.prefix)
+	if err != nil {
+		return fmt.Errorf("manifest: start: list registrations %q: %w", l.prefix, err)
+	}
+	existed := map[string]bool{}
+	for _, r := range before {
+		existed[r.Name] = true
+	}
+	var created []string
+	var errs []error
+	for _, r := range l.regs {
+		if err := l.reg.Register(ctx, r); err != nil {
+			errs = append(errs, fmt.Errorf("manifest: start: register %s (%s): %w", r.Name, r.URL, err))
+			continue
+		}
+		if !existed[r.Name] {
+			created = append(created, r.Name)
+		}
+	}
+	if len(errs) == 0 {
+		errs = l.settle(ctx, created)
+	}
+	if len(errs) == 0 {
+		for _, r := range before {
+			if !slices.ContainsFunc(l.regs, func(x socotra.Registration) bool { return x.Name == r.Name }) {
+				if err := l.reg.Unregister(ctx, r.Name); err != nil {
+					errs = append(errs, fmt.Errorf("manifest: start: remove stale %s: %w", r.Name, err))
+				} else {
+					l.log.InfoContext(ctx, "manifest: removed a registration no longer in the manifest", "name", r.Name)
+				}
+			}
+		}
+	}
+	if len(errs) == 0 {
+		l.log.InfoContext(ctx, "manifest: webhooks registered", "count", len(l.regs), "created", len(created))
+		return nil
+	}
+	rctx, cancel := l.bounded(ctx)
+	defer cancel()
+	for _, name := range created {
+		if err := l.reg.Unregister(rctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("manifest: start: roll back %s: %w", name, err))
+		}
+	}
+	l.log.ErrorContext(ctx, "manifest: start failed; rolled back", "created", len(created), "errors", len(errs))
+	return errors.Join(errs...)
+}
+
+// settle registers the entries this Start created once more. Two instances
+// starting together may both create a webhook for an entry; whichever
+// created last sees both here, and the Registrar keeps one of them.
+func (l *Lifecycle) settle(ctx context.Context, created []string) []error {
+	var errs []error
+	for _, r := range l.regs {
+		if slices.Contains(created, r.Name) {
+			if err := l.reg.Register(ctx, r); err != nil {
+				errs = append(errs, fmt.Errorf("manifest: start: register %s again: %w", r.Name, err))
+			}
+		}
+	}
+	return errs
+}
+
+// Stop removes every registration of this app instance: the manifest's
+// entries and any other under [Lifecycle.Prefix]. It runs with its own
+// timeout ([WithStopTimeout]) and ignores the cancellation of ctx, so it can
+// run during shutdown; it returns every error, joined.
+func (l *Lifecycle) Stop(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ctx, cancel := l.bounded(ctx)
+	defer cancel()
+	var names []string
+	for _, r := range l.regs {
+		names = append(names, r.Name)
+	}
+	var errs []error
+	listed, err := l.reg.Registrations(ctx, l.prefix)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("manifest: stop: list registrations %q: %w", l.prefix, err))
+	}
+	for _, r := range listed {
+		if !slices.Contains(names, r.Name) {
+			names = append(names, r.Name)
+		}
+	}
+	for _, name := range names {
+		if err := l.reg.Unregister(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("manifest: stop: unregister %s: %w", name, err))
+		}
+	}
+	l.log.InfoContext(ctx, "manifest: webhooks unregistered", "count", len(names), "errors", len(errs))
+	return errors.Join(errs...)
+}
+
+// bounded returns a context that ignores ctx's cancellation and ends after
+// the stop timeout.
+func (l *Lifecycle) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), l.cfg.stopTimeout)
+}

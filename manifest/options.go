@@ -1,0 +1,131 @@
+package manifest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/socotra-go/sdk/socotra"
+)
+
+// Option configures a [Lifecycle] (see [NewLifecycle]) or a [Runtime] (see
+// [NewRuntime]); a Runtime passes its options on to the Lifecycle it drives.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WebhookSettings are the registration details a manifest cannot hold: they
+// are set in code, per entry with [WithWebhookSettings] or for every entry
+// with [WithDefaultSettings].
+type WebhookSettings struct {
+	Secret  string                   // HMAC secret; deliveries are signed when set
+	Tag     string                   // names the secret in use, for rotation; needs Secret
+	Headers map[string][]string      // added to every delivery
+	Failure *socotra.FailureHandling // nil means the platform default
+}
+
+type config struct {
+	instance     string
+	defaults     WebhookSettings
+	perPath      map[string]WebhookSettings
+	stopTimeout  time.Duration
+	startTimeout time.Duration
+	strict       bool
+	logger       *slog.Logger
+	registrar    socotra.Registrar
+	onStart      func(ctx context.Context, publicURL string) error
+	onStop       func(ctx context.Context) error
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		instance:     "default",
+		perPath:      map[string]WebhookSettings{},
+		stopTimeout:  30 * time.Second,
+		startTimeout: 50 * time.Second,
+		logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	return c
+}
+
+// WithInstance names this deployment of the app; registration names are made
+// from the app name, the instance and each entry's path, so a restart with
+// the same instance updates its webhooks instead of adding new ones.
+// Deployments that share a tenant (staging and production, say) need
+// different instances; replicas behind one public URL share one. The default
+// is "default".
+func WithInstance(id string) Option {
+	return optionFunc(func(c *config) { c.instance = id })
+}
+
+// WithDefaultSettings sets the secret, tag, headers and failure handling of
+// every entry without its own [WithWebhookSettings]. The default is none:
+// unsigned deliveries, no headers, the platform's failure handling.
+func WithDefaultSettings(s WebhookSettings) Option {
+	return optionFunc(func(c *config) { c.defaults = s })
+}
+
+// WithWebhookSettings sets the secret, tag, headers and failure handling of
+// the manifest entry whose path is path. [NewLifecycle] fails if no entry
+// has that path.
+func WithWebhookSettings(path string, s WebhookSettings) Option {
+	return optionFunc(func(c *config) { c.perPath[path] = s })
+}
+
+// WithStopTimeout bounds [Lifecycle.Stop] and the rollback of a failed
+// [Lifecycle.Start], which run even when the caller's context is cancelled.
+// The default is 30 seconds.
+func WithStopTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.stopTimeout = d })
+}
+
+// WithStrict makes [NewLifecycle] refuse a manifest with warnings (unknown
+// event names, unknown keys), not only one with errors. The default is off.
+func WithStrict() Option {
+	return optionFunc(func(c *config) { c.strict = true })
+}
+
+// WithLogger sets where registration and runtime events are logged. The
+// default discards them.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithRegistrar makes a [Runtime] self-hosted: on GET /_app/start it
+// registers the manifest's webhooks itself through r, and on GET /_app/stop
+// it removes them. Leave it out inside the Marketplace, where the platform
+// registers them. The default is none (Marketplace mode).
+func WithRegistrar(r socotra.Registrar) Option {
+	return optionFunc(func(c *config) { c.registrar = r })
+}
+
+// OnStart sets the hook a [Runtime] runs on GET /_app/start, with the app's
+// public URL, before any registration. It may run more than once (the
+// platform calls start again after a restart), so it must be idempotent. The
+// default does nothing.
+func OnStart(fn func(ctx context.Context, publicURL string) error) Option {
+	return optionFunc(func(c *config) { c.onStart = fn })
+}
+
+// OnStop sets the hook a [Runtime] runs on GET /_app/stop, after the
+// webhooks are removed. The default does nothing.
+func OnStop(fn func(ctx context.Context) error) Option {
+	return optionFunc(func(c *config) { c.onStop = fn })
+}
+
+// WithStartTimeout bounds the start hook and registration of a [Runtime];
+// past it GET /_app/start answers 503. The platform waits one minute. The
+// default is 50 seconds.
+func WithStartTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.startTimeout = d })
+}

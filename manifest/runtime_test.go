@@ -1,0 +1,250 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// get sends a GET to srv and returns the status and body.
+func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	return do(t, srv, http.MethodGet, path)
+}
+
+func do(t *testing.T, srv *httptest.Server, method, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func startPath(publicURL string) string { return "/_app/start?route=" + url.QueryEscape(publicURL) }
+
+func TestRuntimeRoutes(t *testing.T) {
+	t.Parallel()
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app "+r.URL.Path) })
+	var started atomic.Value
+	rt, err := NewRuntime(testManifest(t, "/hooks"), app, OnStart(func(_ context.Context, u string) error {
+		started.Store(u)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", "/health", 200, "ok\n"},
+		{"HEAD", "/health", 200, ""},
+		{"POST", "/health", 405, "method not allowed\n"},
+		{"GET", "/hooks", 200, "app /hooks"},
+		{"POST", "/hooks", 200, "app /hooks"},
+		{"GET", "/_app/other", 404, "404 page not found\n"},
+		{"GET", "/_app", 404, "404 page not found\n"},
+		{"GET", "/_app/start", 400, "missing route: call /_app/start?route=<public URL>\n"},
+		{"GET", startPath("not a url"), 400, "bad route: manifest: public URL \"not a url\" must be an absolute http or https URL\n"},
+		{"POST", startPath("https://a.example"), 405, "method not allowed\n"},
+		{"GET", startPath("https://abc.outpost.example"), 200, "started\n"},
+		{"GET", "/_app/stop?route=x", 200, "stopped\n"},
+	}
+	for _, tt := range tests {
+		status, body := do(t, srv, tt.method, tt.path)
+		if status != tt.status || body != tt.body {
+			t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.path, status, body, tt.status, tt.body)
+		}
+	}
+	if u, _ := started.Load().(string); u != "https://abc.outpost.example" {
+		t.Errorf("start hook got route %q", u)
+	}
+}
+
+func TestRuntimeMarketplaceMode(t *testing.T) {
+	t.Parallel()
+	rt, err := NewRuntime(testManifest(t, "/hooks"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	if status, body := get(t, srv, startPath("https://abc.example")); status != 200 {
+		t.Fatalf("start = %d %q", status, body)
+	}
+	if status, _ := get(t, srv, "/elsewhere"); status != 404 {
+		t.Errorf("nil app handler answered %d, want 404", status)
+	}
+}
+
+func TestRuntimeSelfHosted(t *testing.T) {
+	t.Parallel()
+	reg := newMem()
+	var stopped atomic.Bool
+	rt, err := NewRuntime(testManifest(t, "/a", "/b"), nil, WithRegistrar(reg), WithInstance("dev"),
+		OnStop(func(ctx context.Context) error {
+			stopped.Store(ctx.Err() == nil)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	if status, body := get(t, srv, startPath("https://tunnel.example/base/")); status != 200 {
+		t.Fatalf("start = %d %q", status, body)
+	}
+	got := state(t, reg, "acme-claims_dev_")
+	if len(got) != 2 || !strings.Contains(got[0], " https://tunnel.example/base/a ") || !strings.Contains(got[1], " https://tunnel.example/base/b ") {
+		t.Errorf("registered %q", got)
+	}
+	if status, body := get(t, srv, "/_app/stop"); status != 200 {
+		t.Fatalf("stop = %d %q", status, body)
+	}
+	if got := state(t, reg, ""); len(got) != 0 {
+		t.Errorf("after stop: %q", got)
+	}
+	if !stopped.Load() {
+		t.Error("stop hook did not run with a live context")
+	}
+}
+
+// TestRuntimeStopAfterRestart checks a self-hosted Runtime removes the
+// webhooks a previous process registered.
+func TestRuntimeStopAfterRestart(t *testing.T) {
+	t.Parallel()
+	reg := newMem()
+	m := testManifest(t, "/a", "/b")
+	first, err := NewRuntime(m, nil, WithRegistrar(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(t.Context(), "https://app.example"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := NewRuntime(m, nil, WithRegistrar(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(second)
+	t.Cleanup(srv.Close)
+	if status, body := get(t, srv, "/_app/stop"); status != 200 {
+		t.Fatalf("stop = %d %q", status, body)
+	}
+	if got := state(t, reg, ""); len(got) != 0 {
+		t.Errorf("after stop in a new process: %q", got)
+	}
+}
+
+func TestRuntimeStartFailures(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	tests := []struct {
+		name   string
+		opts   []Option
+		status int
+		body   string
+	}{
+		{name: "hook error", opts: []Option{OnStart(func(context.Context, string) error { return errors.New("no database") })},
+			status: 500, body: "start failed: manifest: start hook: no database\n"},
+		{name: "registration error", opts: []Option{WithRegistrar(&failNth{Registrar: newMem(), n: 1})},
+			status: 500, body: "injected failure"},
+		{name: "hook ignores its deadline", opts: []Option{WithStartTimeout(100 * time.Millisecond),
+			OnStart(func(context.Context, string) error { <-release; return nil })},
+			status: 503, body: "start failed: manifest: start did not finish within 100ms: context deadline exceeded\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rt, err := NewRuntime(testManifest(t, "/a"), nil, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(rt)
+			t.Cleanup(srv.Close)
+			begin := time.Now()
+			status, body := get(t, srv, startPath("https://a.example"))
+			if status != tt.status || !strings.Contains(body, tt.body) {
+				t.Errorf("start = %d %q, want %d %q", status, body, tt.status, tt.body)
+			}
+			if d := time.Since(begin); d > 10*time.Second {
+				t.Errorf("start took %v", d)
+			}
+		})
+	}
+}
+
+func TestRuntimeStopHookError(t *testing.T) {
+	t.Parallel()
+	rt, err := NewRuntime(testManifest(t, "/a"), nil, OnStop(func(context.Context) error { return errors.New("flush failed") }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	if status, body := get(t, srv, "/_app/stop"); status != 500 || body != "stop failed: manifest: stop hook: flush failed\n" {
+		t.Errorf("stop = %d %q", status, body)
+	}
+}
+
+func TestNewRuntimeInvalid(t *testing.T) {
+	t.Parallel()
+	m := testManifest(t, "/a")
+	m.Socotra.Webhooks[0].Path = "/_app/a"
+	if _, err := NewRuntime(m, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewRuntime = %v, want ErrInvalid", err)
+	}
+}
+
+func TestListenAddr(t *testing.T) {
+	tests := []struct {
+		env, want, err string
+		set            bool
+	}{
+		{set: false, want: ":8080"},
+		{set: true, env: "", want: ":8080"},
+		{set: true, env: "3000", want: ":3000"},
+		{set: true, env: "0", err: `SMP_PORT="0" is not a port number`},
+		{set: true, env: "70000", err: "is not a port number"},
+		{set: true, env: "http", err: "is not a port number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			if tt.set {
+				t.Setenv(PortEnv, tt.env)
+			} else {
+				t.Setenv(PortEnv, "") // restored after the test
+				os.Unsetenv(PortEnv)
+			}
+			got, err := ListenAddr(":8080")
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("ListenAddr = %q, %v, want error %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ListenAddr = %q, %v, want %q", got, err, tt.want)
+			}
+		})
+	}
+}

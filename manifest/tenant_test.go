@@ -1,0 +1,230 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+// tenantPlatforms builds a Registrar against the fake tenant for each
+// platform, and counts the tenant's webhooks (duplicates included, which
+// Registrations does not show).
+var tenantPlatforms = []struct {
+	name     string
+	platform events.Platform
+	connect  func(t *testing.T, s *socotratest.Server) socotra.Registrar
+	count    func(t *testing.T, s *socotratest.Server) int
+}{
+	{"core", events.Core, func(t *testing.T, s *socotratest.Server) socotra.Registrar {
+		c, err := socotra.NewCoreClient(s.URL(), s.TenantLocator(), s.CoreToken())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Registrar()
+	}, func(t *testing.T, s *socotratest.Server) int {
+		c, err := socotra.NewCoreClient(s.URL(), s.TenantLocator(), s.CoreToken())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, err := range c.Webhooks(t.Context(), socotra.WebhookFilter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return n
+	}},
+	{"legacy", events.Legacy, func(t *testing.T, s *socotratest.Server) socotra.Registrar {
+		user, pass, host := s.LegacyCredentials()
+		admin, adminPass := s.LegacyAdminCredentials()
+		c, err := socotra.NewLegacyClient(s.URL(), socotra.LegacyCredentials{Username: user, Password: pass, HostName: host,
+			AdminUsername: admin, AdminPassword: adminPass})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Registrar()
+	}, func(t *testing.T, s *socotratest.Server) int {
+		user, pass, host := s.LegacyCredentials()
+		c, err := socotra.NewLegacyClient(s.URL(), socotra.LegacyCredentials{Username: user, Password: pass, HostName: host})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks, err := c.Webhooks(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(hooks)
+	}},
+}
+
+// tenantManifest is a manifest whose events both platforms publish.
+func tenantManifest(t *testing.T, paths ...string) *Manifest {
+	t.Helper()
+	m := testManifest(t, paths...)
+	both := []events.Name{"policy.quote.accept", "policy.quote.create", "policy.quote.discard"}
+	for i := range m.Socotra.Webhooks {
+		m.Socotra.Webhooks[i].Events = both[i%len(both) : i%len(both)+1]
+	}
+	return m
+}
+
+// receiver records the paths it is delivered to.
+type receiver struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.paths = append(r.paths, req.URL.Path)
+	r.mu.Unlock()
+}
+
+func (r *receiver) got() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(slices.Values(r.paths))
+}
+
+func emit(t *testing.T, s *socotratest.Server, p events.Platform, typ events.Name) {
+	t.Helper()
+	var err error
+	if p == events.Core {
+		_, err = s.EmitCore(t.Context(), typ, nil)
+	} else {
+		_, err = s.EmitLegacy(t.Context(), typ, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTenantLifecycle(t *testing.T) {
+	t.Parallel()
+	for _, p := range tenantPlatforms {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			tenant := socotratest.NewServer()
+			t.Cleanup(tenant.Close)
+			rec := &receiver{}
+			app := httptest.NewServer(rec)
+			t.Cleanup(app.Close)
+			reg := p.connect(t, tenant)
+
+			// Start registers <public URL><path> for each entry's events.
+			l := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/b"), app.URL, reg)
+			if err := l.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			emit(t, tenant, p.platform, "policy.quote.create")
+			if got := rec.got(); !slices.Equal(got, []string{"/in/b"}) {
+				t.Errorf("deliveries after Start went to %q, want [/in/b]", got)
+			}
+
+			// A restart updates in place: still one webhook per entry.
+			restart := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/b"), app.URL, p.connect(t, tenant))
+			if err := restart.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if n := p.count(t, tenant); n != 2 {
+				t.Errorf("after restart the tenant has %d webhooks, want 2", n)
+			}
+
+			// The manifest changed: /in/b left, /in/c arrived.
+			changed := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/c"), app.URL, reg)
+			if err := changed.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			got := state(t, reg, l.Prefix())
+			if len(got) != 2 || !strings.Contains(got[0]+got[1], app.URL+"/in/c ") || strings.Contains(got[0]+got[1], "/in/b") {
+				t.Errorf("after the manifest changed: %q", got)
+			}
+
+			// Stop with an already cancelled context removes everything.
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			if err := changed.Stop(ctx); err != nil {
+				t.Fatalf("Stop after cancel: %v", err)
+			}
+			if got := state(t, reg, ""); len(got) != 0 {
+				t.Errorf("after Stop: %q", got)
+			}
+			emit(t, tenant, p.platform, "policy.quote.accept")
+			if got := rec.got(); len(got) != 1 {
+				t.Errorf("deliveries after Stop: %q", got)
+			}
+		})
+	}
+}
+
+func TestTenantPartialFailure(t *testing.T) {
+	t.Parallel()
+	for _, p := range tenantPlatforms {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			tenant := socotratest.NewServer()
+			t.Cleanup(tenant.Close)
+			reg := p.connect(t, tenant)
+			before := mustLifecycle(t, tenantManifest(t, "/a"), "http://127.0.0.1:1", reg)
+			if err := before.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			l := mustLifecycle(t, tenantManifest(t, "/a", "/b", "/c", "/d"), "http://127.0.0.1:1", &failNth{Registrar: reg, n: 3})
+			err := l.Start(t.Context())
+			if !errors.Is(err, errInjected) {
+				t.Fatalf("Start = %v, want the injected failure", err)
+			}
+			// /b and /d were created by this Start and rolled back; /a existed before.
+			got := state(t, reg, "")
+			if len(got) != 1 || !strings.HasPrefix(got[0], l.Registrations()[0].Name+" ") {
+				t.Errorf("after rollback: %q, want only %s", got, l.Registrations()[0].Name)
+			}
+		})
+	}
+}
+
+func TestTenantConcurrentStart(t *testing.T) {
+	t.Parallel()
+	for _, p := range tenantPlatforms {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			tenant := socotratest.NewServer()
+			t.Cleanup(tenant.Close)
+			m := tenantManifest(t, "/a", "/b", "/c")
+			for round := range 3 {
+				var wg sync.WaitGroup
+				errs := make([]error, 2)
+				for i := range errs {
+					reg := p.connect(t, tenant) // each instance has its own client
+					wg.Go(func() {
+						l, err := NewLifecycle(m, "http://127.0.0.1:1", reg)
+						if err == nil {
+							err = l.Start(t.Context())
+						}
+						errs[i] = err
+					})
+				}
+				wg.Wait()
+				if err := errors.Join(errs...); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				if n := p.count(t, tenant); n != 3 {
+					t.Fatalf("round %d: the tenant has %d webhooks, want one per entry (3)", round, n)
+				}
+			}
+		})
+	}
+}
