@@ -2,11 +2,13 @@ package socotratest
 
 import (
 	"cmp"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/coreapi"
 )
 
@@ -193,11 +195,21 @@ type coreAPI struct{ s *Server }
 
 func (a *coreAPI) CreateWebhook(w http.ResponseWriter, r *http.Request, _ coreapi.TenantLocator) {
 	var req coreapi.CreateWebhookRequest
-	fe := decodeBody(r, &req)
+	if fe := decodeBody(r, &req); fe != nil {
+		writeCoreFieldErrors(w, fe)
+		return
+	}
+	resp, fe := a.s.createCore(&req)
 	if fe != nil {
 		writeCoreFieldErrors(w, fe)
 		return
 	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// createCore validates and stores a new Core webhook.
+func (s *Server) createCore(req *coreapi.CreateWebhookRequest) (coreapi.WebhookResponse, fieldErrors) {
+	var fe fieldErrors
 	if req.Name == "" {
 		fe.add("name", "is required")
 	}
@@ -211,10 +223,8 @@ func (a *coreAPI) CreateWebhook(w http.ResponseWriter, r *http.Request, _ coreap
 		automation: deref(req.UseAutomationPlugin),
 	}
 	if fe != nil {
-		writeCoreFieldErrors(w, fe)
-		return
+		return coreapi.WebhookResponse{}, fe
 	}
-	s := a.s
 	s.mu.Lock()
 	s.seq++
 	h.seq, h.locator = s.seq, s.newULID()
@@ -222,7 +232,25 @@ func (a *coreAPI) CreateWebhook(w http.ResponseWriter, r *http.Request, _ coreap
 	resp := h.response(true)
 	s.mu.Unlock()
 	s.cfg.log.Info("socotratest: core webhook created", "locator", h.locator, "name", h.name, "url", h.endpoint.url)
-	writeJSON(w, http.StatusOK, resp)
+	return resp, nil
+}
+
+// AddCoreWebhook registers an enabled Core webhook that sends types to url, signed with secret
+// when secret is not empty, with the default failure handling; it returns the webhook's
+// locator. It is a shortcut for tests that do not go through the Core API.
+func (s *Server) AddCoreWebhook(url, secret string, types ...events.Name) (string, error) {
+	req := coreapi.CreateWebhookRequest{Name: "socotratest", Enabled: true, Endpoint: coreapi.CreateEndpointRequest{Url: url}}
+	for _, t := range types {
+		req.EventTypes = append(req.EventTypes, string(t))
+	}
+	if secret != "" {
+		req.Endpoint.HmacEnabled, req.Endpoint.Secret = ptr(true), &secret
+	}
+	resp, fe := s.createCore(&req)
+	if fe != nil {
+		return "", errors.New("socotratest: add core webhook: " + fe.message())
+	}
+	return resp.Locator, nil
 }
 
 // hook returns the webhook or writes a 404; s.mu must be held.

@@ -233,13 +233,22 @@ func TestCoreNotFound(t *testing.T) {
 	ten, missing := s.TenantLocator(), ulid.Make().String()
 	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.create"))
 	for name, call := range map[string]func() (int, error){
-		"get": func() (int, error) { r, err := c.GetWebhookWithResponse(t.Context(), ten, missing); return r.StatusCode(), err },
+		"get": func() (int, error) {
+			r, err := c.GetWebhookWithResponse(t.Context(), ten, missing)
+			return r.StatusCode(), err
+		},
 		"update": func() (int, error) {
 			r, err := c.UpdateWebhookWithResponse(t.Context(), ten, missing, coreapi.UpdateWebhookRequest{})
 			return r.StatusCode(), err
 		},
-		"delete":    func() (int, error) { r, err := c.DeleteWebhookWithResponse(t.Context(), ten, missing); return r.StatusCode(), err },
-		"unsuspend": func() (int, error) { r, err := c.UnsuspendWebhookWithResponse(t.Context(), ten, missing); return r.StatusCode(), err },
+		"delete": func() (int, error) {
+			r, err := c.DeleteWebhookWithResponse(t.Context(), ten, missing)
+			return r.StatusCode(), err
+		},
+		"unsuspend": func() (int, error) {
+			r, err := c.UnsuspendWebhookWithResponse(t.Context(), ten, missing)
+			return r.StatusCode(), err
+		},
 		"diverted list": func() (int, error) {
 			r, err := c.ListDivertedEventsWithResponse(t.Context(), ten, missing, nil)
 			return r.StatusCode(), err
@@ -248,7 +257,10 @@ func TestCoreNotFound(t *testing.T) {
 			r, err := c.GetDivertedEventWithResponse(t.Context(), ten, wh.Locator, missing)
 			return r.StatusCode(), err
 		},
-		"event": func() (int, error) { r, err := c.GetEventWithResponse(t.Context(), ten, missing); return r.StatusCode(), err },
+		"event": func() (int, error) {
+			r, err := c.GetEventWithResponse(t.Context(), ten, missing)
+			return r.StatusCode(), err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,9 +1,12 @@
 package socotratest_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -207,5 +210,85 @@ func TestSignatures(t *testing.T) {
 				t.Errorf("Verify = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestAddCoreWebhook(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	if _, err := s.AddCoreWebhook("not a url", "", events.PolicyIssue); err == nil || !strings.Contains(err.Error(), "endpoint.url") {
+		t.Errorf("bad URL: %v", err)
+	}
+	if _, err := s.AddCoreWebhook("https://example.test", ""); err == nil || !strings.Contains(err.Error(), "eventTypes") {
+		t.Errorf("no types: %v", err)
+	}
+	loc, err := s.AddCoreWebhook("https://example.test", "k", events.PolicyIssue)
+	w := s.Webhooks()
+	if err != nil || len(w) != 1 || w[0].ID != loc || !w[0].HMAC || w[0].Secret != "k" || w[0].Events[0] != events.PolicyIssue {
+		t.Errorf("AddCoreWebhook = %q, %v; webhooks %+v", loc, err, w)
+	}
+}
+
+// TestConcurrentUse drives emits, management calls and inspection at once; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, socotratest.WithFaults(socotratest.Faults{Seed: 1, Duplicate: 0.2}))
+	rcv := newReceiver(t, nil)
+	c := coreClient(t, s)
+	for range 3 {
+		createCore(t, c, s, hookFor(rcv.URL, "policy.create"))
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 10 {
+				if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil {
+					t.Error(err)
+				}
+				_ = s.Deliveries()
+				_ = s.Webhooks()
+				if _, err := c.ListWebhooksWithResponse(t.Context(), s.TenantLocator(), nil); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	flush(t, s)
+	dups := 0
+	for _, d := range s.Deliveries() {
+		if d.Faults.Has(socotratest.FaultDuplicate) {
+			dups++
+		}
+	}
+	if got, want := len(rcv.requests()), 4*10*3+dups; got != want {
+		t.Errorf("receiver got %d requests, want %d", got, want)
+	}
+}
+
+// TestCloseStopsPendingRetries: Close returns while a retry waits, and no goroutine is left (goleak).
+func TestCloseStopsPendingRetries(t *testing.T) {
+	t.Parallel()
+	s := socotratest.NewServer(socotratest.WithRetryUnit(time.Hour))
+	rcv := newReceiver(t, always(http.StatusInternalServerError))
+	req := hookFor(rcv.URL, "policy.create")
+	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(10))}}
+	createCore(t, coreClient(t, s), s, req)
+	s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Flush with an hour-long backoff: %v, want a deadline error", err)
+	}
+	done := make(chan struct{})
+	go func() { s.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return while a retry was waiting")
+	}
+	s.Close() // idempotent
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("%d requests, want only the first attempt", n)
 	}
 }

@@ -3,6 +3,7 @@ package socotratest_test
 import (
 	"context"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -94,7 +95,9 @@ func newReceiver(t *testing.T, status func(n int) int) *receiver {
 func newTLSReceiver(t *testing.T, status func(n int) int) *receiver {
 	t.Helper()
 	r := &receiver{status: status}
-	r.Server = httptest.NewTLSServer(http.HandlerFunc(r.serve))
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	r.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected in tests
+	r.StartTLS()
 	t.Cleanup(r.Close)
 	return r
 }
