@@ -9,6 +9,8 @@ import (
 	"net/url"
 
 	"github.com/socotra-go/sdk/manifest"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
 )
 
 // The example manifest published with the Marketplace documentation has a
@@ -100,4 +102,42 @@ func ExampleRuntime() {
 	// 200 ok
 	// starting at https://abc123.example.com
 	// 200 started
+}
+
+// A self-hosted integration registers its manifest's webhooks on start and
+// removes them on stop; here against the fake tenant.
+func ExampleNewLifecycle() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	client, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		panic(err)
+	}
+	m, err := manifest.Parse([]byte(`{"name": "acme/claims", "version": "1.0.0",
+  "socotra": {"webhooks": [{"path": "/hooks/quotes", "events": ["policy.quote.accept"]}]}}`))
+	if err != nil {
+		panic(err)
+	}
+	lc, err := manifest.NewLifecycle(m, "https://claims.example.com", client.Registrar(),
+		manifest.WithInstance("eu"),
+		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: "from-your-secret-store"}))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	if err := lc.Start(ctx); err != nil {
+		panic(err)
+	}
+	regs, _ := client.Registrar().Registrations(ctx, lc.Prefix())
+	for _, r := range regs {
+		fmt.Println(r.Name, r.URL, r.Events)
+	}
+	if err := lc.Stop(ctx); err != nil {
+		panic(err)
+	}
+	regs, _ = client.Registrar().Registrations(ctx, lc.Prefix())
+	fmt.Println("after Stop:", len(regs))
+	// Output:
+	// acme-claims_eu_hooks-quotes-0e2abe0a https://claims.example.com/hooks/quotes [policy.quote.accept]
+	// after Stop: 0
 }

@@ -3,6 +3,7 @@ package manifest
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 )
@@ -78,15 +80,19 @@ func tenantManifest(t *testing.T, paths ...string) *Manifest {
 	return m
 }
 
-// receiver records the paths it is delivered to.
+// receiver records the paths it is delivered to, and the last request.
 type receiver struct {
-	mu    sync.Mutex
-	paths []string
+	mu     sync.Mutex
+	paths  []string
+	header http.Header
+	body   []byte
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	r.paths = append(r.paths, req.URL.Path)
+	r.header, r.body = req.Header.Clone(), body
 	r.mu.Unlock()
 }
 
@@ -124,14 +130,26 @@ func TestTenantLifecycle(t *testing.T) {
 			t.Cleanup(app.Close)
 			reg := p.connect(t, tenant)
 
-			// Start registers <public URL><path> for each entry's events.
-			l := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/b"), app.URL, reg)
+			// Start registers <public URL><path> for each entry's events,
+			// with the settings given in code.
+			l := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/b"), app.URL, reg,
+				WithWebhookSettings("/in/b", WebhookSettings{Secret: "s3cret", Headers: map[string][]string{"X-App": {"claims"}}}))
 			if err := l.Start(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			emit(t, tenant, p.platform, "policy.quote.create")
 			if got := rec.got(); !slices.Equal(got, []string{"/in/b"}) {
 				t.Errorf("deliveries after Start went to %q, want [/in/b]", got)
+			}
+			rec.mu.Lock()
+			header, body := rec.header, rec.body
+			rec.mu.Unlock()
+			if header.Get("X-App") != "claims" {
+				t.Errorf("delivery headers %v lack X-App: claims", header)
+			}
+			// Legacy signs only https deliveries; Core signs whenever a secret is set.
+			if sig := header.Get(hmac.HeaderName); p.platform == events.Core && sig != hmac.Sign([]byte("s3cret"), body) {
+				t.Errorf("delivery signature %q does not match the entry's secret", sig)
 			}
 
 			// A restart updates in place: still one webhook per entry.
