@@ -62,6 +62,10 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 			v.refuse(w, r, http.StatusRequestEntityTooLarge, ErrBodyTooLarge, -1)
 			return
 		}
+		if !v.insecure && len(headerValues(r.Header, http.CanonicalHeaderKey(v.scheme.Header()))) == 0 {
+			v.refuse(w, r, http.StatusUnauthorized, ErrMissingSignature, -1) // refused without reading the body
+			return
+		}
 		body, err := readBody(w, r, v.maxBody)
 		if err != nil {
 			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncWriter lets parallel handlers log into one builder.
@@ -244,6 +245,7 @@ func TestMiddlewareBodyReadError(t *testing.T) {
 	v := mustVerifier(t, testSecret, WithLogger(newTestLogger(&logs)))
 	next := &recordingHandler{}
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", io.MultiReader(failingReader{}))
+	r.Header.Set(HeaderName, Sign(testSecret, nil))
 	w := httptest.NewRecorder()
 	v.Middleware(next).ServeHTTP(w, r)
 	if w.Code != http.StatusBadRequest || next.ran || !strings.Contains(logs.String(), "connection reset") {
@@ -266,5 +268,60 @@ func TestMiddlewareInsecureAndDebugLog(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "signature verified") || !strings.Contains(logs.String(), "body_len=8") {
 		t.Fatalf("debug log missing: %q", logs.String())
+	}
+}
+
+// panicReader fails the test if the middleware reads a body it should have refused unread.
+type panicReader struct{ t *testing.T }
+
+func (p panicReader) Read([]byte) (int, error) {
+	p.t.Error("body read although the signature header is missing")
+	return 0, io.EOF
+}
+
+func TestMiddlewareMissingHeaderSkipsBody(t *testing.T) {
+	t.Parallel()
+	v := mustVerifier(t, testSecret)
+	w := httptest.NewRecorder()
+	v.Middleware(&recordingHandler{}).ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", panicReader{t}))
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", w.Code)
+	}
+}
+
+func TestMiddlewareRotationAndCustomScheme(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	keys := []Key{{Secret: []byte("old"), Tag: "v1", NotAfter: t0}, {Secret: testSecret, Tag: "v2", NotBefore: t0.Add(-time.Hour)}}
+	clock := func() time.Time { return t0 }
+	for _, scheme := range []Scheme{DefaultScheme(), opaqueScheme{DefaultScheme()}} {
+		v, err := NewKeyringVerifier(keys, WithClock(clock), WithScheme(scheme))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			secret string
+			want   int
+			tag    string
+		}{{"old", 401, ""}, {string(testSecret), 204, "v2"}, {"wrong", 401, ""}} {
+			next := &recordingHandler{}
+			r, _ := NewSignedRequest(http.MethodPost, "/", testBody, []byte(c.secret))
+			w := httptest.NewRecorder()
+			v.Middleware(next).ServeHTTP(w, r.WithContext(t.Context()))
+			if w.Code != c.want || next.tag != c.tag || next.ran != (c.want == 204) {
+				t.Errorf("%T, signed with %q: status %d, tag %q, ran %v; want %d, %q", scheme, c.secret, w.Code, next.tag, next.ran, c.want, c.tag)
+			}
+		}
+	}
+	// A custom scheme's own refusal is a 401 too.
+	v, err := NewVerifier(testSecret, WithScheme(failingScheme{opaqueScheme{DefaultScheme()}, errors.New("stale timestamp")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := NewSignedRequest(http.MethodPost, "/", testBody, testSecret)
+	w := httptest.NewRecorder()
+	v.Middleware(&recordingHandler{}).ServeHTTP(w, r.WithContext(t.Context()))
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("failing scheme: status %d, want 401", w.Code)
 	}
 }
