@@ -10,6 +10,8 @@ import (
 	"slices"
 )
 
+var errMethod = errors.New("hmac: method not allowed (see WithMethods)")
+
 // verifiedKey is the context key under which Middleware stores the verified body.
 type verifiedKey struct{}
 
@@ -55,7 +57,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(v.methods, r.Method) {
 			w.Header().Set("Allow", v.allow)
-			v.refuse(w, r, http.StatusMethodNotAllowed, errors.New("hmac: method not allowed"), -1)
+			v.refuse(w, r, http.StatusMethodNotAllowed, errMethod, -1)
 			return
 		}
 		if r.ContentLength > v.maxBody {
