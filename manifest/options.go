@@ -85,8 +85,9 @@ func WithStopTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.stopTimeout = d })
 }
 
-// WithStrict makes [NewLifecycle] refuse a manifest with warnings (unknown
-// event names, unknown keys), not only one with errors. The default is off.
+// WithStrict makes [NewLifecycle] and [NewRuntime] refuse a manifest with
+// warnings (unknown event names, unknown keys), not only one with errors.
+// The default is off.
 func WithStrict() Option {
 	return optionFunc(func(c *config) { c.strict = true })
 }

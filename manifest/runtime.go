@@ -15,7 +15,8 @@ import (
 // the platform's calls and passes every other request to the app:
 //
 //   - GET /health answers 200 "ok".
-//   - GET /_app/start?route=<public URL> runs the [OnStart] hook and, in
+//   - GET /_app/start?route=<public URL> (https:// is assumed when the route
+//     is a bare host) runs the [OnStart] hook and, in
 //     self-hosted mode, registers the manifest's webhooks; it answers 200, or
 //     500 with the reason, or 503 when [WithStartTimeout] passes first.
 //   - GET /_app/stop removes the webhooks in self-hosted mode, runs the
@@ -39,13 +40,18 @@ type Runtime struct {
 }
 
 // NewRuntime returns a Runtime for m that passes requests outside /health
-// and /_app/ to app (nil answers 404). m must validate.
+// and /_app/ to app (nil answers 404). m must validate (and, with
+// [WithStrict], have no warnings).
 func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error) {
 	if m == nil {
 		return nil, errors.New("manifest: NewRuntime needs a manifest")
 	}
 	cfg := newConfig(opts)
-	if err := m.Validate(); err != nil {
+	check := m.Validate
+	if cfg.strict {
+		check = m.ValidateStrict
+	}
+	if err := check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if app == nil {
@@ -67,8 +73,12 @@ func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.app.ServeHTTP(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	if r.Method != http.MethodGet && (r.Method != http.MethodHead || path != "/health") {
+		allow := "GET"
+		if path == "/health" {
+			allow = "GET, HEAD"
+		}
+		w.Header().Set("Allow", allow)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
@@ -77,6 +87,9 @@ func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	case "/_app/start":
 		route := r.URL.Query().Get("route")
+		if route != "" && !strings.Contains(route, "://") {
+			route = "https://" + route // the platform may send the bare public host
+		}
 		if route == "" {
 			http.Error(w, "missing route: call /_app/start?route=<public URL>", http.StatusBadRequest)
 			return

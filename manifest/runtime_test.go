@@ -63,8 +63,10 @@ func TestRuntimeRoutes(t *testing.T) {
 		{"GET", "/_app/other", 404, "404 page not found\n"},
 		{"GET", "/_app", 404, "404 page not found\n"},
 		{"GET", "/_app/start", 400, "missing route: call /_app/start?route=<public URL>\n"},
-		{"GET", startPath("not a url"), 400, "bad route: manifest: public URL \"not a url\" must be an absolute http or https URL\n"},
+		{"GET", startPath("ftp://files.example"), 400, "bad route: manifest: public URL \"ftp://files.example\" must be an absolute http or https URL\n"},
+		{"GET", startPath("https://a.example/?x=1"), 400, "bad route: manifest: public URL \"https://a.example/?x=1\" must not have a query or fragment\n"},
 		{"POST", startPath("https://a.example"), 405, "method not allowed\n"},
+		{"HEAD", startPath("https://abc.outpost.example"), 405, ""},
 		{"GET", startPath("https://abc.outpost.example"), 200, "started\n"},
 		{"GET", "/_app/stop?route=x", 200, "stopped\n"},
 	}
@@ -76,6 +78,13 @@ func TestRuntimeRoutes(t *testing.T) {
 	}
 	if u, _ := started.Load().(string); u != "https://abc.outpost.example" {
 		t.Errorf("start hook got route %q", u)
+	}
+	// The platform may send the public host without a scheme.
+	if status, body := get(t, srv, startPath("abc123.sandbox.outpost.example")); status != 200 {
+		t.Errorf("start with a bare host = %d %q", status, body)
+	}
+	if u, _ := started.Load().(string); u != "https://abc123.sandbox.outpost.example" {
+		t.Errorf("start hook got route %q for a bare host", u)
 	}
 }
 
@@ -212,6 +221,14 @@ func TestNewRuntimeInvalid(t *testing.T) {
 	m.Socotra.Webhooks[0].Path = "/_app/a"
 	if _, err := NewRuntime(m, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NewRuntime = %v, want ErrInvalid", err)
+	}
+	warned := testManifest(t, "/a")
+	warned.Socotra.Webhooks[0].Events[0] = "acme.custom"
+	if _, err := NewRuntime(warned, nil); err != nil {
+		t.Errorf("NewRuntime with warnings = %v", err)
+	}
+	if _, err := NewRuntime(warned, nil, WithStrict()); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewRuntime with warnings and WithStrict = %v, want ErrInvalid", err)
 	}
 }
 

@@ -182,7 +182,11 @@ func (c *checker) manifest() {
 		c.errorf("version", versionHint(m.Version), "%q is not a MAJOR.MINOR.PATCH version", m.Version)
 	}
 	switch tp := m.TargetPlatform; tp {
-	case "", ConnectedCore, EnterpriseCore:
+	case "":
+		if !bad["targetPlatform"] && slices.ContainsFunc(m.obj.members, func(mem member) bool { return mem.key == "targetPlatform" }) {
+			c.errorf("targetPlatform", `remove it for the default, ConnectedCore, or write "EnterpriseCore"`, "targetPlatform is empty")
+		}
+	case ConnectedCore, EnterpriseCore:
 	default:
 		if bad["targetPlatform"] {
 			break

@@ -44,6 +44,7 @@ func TestValidateRules(t *testing.T) {
 		{name: "version wrong type", doc: `{"name": "a/b", "version": 1}`, errs: []string{"version: must be a string, found a number"}},
 		{name: "platform connected", doc: `{` + head + `, "targetPlatform": "ConnectedCore"}`},
 		{name: "platform enterprise", doc: `{` + head + `, "targetPlatform": "EnterpriseCore"}`},
+		{name: "platform empty", doc: `{` + head + `, "targetPlatform": ""}`, errs: []string{"targetPlatform: targetPlatform is empty"}},
 		{name: "platform unknown", doc: `{` + head + `, "targetPlatform": "Cloud"}`, errs: []string{`targetPlatform: unknown target platform "Cloud"`}, errorHint: `"EnterpriseCore"`},
 		{name: "platform case", doc: `{` + head + `, "targetPlatform": "enterprisecore"}`, errs: []string{`targetPlatform: unknown`}, errorHint: `did you mean "EnterpriseCore"?`},
 		{name: "socotra not object", doc: `{` + head + `, "socotra": []}`, errs: []string{"socotra: must be an object, found an array"}},
