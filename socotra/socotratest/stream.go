@@ -29,7 +29,7 @@ func (c *cursor) token() string {
 func parseToken(s string) (*cursor, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	c := new(cursor)
-	if err != nil || json.Unmarshal(b, c) != nil || c.Size < 1 {
+	if err != nil || json.Unmarshal(b, c) != nil || c.Size < 1 || c.Size > maxPageSize {
 		return nil, false
 	}
 	return c, true

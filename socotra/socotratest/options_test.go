@@ -1,0 +1,189 @@
+package socotratest_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/coreapi"
+	"github.com/socotra-go/sdk/internal/legacyapi"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+func TestInvalidOptionsPanic(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		opt  socotratest.Option
+		want string
+	}{
+		{socotratest.WithClock(nil), "WithClock"},
+		{socotratest.WithTokenTTL(0), "WithTokenTTL"},
+		{socotratest.WithRetryUnit(-time.Second), "WithRetryUnit"},
+		{socotratest.WithDeliveryTimeout(0), "WithDeliveryTimeout"},
+		{socotratest.WithLogger(nil), "WithLogger"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			t.Parallel()
+			defer func() {
+				r := recover()
+				if err, ok := r.(error); !ok || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("panic %v, want an error naming %s", r, tc.want)
+				}
+			}()
+			socotratest.NewServer(tc.opt).Close()
+		})
+	}
+}
+
+func TestCoreAuthScheme(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, socotratest.WithCoreAuthScheme(""))
+	for auth, want := range map[string]int{"Bearer " + s.CoreToken(): 401, s.CoreToken(): 200} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL()+"/event/"+s.TenantLocator()+"/webhooks/list", nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Authorization %.10q…: %d, want %d", auth, resp.StatusCode, want)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestLogger(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	s := newServer(t, socotratest.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	rcv := newReceiver(t, always(http.StatusGone))
+	loc, _ := s.AddCoreWebhook(rcv.URL, "", events.PolicyIssue)
+	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	for _, want := range []string{"webhook created", "delivery failed", loc, "trigger=4xx"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestSetFaultsAtRuntime(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	rcv := newReceiver(t, nil)
+	s.AddCoreWebhook(rcv.URL, "", events.PolicyIssue)
+	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	if err := s.SetFaults(socotratest.Faults{Drop: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("%d requests, want 1: the second delivery is dropped", n)
+	}
+}
+
+func TestDisabledAndDeletedWebhooksGetNothing(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, socotratest.WithClock(socotratest.NewFakeClock(start)))
+	c := coreClient(t, s)
+	rcv := newReceiver(t, always(http.StatusInternalServerError))
+	disabled := hookFor(rcv.URL, "policy.create")
+	disabled.Enabled = false
+	createCore(t, c, s, disabled)
+	retrying := hookFor(rcv.URL, "policy.create")
+	retrying.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(5))}}
+	wh := createCore(t, c, s, retrying)
+	s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	// The first attempt fails; delete the webhook before the retries run.
+	for len(rcv.requests()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	c.DeleteWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator)
+	flush(t, s)
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("%d requests, want 1: nothing for the disabled webhook, no retry after delete", n)
+	}
+}
+
+func TestDeleteDivertedEvents(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	rcv := newReceiver(t, always(http.StatusInternalServerError))
+	core := coreClient(t, s)
+	req := hookFor(rcv.URL, "policy.create")
+	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
+	wh := createCore(t, core, s, req)
+	legacy := legacyClient(t, s)
+	legacyHook(t, legacy, "h", rcv.URL, nil, legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.create"},
+		FailureHandling: &legacyapi.FailureHandlingRequest{Mode: ptr(legacyapi.FailureModeDivert)}})
+	ce, _ := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	le, _ := s.EmitLegacy(t.Context(), events.PolicyCreate, nil)
+	flush(t, s)
+
+	got, _ := core.GetDivertedEventWithResponse(t.Context(), s.TenantLocator(), wh.Locator, ce.ID)
+	if got.JSON200 == nil || got.JSON200.EventLocator != ce.ID || deref(got.JSON200.FailureMessage) == "" {
+		t.Errorf("get diverted: %s", got.Body)
+	}
+	if r, _ := core.DeleteDivertedEventWithResponse(t.Context(), s.TenantLocator(), wh.Locator, ce.ID); r.StatusCode() != http.StatusOK {
+		t.Errorf("core delete: %d", r.StatusCode())
+	}
+	if r, _ := legacy.DeleteDivertedEventWithResponse(t.Context(), "h", le.RequestID); r.StatusCode() != http.StatusNoContent {
+		t.Errorf("legacy delete: %d", r.StatusCode())
+	}
+	if a, b := s.DivertedEvents(wh.Locator), s.DivertedEvents("h"); len(a)+len(b) != 0 {
+		t.Errorf("diverted events left: %v %v", a, b)
+	}
+	if r, _ := legacy.DeleteDivertedEventWithResponse(t.Context(), "h", le.RequestID); r.StatusCode() != http.StatusNotFound {
+		t.Errorf("legacy delete twice: %d", r.StatusCode())
+	}
+}
+
+func TestWebhooksSnapshot(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	legacy := legacyClient(t, s)
+	legacyHook(t, legacy, "b", "https://example.test/b",
+		&legacyapi.SecuritySpecification{HmacEnabled: ptr(true), Secret: ptr("k"), Tag: ptr("v2")},
+		legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.issue"}, Enabled: ptr(false)})
+	loc, _ := s.AddCoreWebhook("https://example.test/a", "", events.PolicyCreate)
+	w := s.Webhooks()
+	if len(w) != 2 || w[0].ID != loc || w[0].Platform != events.Core {
+		t.Fatalf("webhooks %+v, want the Core one first", w)
+	}
+	l := w[1]
+	if l.Platform != events.Legacy || l.ID != "b" || l.URL != "https://example.test/b" || !l.HMAC || l.Secret != "k" ||
+		l.Tag != "v2" || l.Enabled || l.Integration != "b-in" || l.Headers.Get("X-Tenant") != "t1" {
+		t.Errorf("legacy snapshot %+v", l)
+	}
+	if r, _ := legacy.DeleteWebhookWithResponse(t.Context(), "b"); r.StatusCode() != http.StatusNoContent {
+		t.Errorf("delete: %d", r.StatusCode())
+	}
+	if len(s.Webhooks()) != 1 {
+		t.Error("legacy webhook still listed after delete")
+	}
+}
