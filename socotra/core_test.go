@@ -80,8 +80,8 @@ func TestCoreOperations(t *testing.T) {
 			call: func(c *CoreClient) (any, error) {
 				return c.UpdateWebhook(t.Context(), whLoc, WebhookUpdate{
 					AddEventTypes: []events.Name{"policy.issue"}, RemoveEventTypes: []events.Name{"policy.create"},
-					Endpoint:      &EndpointUpdate{AddHeaders: map[string][]string{"X-B": {"2"}}, RemoveHeaders: []string{"X-A"}},
-					Failure:       &FailureUpdate{RemoveRetry: true, AddTriggers: []string{"timeout"}},
+					Endpoint: &EndpointUpdate{AddHeaders: map[string][]string{"X-B": {"2"}}, RemoveHeaders: []string{"X-A"}},
+					Failure:  &FailureUpdate{RemoveRetry: true, AddTriggers: []string{"timeout"}},
 				})
 			},
 			wantMethod: "PATCH", wantPath: base + "/webhooks/" + whLoc,
@@ -102,7 +102,7 @@ func TestCoreOperations(t *testing.T) {
 		},
 		{
 			name: "get diverted", route: "GET " + base + "/webhooks/{loc}/diverted/{ev}",
-			handler: reply(200, `{"eventLocator":"E1","requestLocator":"R1","failureTrigger":"5xx","failureMessage":"boom","failureTimestamp":"2026-01-02T03:04:05Z"}`),
+			handler:    reply(200, `{"eventLocator":"E1","requestLocator":"R1","failureTrigger":"5xx","failureMessage":"boom","failureTimestamp":"2026-01-02T03:04:05Z"}`),
 			call:       func(c *CoreClient) (any, error) { return c.DivertedEvent(t.Context(), whLoc, "E1") },
 			wantMethod: "GET", wantPath: base + "/webhooks/" + whLoc + "/diverted/E1",
 			want: DivertedEvent{ID: "E1", EventID: "E1", RequestID: "R1", Trigger: "5xx", Message: "boom",
@@ -131,7 +131,7 @@ func TestCoreOperations(t *testing.T) {
 			handler:    reply(200, `[{"locator":"EV1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create"}]`),
 			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "R1") },
 			wantMethod: "GET", wantPath: base + "/events/request/R1",
-			want:       []StreamEvent{{Locator: "EV1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
+			want: []StreamEvent{{Locator: "EV1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
 		},
 	}
 	for _, tt := range tests {

@@ -13,12 +13,12 @@ import (
 
 // Sentinels matched with errors.Is by an [*APIError] of the matching status.
 var (
-	ErrNotFound     = errors.New("socotra: not found")          // 404
-	ErrUnauthorized = errors.New("socotra: unauthorized")       // 401
-	ErrForbidden    = errors.New("socotra: forbidden")          // 403
-	ErrConflict     = errors.New("socotra: conflict")           // 409
-	ErrRateLimited  = errors.New("socotra: rate limited")       // 429
-	ErrServer       = errors.New("socotra: server error")       // 5xx
+	ErrNotFound     = errors.New("socotra: not found")    // 404
+	ErrUnauthorized = errors.New("socotra: unauthorized") // 401
+	ErrForbidden    = errors.New("socotra: forbidden")    // 403
+	ErrConflict     = errors.New("socotra: conflict")     // 409
+	ErrRateLimited  = errors.New("socotra: rate limited") // 429
+	ErrServer       = errors.New("socotra: server error") // 5xx
 	// ErrUnexpectedResponse is matched by an [*APIError] for a 2xx answer whose
 	// body is not what the operation returns (unparsable JSON, wrong shape).
 	ErrUnexpectedResponse = errors.New("socotra: unexpected response")

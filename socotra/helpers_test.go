@@ -5,8 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -84,3 +84,4 @@ func newTestCore(t *testing.T, rec *recorder, opts ...Option) *CoreClient {
 	return c
 }
 
+func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }

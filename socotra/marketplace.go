@@ -10,7 +10,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
 )
 
 // SMPKeyHeader is the header carrying the installation key on every request
@@ -204,4 +203,3 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
-
