@@ -414,7 +414,7 @@ func (a *coreAPI) ListWebhooks(w http.ResponseWriter, _ *http.Request, _ coreapi
 	}
 	slices.SortFunc(hooks, func(x, y *coreHook) int { return cmp.Compare(x.seq, y.seq) })
 	items := []coreapi.WebhookResponse{}
-	for _, h := range hooks[min(offset, len(hooks)):min(offset+count, len(hooks))] {
+	for _, h := range window(hooks, offset, count) {
 		items = append(items, h.response(deref(p.Extended)))
 	}
 	bare := s.cfg.bareList
@@ -470,7 +470,7 @@ func (a *coreAPI) ListDivertedEvents(w http.ResponseWriter, _ *http.Request, _ c
 		return
 	}
 	list := coreapi.DivertedEventList{}
-	for _, d := range h.diverted[min(offset, len(h.diverted)):min(offset+count, len(h.diverted))] {
+	for _, d := range window(h.diverted, offset, count) {
 		list = append(list, coreDiverted(d))
 	}
 	writeJSON(w, http.StatusOK, list)

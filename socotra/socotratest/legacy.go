@@ -272,7 +272,7 @@ func (a *legacyAPI) ListDivertedEvents(w http.ResponseWriter, r *http.Request, n
 		return
 	}
 	list := []legacyapi.WebhookDivertedEventResponse{}
-	for _, d := range h.diverted[min(offset, len(h.diverted)):min(offset+limit, len(h.diverted))] {
+	for _, d := range window(h.diverted, offset, limit) {
 		e := d.ev
 		list = append(list, legacyapi.WebhookDivertedEventResponse{
 			EventId: ptr(e.id), EventType: ptr(legacyapi.EventType(e.typ)), TransactionId: ptr(e.request),

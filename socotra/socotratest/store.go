@@ -165,3 +165,8 @@ func deref[T any](p *T) (v T) {
 	}
 	return v
 }
+
+// window returns the page of list that starts at offset and holds at most count items.
+func window[T any](list []T, offset, count int) []T {
+	return list[min(offset, len(list)):min(offset+count, len(list))]
+}
