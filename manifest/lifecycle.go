@@ -43,12 +43,8 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 		return nil, errors.New("manifest: NewLifecycle needs a manifest and a registrar")
 	}
 	cfg := newConfig(opts)
-	check := m.Validate
-	if cfg.strict {
-		check = m.ValidateStrict
-	}
-	if err := check(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	if err := cfg.validate(m); err != nil {
+		return nil, err
 	}
 	base, err := baseURL(publicURL)
 	if err != nil {

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -52,6 +53,18 @@ func newConfig(opts []Option) config {
 		o.apply(&c)
 	}
 	return c
+}
+
+// validate checks m, counting warnings as errors under WithStrict.
+func (c *config) validate(m *Manifest) error {
+	check := m.Validate
+	if c.strict {
+		check = m.ValidateStrict
+	}
+	if err := check(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
 }
 
 // WithInstance names this deployment of the app; registration names are made

@@ -47,12 +47,8 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error)
 		return nil, errors.New("manifest: NewRuntime needs a manifest")
 	}
 	cfg := newConfig(opts)
-	check := m.Validate
-	if cfg.strict {
-		check = m.ValidateStrict
-	}
-	if err := check(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	if err := cfg.validate(m); err != nil {
+		return nil, err
 	}
 	if app == nil {
 		app = http.NotFoundHandler()

@@ -222,17 +222,27 @@ func (p *parser) comment() bool {
 	return true
 }
 
-// value reads one value; it returns nil when there is none to read.
-func (p *parser) value() *node {
+// next skips space and comments and returns the next byte; it reports false
+// at the end of input (setting eof) or after a fatal error.
+func (p *parser) next() (byte, bool) {
 	p.space()
 	if p.stop {
-		return nil
+		return 0, false
 	}
 	if p.i >= len(p.src) {
 		p.eof = true
+		return 0, false
+	}
+	return p.src[p.i], true
+}
+
+// value reads one value; it returns nil when there is none to read.
+func (p *parser) value() *node {
+	c, ok := p.next()
+	if !ok {
 		return nil
 	}
-	switch c := p.src[p.i]; {
+	switch {
 	case c == '{':
 		return p.object()
 	case c == '[':
@@ -259,15 +269,10 @@ func (p *parser) object() *node {
 	comma := -1 // offset of a comma not yet followed by a member
 	seen := map[string]int{}
 	for {
-		p.space()
-		if p.stop {
+		c, ok := p.next()
+		if !ok {
 			return nil
 		}
-		if p.i >= len(p.src) {
-			p.eof = true
-			return nil
-		}
-		c := p.src[p.i]
 		switch {
 		case c == '}':
 			if comma >= 0 {
@@ -303,12 +308,11 @@ func (p *parser) object() *node {
 			p.fail(keyPos, fmt.Sprintf("duplicate key %q (first at line %d, column %d): keep one", key, line, col))
 		}
 		seen[key] = keyPos
-		p.space()
-		if p.i >= len(p.src) {
-			p.eof = true
+		c, ok = p.next()
+		if !ok {
 			return nil
 		}
-		switch p.src[p.i] {
+		switch c {
 		case ':':
 			p.i++
 		case '=':
@@ -327,12 +331,10 @@ func (p *parser) object() *node {
 			n.vals = append(n.vals, v)
 		}
 		comma = -1
-		p.space()
-		if p.i >= len(p.src) {
-			p.eof = true
+		if c, ok = p.next(); !ok {
 			return nil
 		}
-		switch c := p.src[p.i]; {
+		switch {
 		case c == ',':
 			comma = p.i
 			p.i++
@@ -356,15 +358,11 @@ func (p *parser) array() *node {
 	p.i++
 	comma := -1
 	for {
-		p.space()
-		if p.stop {
+		c, ok := p.next()
+		if !ok {
 			return nil
 		}
-		if p.i >= len(p.src) {
-			p.eof = true
-			return nil
-		}
-		switch p.src[p.i] {
+		switch c {
 		case ']':
 			if comma >= 0 {
 				p.fail(comma, "trailing comma before ']': remove the ','")
@@ -386,12 +384,10 @@ func (p *parser) array() *node {
 			n.vals = append(n.vals, v)
 		}
 		comma = -1
-		p.space()
-		if p.i >= len(p.src) {
-			p.eof = true
+		if c, ok = p.next(); !ok {
 			return nil
 		}
-		switch c := p.src[p.i]; {
+		switch {
 		case c == ',':
 			comma = p.i
 			p.i++

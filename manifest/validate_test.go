@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -145,21 +146,9 @@ func TestValidateJoinsEverything(t *testing.T) {
 		}
 		lines = append(lines, p.Line)
 	}
-	if want := []int{2, 3, 4, 4}; !equalInts(lines, want) {
+	if want := []int{2, 3, 4, 4}; !slices.Equal(lines, want) {
 		t.Errorf("problem lines = %v, want %v (%v)", lines, want, err)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestProblemError(t *testing.T) {
