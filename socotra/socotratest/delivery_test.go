@@ -30,6 +30,9 @@ func TestCoreDeliveryBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if w := s.Webhooks(); len(em.Webhooks) != 1 || em.Webhooks[0] != w[0].ID {
+		t.Errorf("Emitted.Webhooks = %v, want [%s]", em.Webhooks, w[0].ID)
+	}
 	if _, err := s.EmitCore(t.Context(), "policy.issue", nil); err != nil { // not subscribed
 		t.Fatal(err)
 	}

@@ -11,7 +11,8 @@ import (
 // Faults says how often the server misbehaves while delivering, the way production networks and
 // platforms do. Each rate is a probability from 0 (never, the default) to 1 (every delivery).
 // Decisions come from a generator seeded with Seed and the delivery's sequence number, so a test
-// that emits events in the same order sees the same faults on every run.
+// that emits events in the same order sees the same faults on every run. Reorder and Delay hold
+// deliveries on the server's [Clock]: use a [FakeClock] so that [Server.Flush] skips the wait.
 type Faults struct {
 	// Seed makes the fault decisions reproducible; two servers with the same Seed and the same
 	// sequence of emits misbehave identically.

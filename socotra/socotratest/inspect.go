@@ -67,7 +67,7 @@ func (s *Server) Webhooks() []Webhook {
 	slices.SortFunc(core, func(a, b Webhook) int { return cmp.Compare(seqs[a.ID], seqs[b.ID]) })
 	for _, h := range s.legacyHooks {
 		w := Webhook{
-			Platform: events.Legacy, ID: h.name, Name: cmp.Or(h.displayName, h.name), Events: names(h.events),
+			Platform: events.Legacy, ID: h.name, Name: h.name, Events: names(h.events),
 			Enabled: h.enabled, Suspended: h.suspended, SuspendedAt: h.suspendedAt, Integration: h.integration,
 			Diverted: len(h.diverted), Headers: http.Header{},
 		}
