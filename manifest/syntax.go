@@ -580,9 +580,9 @@ func isHex(c byte) bool {
 
 // describe names the character at the start of rest for messages.
 func describe(rest []byte) string {
-	r, _ := utf8.DecodeRune(rest)
-	if r == utf8.RuneError {
-		return "an invalid byte"
+	r, size := utf8.DecodeRune(rest)
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf("invalid byte 0x%02X", rest[0])
 	}
 	return fmt.Sprintf("%q", r)
 }
