@@ -115,7 +115,7 @@ func newAPIError(resp *http.Response, body []byte, message string, secrets []str
 	if message == "" {
 		parseErrorBody(e, body)
 	}
-	e.Body = redact(truncate(string(body), maxErrorBody), secrets)
+	e.Body = truncate(redact(string(body), secrets), maxErrorBody)
 	e.Message = redact(e.Message, secrets)
 	return e
 }
@@ -128,11 +128,8 @@ func parseErrorBody(e *APIError, body []byte) {
 	if json.Unmarshal(body, &m) != nil {
 		return
 	}
-	e.Code = firstString(m, "apiErrorCode", "errorCode", "code", "error")
-	e.Message = firstString(m, "message", "errorMessage", "detail", "error_description", "title")
-	if e.Message == e.Code {
-		e.Code = firstString(m, "apiErrorCode", "errorCode", "code")
-	}
+	e.Code = firstString(m, "apiErrorCode", "errorCode", "code")
+	e.Message = firstString(m, "message", "errorMessage", "detail", "error_description", "error", "title")
 	if id := firstString(m, "referenceId", "requestId", "traceId"); id != "" {
 		e.RequestID = id
 	}
@@ -189,6 +186,19 @@ func firstHeader(h http.Header, names ...string) string {
 var secretMember = regexp.MustCompile(`(?i)("[a-z_]*(?:token|secret|password|authorization|apikey)"\s*:\s*)"(?:[^"\\]|\\.)*("|$)`)
 
 const redacted = "[REDACTED]"
+
+// secretValue captures the value of a credential-named JSON string member.
+var secretValue = regexp.MustCompile(`(?i)"[a-z_]*(?:token|secret|password|authorization|apikey)"\s*:\s*"((?:[^"\\]|\\.)*)"`)
+
+// secretsIn returns the credential values a JSON request body carries, so
+// that an error echoing them can be scrubbed.
+func secretsIn(body []byte) []string {
+	var out []string
+	for _, m := range secretValue.FindAllSubmatch(body, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
 
 // redact removes credentials from s: the values of JSON members named like a
 // credential, and every literal in secrets.

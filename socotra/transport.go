@@ -110,7 +110,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		resp.Body.Close()
-		e := newAPIError(resp, b, "", t.secretList())
+		e := newAPIError(resp, b, "", append(t.secretList(), secretsIn(body)...))
 		if t.redactURL {
 			e.Path = redacted
 		}

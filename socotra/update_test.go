@@ -69,7 +69,9 @@ func TestDiff(t *testing.T) {
 		{"nil desired failure and platform default: nothing", with(func(w *Webhook) { f := DefaultFailureHandling(); w.Failure = &f }),
 			with(func(w *Webhook) { w.Failure = nil }), WebhookUpdate{}},
 		{"nil current failure is the default", with(func(w *Webhook) { w.Failure = nil }),
-			with(func(w *Webhook) { w.Failure = &FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"}, Suspend: true} }),
+			with(func(w *Webhook) {
+				w.Failure = &FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"}, Suspend: true}
+			}),
 			WebhookUpdate{Failure: &FailureUpdate{Suspend: ptr(true)}}},
 	}
 	for _, tt := range tests {
