@@ -5,11 +5,14 @@
 //
 // Usage:
 //
-//	go run github.com/socotra-go/sdk/manifest/cmd/manifestcheck [-strict] [file ...]
+//	go run github.com/socotra-go/sdk/manifest/cmd/manifestcheck [-strict] [-format text|github] [file ...]
 //
 // With no file it checks ./socotra-app.json; "-" reads standard input.
 // -strict treats warnings (unknown event names, unknown keys in webhook
-// entries, keys that look misspelt) as errors.
+// entries, keys that look misspelt) as errors. -format github prints GitHub
+// Actions workflow commands, so the problems show on the pull request:
+//
+//	::error file=socotra-app.json,line=21,col=2::trailing comma before '}': remove the ','
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/socotra-go/sdk/manifest"
 )
@@ -32,11 +36,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("manifestcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	format := fs.String("format", "text", `output format: "text" (file:line:col: message) or "github" (workflow commands)`)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: manifestcheck [-strict] [socotra-app.json ...]")
+		fmt.Fprintln(stderr, "usage: manifestcheck [-strict] [-format text|github] [socotra-app.json ...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var print printer
+	switch *format {
+	case "text":
+		print = printText
+	case "github":
+		print = printGitHub
+	default:
+		fmt.Fprintf(stderr, "manifestcheck: unknown -format %q: use text or github\n", *format)
 		return 2
 	}
 	files := fs.Args()
@@ -45,7 +60,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	failed := false
 	for _, file := range files {
-		if !check(file, *strict, stdin, stdout) {
+		if !check(file, *strict, stdin, stdout, print) {
 			failed = true
 		}
 	}
@@ -56,15 +71,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // check prints file's problems and reports whether it passed.
-func check(file string, strict bool, stdin io.Reader, out io.Writer) bool {
+func check(file string, strict bool, stdin io.Reader, out io.Writer, print printer) bool {
 	m, err := load(file, stdin)
 	if err != nil {
 		syntax := manifest.SyntaxErrors(err)
 		for _, e := range syntax {
-			fmt.Fprintf(out, "%s:%d:%d: %s\n", file, e.Line, e.Column, e.Msg)
+			print(out, file, e.Line, e.Column, false, e.Msg)
 		}
 		if len(syntax) == 0 {
-			fmt.Fprintf(out, "%s: %v\n", file, err)
+			print(out, file, 0, 0, false, err.Error())
 		}
 		return false
 	}
@@ -74,7 +89,7 @@ func check(file string, strict bool, stdin io.Reader, out io.Writer) bool {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	for _, p := range all {
-		fmt.Fprintln(out, format(file, p))
+		print(out, file, p.Line, p.Column, p.Warning, p.Text())
 	}
 	return len(errs) == 0 && (!strict || len(warns) == 0)
 }
@@ -90,13 +105,35 @@ func load(file string, stdin io.Reader) (*manifest.Manifest, error) {
 	return manifest.Parse(data)
 }
 
-func format(file string, p *manifest.Problem) string {
-	text := p.Text()
-	if p.Warning {
-		text = "warning: " + text
+// printer writes one problem; line and col are 0 when unknown.
+type printer func(w io.Writer, file string, line, col int, warning bool, msg string)
+
+func printText(w io.Writer, file string, line, col int, warning bool, msg string) {
+	if warning {
+		msg = "warning: " + msg
 	}
-	if p.Line == 0 {
-		return file + ": " + text
+	if line == 0 {
+		fmt.Fprintf(w, "%s: %s\n", file, msg)
+		return
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", file, p.Line, p.Column, text)
+	fmt.Fprintf(w, "%s:%d:%d: %s\n", file, line, col, msg)
 }
+
+// printGitHub writes a GitHub Actions ::error or ::warning command.
+func printGitHub(w io.Writer, file string, line, col int, warning bool, msg string) {
+	kind := "error"
+	if warning {
+		kind = "warning"
+	}
+	props := "file=" + propertyEscaper.Replace(file)
+	if line > 0 {
+		props += fmt.Sprintf(",line=%d,col=%d", line, col)
+	}
+	fmt.Fprintf(w, "::%s %s::%s\n", kind, props, messageEscaper.Replace(msg))
+}
+
+// Escaping of workflow command messages and property values.
+var (
+	messageEscaper  = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)

@@ -37,6 +37,12 @@ func TestRun(t *testing.T) {
 		{name: "stdin", args: []string{"-"}, stdin: "{\"name\": \"a/b\",\n \"version\": \"1\"}", code: 1,
 			stdout: "-:2:13: version: \"1\" is not a MAJOR.MINOR.PATCH version; use three numbers separated by dots, such as \"1.0.0\"\n"},
 		{name: "bad flag", args: []string{"-x"}, code: 2, stderr: "usage: manifestcheck"},
+		{name: "bad format", args: []string{"-format", "xml"}, code: 2, stderr: `unknown -format "xml"`},
+		{name: "github format", args: []string{"-format", "github", data + "syntax/seed000-example.json", data + "invalid/warnings.json"}, code: 1, golden: "github.golden"},
+		{name: "github escapes", args: []string{"-format=github", "-"}, stdin: "{\"name\": \"a/b\", \"version\": \"1%\"}", code: 1,
+			stdout: "::error file=-,line=1,col=28::version: \"1%25\" is not a MAJOR.MINOR.PATCH version; use three numbers separated by dots, such as \"1.0.0\"\n"},
+		{name: "github missing file", args: []string{"-format=github", "a:b,c.json"}, code: 1,
+			stdout: "::error file=a%3Ab%2Cc.json::manifest: open a:b,c.json: no such file or directory\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
