@@ -277,7 +277,7 @@ func (s *Server) run(j *job) {
 			s.send(t, Delivery{Webhook: j.hook, Attempt: attempt, Resend: j.resend}, j.ev, j.ev.body(), faults)
 		}
 		trigger, failed := t.policy.failure(d.Status, d.TimedOut || d.Err != "")
-		if !failed {
+		if !failed || s.life.Err() != nil {
 			return
 		}
 		if attempt > t.policy.retries {
@@ -298,7 +298,7 @@ func (s *Server) sleep(d time.Duration) bool {
 	select {
 	case <-s.cfg.clock.After(d):
 		return true
-	case <-s.done:
+	case <-s.life.Done():
 		return false
 	}
 }
@@ -323,10 +323,8 @@ func (s *Server) send(t *target, d Delivery, ev *event, body []byte, faults Faul
 		d.Faults |= FaultTamperBody
 	}
 	d.Body = body
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.deliveryTimeout)
+	ctx, cancel := context.WithTimeout(s.life, s.cfg.deliveryTimeout)
 	defer cancel()
-	stop := context.AfterFunc(doneContext(s.done), cancel)
-	defer stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
 	if err == nil {
 		req.Header = d.Header.Clone()
@@ -398,19 +396,4 @@ func (s *Server) fail(j *job, t *target, trigger string, last Delivery) {
 		EventData: json.RawMessage(j.ev.body()),
 	})
 	s.send(t.alert, Delivery{Webhook: j.hook, Attempt: last.Attempt, Resend: j.resend, Alert: true}, j.ev, alert, 0)
-}
-
-// doneContext adapts a done channel to a context for context.AfterFunc.
-type doneContext <-chan struct{}
-
-func (doneContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c doneContext) Done() <-chan struct{}     { return c }
-func (c doneContext) Value(any) any             { return nil }
-func (c doneContext) Err() error {
-	select {
-	case <-c:
-		return context.Canceled
-	default:
-		return nil
-	}
 }

@@ -64,7 +64,9 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.l
 
 // WithHTTPClient sets the client used for deliveries, for example an httptest TLS server's Client so
 // that endpoints with secureSsl on trust its certificate. Endpoints with secureSsl off skip the
-// certificate check whatever the client. Default: a client of the server's own.
+// certificate check whatever the client (unless its Transport is not an *http.Transport). The
+// client is used as it is, redirect policy included, and its idle connections are closed by
+// [Server.Close]. Default: a client of the server's own that does not follow redirects.
 func WithHTTPClient(c *http.Client) Option { return optionFunc(func(cfg *config) { cfg.client = c }) }
 
 // WithBareWebhookList makes the Core webhook list answer with a bare JSON array instead of the

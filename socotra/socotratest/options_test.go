@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -185,5 +186,19 @@ func TestWebhooksSnapshot(t *testing.T) {
 	}
 	if len(s.Webhooks()) != 1 {
 		t.Error("legacy webhook still listed after delete")
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	target := newReceiver(t, nil)
+	redirect := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusTemporaryRedirect))
+	t.Cleanup(redirect.Close)
+	s := newServer(t)
+	s.AddCoreWebhook(redirect.URL, "", events.PolicyIssue)
+	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	if d := s.Deliveries(); len(d) != 1 || d[0].Status != http.StatusTemporaryRedirect || len(target.requests()) != 0 {
+		t.Errorf("deliveries %+v, target got %d requests; want the 307 recorded and not followed", d, len(target.requests()))
 	}
 }

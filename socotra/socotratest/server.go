@@ -36,7 +36,8 @@ type Server struct {
 	hostName string
 	client   *http.Client // deliveries to endpoints that check certificates
 	insecure *http.Client // deliveries to endpoints with secureSsl off
-	done     chan struct{}
+	life     context.Context // ends at Close; delivery requests and waits derive from it
+	stop     context.CancelFunc
 	wg       sync.WaitGroup
 	once     sync.Once
 
@@ -84,7 +85,6 @@ func NewServer(opts ...Option) *Server {
 		user:         credentials{"socotratest.user", randomHex(8)},
 		admin:        credentials{"socotratest.admin", randomHex(8)},
 		hostName:     "socotratest-configeditor.co.sandbox.socotra.com",
-		done:         make(chan struct{}),
 		entropy:      ulid.Monotonic(rand.Reader, 0),
 		coreHooks:    map[string]*coreHook{},
 		legacyHooks:  map[string]*legacyHook{},
@@ -94,6 +94,7 @@ func NewServer(opts ...Option) *Server {
 		faults:       cfg.faults,
 		changed:      make(chan struct{}),
 	}
+	s.life, s.stop = context.WithCancel(context.Background())
 	s.client, s.insecure = deliveryClients(cfg.client)
 	if fc, ok := cfg.clock.(*FakeClock); ok {
 		fc.mu.Lock()
@@ -120,38 +121,31 @@ func (c *config) validate() error {
 	return c.faults.Validate()
 }
 
+// deliveryClients returns the client for endpoints that check certificates and a copy that does
+// not. The server's own client does not follow redirects: the endpoint's status is the outcome.
 func deliveryClients(user *http.Client) (secure, insecure *http.Client) {
-	if user == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		secure = &http.Client{Transport: t}
-	} else {
-		secure = user
-	}
-	insecure = secure
-	var base *http.Transport
-	switch t := secure.Transport.(type) {
-	case nil:
-		base = http.DefaultTransport.(*http.Transport)
-	case *http.Transport:
-		base = t
-	}
-	if base != nil {
-		t := base.Clone()
-		if t.TLSClientConfig == nil {
-			t.TLSClientConfig = &tls.Config{}
-		}
-		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the endpoint asked for secureSsl off
-		c := *secure
-		c.Transport = t
-		insecure = &c
-	}
-	// Deliveries must not follow redirects: the status of the endpoint itself decides the outcome.
-	for _, c := range []*http.Client{secure, insecure} {
-		if c.CheckRedirect == nil && c != user {
-			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	secure = user
+	if secure == nil {
+		secure = &http.Client{
+			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	return secure, insecure
+	base, ok := secure.Transport.(*http.Transport)
+	if secure.Transport == nil {
+		base, ok = http.DefaultTransport.(*http.Transport), true
+	}
+	if !ok { // a custom RoundTripper decides about certificates itself
+		return secure, secure
+	}
+	t := base.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{}
+	}
+	t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the endpoint asked for secureSsl off
+	c := *secure
+	c.Transport = t
+	return secure, &c
 }
 
 // URL returns the base URL of both platforms' APIs, such as http://127.0.0.1:41234.
@@ -181,7 +175,7 @@ func (s *Server) Close() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
-		close(s.done)
+		s.stop()
 		s.wg.Wait()
 		s.hs.Close()
 		s.client.CloseIdleConnections()
@@ -321,7 +315,7 @@ func (s *Server) Flush(ctx context.Context) error {
 		case <-changed:
 		case <-ctx.Done():
 			return fmt.Errorf("socotratest: flush: %d deliveries still pending: %w", pending, ctx.Err())
-		case <-s.done:
+		case <-s.life.Done():
 			return ErrClosed
 		}
 	}
