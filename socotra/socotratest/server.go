@@ -34,8 +34,8 @@ type Server struct {
 	user     credentials
 	admin    credentials
 	hostName string
-	client   *http.Client // deliveries to endpoints that check certificates
-	insecure *http.Client // deliveries to endpoints with secureSsl off
+	client   *http.Client    // deliveries to endpoints that check certificates
+	insecure *http.Client    // deliveries to endpoints with secureSsl off
 	life     context.Context // ends at Close; delivery requests and waits derive from it
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
