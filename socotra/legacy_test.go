@@ -33,7 +33,6 @@ type legacyAuth struct {
 	expired       map[string]bool // tokens the server refuses
 	authDelay     chan struct{}   // when set, authenticate waits for it
 	waiting       atomic.Int32    // authentications that reached authDelay
-	refusedInARow int
 }
 
 func (a *legacyAuth) install(t *testing.T, mux *http.ServeMux) {

@@ -41,10 +41,13 @@ func (c *CoreClient) EventStream(q EventQuery) *EventStream {
 	return &EventStream{c: c, q: q, token: q.PagingToken}
 }
 
-// Token returns the paging token to save: a stream created with it as
-// [EventQuery.PagingToken] resumes after the last page whose every event was
-// consumed (a page left by breaking out of the loop is fetched again). It is "" until the first page has been read when no token
-// was given, in which case resuming repeats the query.
+// Token returns the paging token to save as a checkpoint: a stream created
+// with it as [EventQuery.PagingToken] resumes after the last page whose every
+// event was consumed. A page left by breaking out of the loop is fetched again,
+// and when the platform gave no token for a next page, Token keeps the one
+// that fetched the last page, so resuming repeats it: deduplicate by
+// [StreamEvent.Locator]. Token is "" until a first page with a next token has
+// been consumed, if the stream did not start from a token.
 func (s *EventStream) Token() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

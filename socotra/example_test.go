@@ -1,0 +1,162 @@
+package socotra_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+func ExampleNewCoreClient() {
+	tenant := socotratest.NewServer() // a fake Core tenant; use https://api.sandbox.socotra.com for real
+	defer tenant.Close()
+	ctx := context.Background()
+
+	c, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
+	w, err := c.CreateWebhook(ctx, socotra.Webhook{
+		Name:       "quotes",
+		Enabled:    true,
+		EventTypes: []events.Name{events.PolicyQuoteAccept},
+		Endpoint:   socotra.Endpoint{URL: "https://app.example/hooks/quotes", HMAC: true, Secret: "s3cret", Tag: "v1"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(w.Name, w.Enabled, w.EventTypes, w.Endpoint)
+	// Output: quotes true [policy.quote.accept] {URL:https://app.example/hooks/quotes Headers:map[] InsecureSkipVerify:false HMAC:true Secret:[REDACTED] Tag:v1}
+}
+
+func ExampleNewLegacyClient() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	ctx := context.Background()
+
+	user, pass, host := tenant.LegacyCredentials()
+	admin, adminPass := tenant.LegacyAdminCredentials()
+	c, err := socotra.NewLegacyClient(tenant.URL(), socotra.LegacyCredentials{
+		Username: user, Password: pass, HostName: host, // tokens are fetched and renewed as needed
+		AdminUsername: admin, AdminPassword: adminPass, // for the integrations API
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.CreateIntegration(ctx, socotra.Integration{Name: "crm", URL: "https://crm.example/socotra"}); err != nil {
+		log.Fatal(err)
+	}
+	w, err := c.PutWebhook(ctx, socotra.LegacyWebhook{
+		Name: "crm-policies", IntegrationName: "crm", Enabled: true, Events: []events.Name{events.PolicyIssue},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(w.Name, "->", w.IntegrationName, w.Events)
+	// Output: crm-policies -> crm [policy.issue]
+}
+
+func ExampleCoreClient_Webhooks() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	ctx := context.Background()
+	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	for _, name := range []string{"a", "b", "c"} {
+		c.CreateWebhook(ctx, socotra.Webhook{Name: name, Enabled: name != "b",
+			EventTypes: []events.Name{events.PolicyCreate}, Endpoint: socotra.Endpoint{URL: "https://app.example/" + name}})
+	}
+
+	// Pages are fetched as the loop needs them (here two per request).
+	enabled := true
+	for w, err := range c.Webhooks(ctx, socotra.WebhookFilter{Enabled: &enabled, PageSize: 2}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(w.Name, w.Endpoint.URL)
+	}
+	// Output:
+	// a https://app.example/a
+	// c https://app.example/c
+}
+
+func ExampleCoreClient_EventStream() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	ctx := context.Background()
+	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	for range 3 {
+		tenant.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"})
+	}
+
+	stream := c.EventStream(socotra.EventQuery{Type: events.PolicyIssue, PageSize: 2})
+	n := 0
+	for ev, err := range stream.Events(ctx) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+		fmt.Println(n, ev.Type)
+	}
+	// Save stream.Token() to resume later with EventQuery{PagingToken: token}.
+	fmt.Println("checkpoint saved:", stream.Token() != "")
+	// Output:
+	// 1 policy.issue
+	// 2 policy.issue
+	// 3 policy.issue
+	// checkpoint saved: true
+}
+
+func ExampleDiff() {
+	current := socotra.Webhook{
+		EventTypes: []events.Name{events.PolicyCreate, events.PolicyIssue},
+		Endpoint:   socotra.Endpoint{Headers: map[string][]string{"X-Env": {"test"}}},
+	}
+	desired := socotra.Webhook{
+		EventTypes: []events.Name{events.PolicyIssue, events.PolicyCancel},
+		Endpoint:   socotra.Endpoint{Headers: map[string][]string{"X-Env": {"prod"}}},
+	}
+	u := socotra.Diff(current, desired)
+	fmt.Println("add:", u.AddEventTypes, "remove:", u.RemoveEventTypes)
+	// A changed header is removed and added: removals apply first, so the new value stays.
+	fmt.Println("headers: add", u.Endpoint.AddHeaders, "remove", u.Endpoint.RemoveHeaders)
+	// Output:
+	// add: [policy.cancel] remove: [policy.create]
+	// headers: add map[X-Env:[prod]] remove [X-Env]
+}
+
+func ExampleCoreClient_Registrar() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	ctx := context.Background()
+	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+
+	reg := c.Registrar() // LegacyClient.Registrar works the same way
+	r := socotra.Registration{Name: "my-app/orders", URL: "https://app.example/orders",
+		Events: []events.Name{events.PolicyIssue}, Secret: "s3cret", Tag: "v1"}
+	reg.Register(ctx, r)
+	r.Events = append(r.Events, events.PolicyCancel)
+	reg.Register(ctx, r) // updates the same webhook in place
+
+	regs, _ := reg.Registrations(ctx, "my-app/")
+	for _, r := range regs {
+		fmt.Println(r.Name, r.Events)
+	}
+	// Output: my-app/orders [policy.issue policy.cancel]
+}
+
+func ExampleAPIError() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+
+	_, err := c.Webhook(context.Background(), "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	var apiErr *socotra.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, errors.Is(err, socotra.ErrNotFound))
+	}
+	// Output: 404 true
+}

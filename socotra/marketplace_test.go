@@ -1,0 +1,135 @@
+package socotra_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+// stateAPI serves installation state for key "inst/1" pointing at the fake.
+func stateAPI(t *testing.T, srv *socotratest.Server, token string) (*httptest.Server, *atomic.Int32) {
+	var fetches atomic.Int32
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		if r.URL.EscapedPath() != "/state/inst%2F1" {
+			http.Error(w, `{"message":"unknown installation"}`, http.StatusNotFound)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{
+			"socotraApiUrl": srv.URL(), "tenantHostName": "acme.example", "token": token,
+			"settings": map[string]any{"tenantLocator": srv.TenantLocator(), "region": "eu"},
+			"mappings": []any{map[string]any{"from": "a", "to": "b"}},
+		})
+	}))
+	t.Cleanup(s.Close)
+	return s, &fetches
+}
+
+func smpRequest(key string) *http.Request {
+	r := httptest.NewRequest("POST", "/hook", nil)
+	if key != "" {
+		r.Header.Set(socotra.SMPKeyHeader, key)
+	}
+	return r
+}
+
+func TestMarketplace(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	state, fetches := stateAPI(t, srv, srv.CoreToken())
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	m, err := socotra.NewMarketplace(state.URL, socotra.WithStateTTL(time.Minute),
+		socotra.WithClock(func() time.Time { return time.Unix(0, clock.Load()).UTC() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	st, err := m.State(ctx, smpRequest("inst/1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TenantHostName != "acme.example" || st.TenantLocator != srv.TenantLocator() || st.Settings["region"] != "eu" || len(st.Mappings) != 1 {
+		t.Errorf("state = %+v", st)
+	}
+	if strings.Contains(st.String(), srv.CoreToken()) {
+		t.Errorf("String shows the token: %s", st)
+	}
+	c, err := m.CoreClient(ctx, smpRequest("inst/1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range c.Webhooks(ctx, socotra.WebhookFilter{}) {
+		if err != nil {
+			t.Fatalf("client from state: %v", err)
+		}
+	}
+	if c2, _ := m.CoreClient(ctx, smpRequest("inst/1")); c2 != c || fetches.Load() != 1 {
+		t.Errorf("within the TTL: same client %v, %d fetches; want the cached client and 1 fetch", c2 == c, fetches.Load())
+	}
+	clock.Add(int64(2 * time.Minute))
+	if _, err := m.State(ctx, smpRequest("inst/1")); err != nil || fetches.Load() != 2 {
+		t.Errorf("after the TTL: %v, %d fetches; want 2", err, fetches.Load())
+	}
+	if _, err := m.State(ctx, smpRequest("")); !errors.Is(err, socotra.ErrNoSMPKey) {
+		t.Errorf("no key: %v", err)
+	}
+	_, err = m.State(ctx, smpRequest("secret-key-777"))
+	if !errors.Is(err, socotra.ErrNotFound) || strings.Contains(err.Error(), "secret-key-777") {
+		t.Errorf("unknown key: %v; want ErrNotFound without the key", err)
+	}
+}
+
+func TestMarketplaceLegacy(t *testing.T) { // not parallel: sets SMP_STATE_API
+	srv := newFake(t)
+	// A Legacy installation token: get one the way the platform would.
+	u, p, h := srv.LegacyCredentials()
+	tok := legacyToken(t, srv.URL(), u, p, h)
+	state, _ := stateAPI(t, srv, tok)
+	t.Setenv("SMP_STATE_API", state.URL)
+	m, err := socotra.NewMarketplace("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.LegacyClient(t.Context(), smpRequest("inst/1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Webhooks(t.Context()); err != nil {
+		t.Errorf("legacy client from state: %v", err)
+	}
+}
+
+func legacyToken(t *testing.T, base, user, pass, host string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": user, "password": pass, "hostName": host})
+	resp, err := http.Post(base+"/account/authenticate", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ AuthorizationToken string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AuthorizationToken == "" {
+		t.Fatalf("authenticate: %v", err)
+	}
+	return out.AuthorizationToken
+}
+
+func TestNewMarketplaceValidates(t *testing.T) {
+	t.Setenv("SMP_STATE_API", "")
+	if _, err := socotra.NewMarketplace(""); !errors.Is(err, socotra.ErrInvalidInput) || !strings.Contains(err.Error(), "SMP_STATE_API") {
+		t.Errorf("no URL: %v", err)
+	}
+	if _, err := socotra.NewMarketplace("state.local"); !errors.Is(err, socotra.ErrInvalidInput) {
+		t.Errorf("relative URL: %v", err)
+	}
+}
