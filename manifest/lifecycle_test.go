@@ -1,9 +1,11 @@
 package manifest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -177,6 +179,27 @@ func TestLifecycleStartStop(t *testing.T) {
 	}
 	if got := state(t, reg, ""); len(got) != 0 {
 		t.Errorf("after Stop: %q", got)
+	}
+}
+
+func TestLifecycleLogs(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	reg := newMem()
+	old := mustLifecycle(t, testManifest(t, "/old"), "https://app.example", reg)
+	if err := old.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	l := mustLifecycle(t, testManifest(t, "/a"), "https://app.example", reg, WithLogger(log))
+	if err := l.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"removed a registration no longer in the manifest", "name=" + old.Registrations()[0].Name,
+		"webhooks registered", "count=1 created=1"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, &buf)
+		}
 	}
 }
 

@@ -133,9 +133,17 @@ func TestTenantLifecycle(t *testing.T) {
 			// Start registers <public URL><path> for each entry's events,
 			// with the settings given in code.
 			l := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/b"), app.URL, reg,
+				WithWebhookSettings("/in/a", WebhookSettings{Failure: &socotra.FailureHandling{Triggers: []string{"503"}, Divert: true}}),
 				WithWebhookSettings("/in/b", WebhookSettings{Secret: "s3cret", Headers: map[string][]string{"X-App": {"claims"}}}))
 			if err := l.Start(t.Context()); err != nil {
 				t.Fatal(err)
+			}
+			regs, err := reg.Registrations(t.Context(), l.Prefix())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := regs[0].Failure; f == nil || !f.Divert || !slices.Contains(f.Triggers, "503") {
+				t.Errorf("failure handling of /in/a on the tenant = %+v, want divert on 503", f)
 			}
 			emit(t, tenant, p.platform, "policy.quote.create")
 			if got := rec.got(); !slices.Equal(got, []string{"/in/b"}) {
