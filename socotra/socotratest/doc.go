@@ -6,10 +6,14 @@
 //
 //	srv := socotratest.NewServer(socotratest.WithClock(socotratest.NewFakeClock(time.Now())))
 //	defer srv.Close()
-//	// register a webhook for recv.URL through the Core API at srv.URL(), then:
-//	ev, err := srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"locator": "P1"})
-//	err = srv.Flush(ctx)          // every delivery, retry and backoff has settled
-//	got := srv.Deliveries()       // what was sent, with status and attempt number
+//	srv.AddCoreWebhook(recv.URL, "secret", events.PolicyIssue) // or register with the socotra package
+//	ev, err := srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"})
+//	err = srv.Flush(ctx)    // every delivery, retry and backoff has settled
+//	got := srv.Deliveries() // what was sent: headers, body, status, attempt number
+//
+// Clients of the socotra package point at [Server.URL] with [Server.TenantLocator] and
+// [Server.CoreToken] (Core) or [Server.LegacyCredentials] and [Server.LegacyAdminCredentials]
+// (Legacy). [Server.Webhooks], [Server.DivertedEvents] and [Server.Events] show the tenant's state.
 //
 // # What it models
 //

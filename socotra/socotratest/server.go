@@ -27,25 +27,25 @@ var ErrClosed = errors.New("socotratest: server closed")
 // /event/{tenantLocator}/… and the Legacy API under /webhooks, /integrations and /account/…, and
 // delivers emitted events to the registered webhooks. All methods are safe for concurrent use.
 type Server struct {
-	cfg      config
-	hs       *httptest.Server
-	tenant   string
-	coreTok  string
-	user     credentials
-	admin    credentials
-	hostName string
-	client   *http.Client    // deliveries to endpoints that check certificates
-	insecure *http.Client    // deliveries to endpoints with secureSsl off
-	life     context.Context // ends at Close; delivery requests and waits derive from it
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
-	once     sync.Once
+	cfg         config
+	hs          *httptest.Server
+	tenant      string
+	coreTok     string
+	user        credentials
+	admin       credentials
+	hostName    string
+	userLocator string          // the Core userLocator of emitted events
+	client      *http.Client    // deliveries to endpoints that check certificates
+	insecure    *http.Client    // deliveries to endpoints with secureSsl off
+	life        context.Context // ends at Close; delivery requests and waits derive from it
+	stop        context.CancelFunc
+	wg          sync.WaitGroup
+	once        sync.Once
 
 	mu           sync.Mutex
 	closed       bool
 	seq          uint64 // webhook creation order and event order
 	jobs         uint64 // delivery jobs started, the fault generator's stream
-	userLocator  string
 	entropy      io.Reader
 	coreHooks    map[string]*coreHook
 	legacyHooks  map[string]*legacyHook
