@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,70 +59,78 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error)
 
 // ServeHTTP answers the platform's calls and passes the rest to the app.
 func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
-	switch {
+	switch path := r.URL.Path; {
 	case path == "/health":
-	case path == "/_app/start" || path == "/_app/stop":
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			fmt.Fprintln(w, "ok")
+		}
+	case path == "/_app/start":
+		if allow(w, r, http.MethodGet) {
+			rt.serveStart(w, r)
+		}
+	case path == "/_app/stop":
+		if allow(w, r, http.MethodGet) {
+			rt.serveStop(w, r)
+		}
 	case path == "/_app" || strings.HasPrefix(path, "/_app/"):
 		http.NotFound(w, r)
-		return
 	default:
 		rt.app.ServeHTTP(w, r)
+	}
+}
+
+// allow answers 405 and reports false unless r uses one of methods.
+func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
+}
+
+func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
+	route := r.URL.Query().Get("route")
+	if route == "" {
+		http.Error(w, "missing route: call /_app/start?route=<public URL>", http.StatusBadRequest)
 		return
 	}
-	if r.Method != http.MethodGet && (r.Method != http.MethodHead || path != "/health") {
-		allow := "GET"
-		if path == "/health" {
-			allow = "GET, HEAD"
-		}
-		w.Header().Set("Allow", allow)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !strings.Contains(route, "://") {
+		route = "https://" + route // the platform may send the bare public host
+	}
+	if _, err := baseURL(route); err != nil {
+		http.Error(w, "bad route: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	switch path {
-	case "/health":
-		fmt.Fprintln(w, "ok")
-	case "/_app/start":
-		route := r.URL.Query().Get("route")
-		if route != "" && !strings.Contains(route, "://") {
-			route = "https://" + route // the platform may send the bare public host
-		}
-		if route == "" {
-			http.Error(w, "missing route: call /_app/start?route=<public URL>", http.StatusBadRequest)
-			return
-		}
-		if _, err := baseURL(route); err != nil {
-			http.Error(w, "bad route: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), rt.cfg.startTimeout)
-		defer cancel()
-		done := make(chan error, 1)
-		go func() { done <- rt.Start(ctx, route) }()
-		var err error
-		select {
-		case err = <-done:
-		case <-ctx.Done(): // answer in time even if the hook ignores ctx
-			err = fmt.Errorf("manifest: start did not finish within %v: %w", rt.cfg.startTimeout, ctx.Err())
-		}
-		if err != nil {
-			status := http.StatusInternalServerError
-			if ctx.Err() != nil {
-				status = http.StatusServiceUnavailable
-			}
-			rt.cfg.logger.ErrorContext(r.Context(), "manifest: start failed", "route", route, "err", err)
-			http.Error(w, "start failed: "+err.Error(), status)
-			return
-		}
-		fmt.Fprintln(w, "started")
-	case "/_app/stop":
-		if err := rt.Stop(r.Context()); err != nil {
-			rt.cfg.logger.ErrorContext(r.Context(), "manifest: stop failed", "err", err)
-			http.Error(w, "stop failed: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		fmt.Fprintln(w, "stopped")
+	ctx, cancel := context.WithTimeout(r.Context(), rt.cfg.startTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- rt.Start(ctx, route) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done(): // answer in time even if the hook ignores ctx
+		err = fmt.Errorf("manifest: start did not finish within %v: %w", rt.cfg.startTimeout, ctx.Err())
 	}
+	if err != nil {
+		status := http.StatusInternalServerError
+		if ctx.Err() != nil {
+			status = http.StatusServiceUnavailable
+		}
+		rt.cfg.logger.ErrorContext(r.Context(), "manifest: start failed", "route", route, "err", err)
+		http.Error(w, "start failed: "+err.Error(), status)
+		return
+	}
+	fmt.Fprintln(w, "started")
+}
+
+func (rt *Runtime) serveStop(w http.ResponseWriter, r *http.Request) {
+	if err := rt.Stop(r.Context()); err != nil {
+		rt.cfg.logger.ErrorContext(r.Context(), "manifest: stop failed", "err", err)
+		http.Error(w, "stop failed: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "stopped")
 }
 
 // Start runs the start hook with publicURL and, in self-hosted mode,

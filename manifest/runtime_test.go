@@ -79,6 +79,16 @@ func TestRuntimeRoutes(t *testing.T) {
 	if u, _ := started.Load().(string); u != "https://abc.outpost.example" {
 		t.Errorf("start hook got route %q", u)
 	}
+	for path, want := range map[string]string{"/health": "GET, HEAD", "/_app/stop": "GET"} {
+		resp, err := srv.Client().Post(srv.URL+path, "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Allow"); got != want {
+			t.Errorf("POST %s: Allow = %q, want %q", path, got, want)
+		}
+	}
 	// The platform may send the public host without a scheme.
 	if status, body := get(t, srv, startPath("abc123.sandbox.outpost.example")); status != 200 {
 		t.Errorf("start with a bare host = %d %q", status, body)
