@@ -68,7 +68,9 @@ type Registrar interface {
 }
 
 // Registrar returns the Core [Registrar]: a registration is the webhook
-// carrying its name, created enabled or reconciled with one PATCH.
+// carrying its name, created enabled or reconciled with one PATCH (see
+// [CoreClient.Reconcile]). On both platforms Register also unsuspends a
+// webhook the platform suspended, since registering says it should deliver.
 func (c *CoreClient) Registrar() Registrar { return coreRegistrar{c} }
 
 type coreRegistrar struct{ c *CoreClient }
@@ -106,8 +108,14 @@ func (r coreRegistrar) Register(ctx context.Context, reg Registration) error {
 		}
 		return nil
 	}
-	if _, err := r.c.Reconcile(ctx, found[0].Locator, desired); err != nil {
+	w, err := r.c.Reconcile(ctx, found[0].Locator, desired)
+	if err != nil {
 		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+	}
+	if w.Suspended {
+		if err := r.c.UnsuspendWebhook(ctx, w.Locator); err != nil {
+			return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+		}
 	}
 	for _, dup := range found[1:] {
 		if err := r.c.DeleteWebhook(ctx, dup.Locator); err != nil && !errors.Is(err, ErrNotFound) {
@@ -192,8 +200,14 @@ func (r legacyRegistrar) Register(ctx context.Context, reg Registration) error {
 	if f := reg.Failure; f != nil {
 		w.Failure, w.Retry = legacyFailure(*f)
 	}
-	if _, err := r.c.PutWebhook(ctx, w); err != nil {
+	got, err := r.c.PutWebhook(ctx, w)
+	if err != nil {
 		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+	}
+	if got.Suspended {
+		if err := r.c.UnsuspendWebhook(ctx, reg.Name); err != nil {
+			return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
+		}
 	}
 	return nil
 }
