@@ -325,8 +325,16 @@ func (s *Server) send(t *target, d Delivery, ev *event, body []byte, faults Faul
 	d.Body = body
 	ctx, cancel := context.WithTimeout(s.life, s.cfg.deliveryTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	var reader io.Reader = bytes.NewReader(body)
+	if faults.Has(FaultStall) {
+		s.mu.Lock()
+		pause := s.faults.stallFor()
+		s.mu.Unlock()
+		reader = &stallReader{ctx: ctx, first: body[:len(body)/2], rest: body[len(body)/2:], pause: pause}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, reader)
 	if err == nil {
+		req.ContentLength = int64(len(body))
 		req.Header = d.Header.Clone()
 		client := s.client
 		if !t.secureSSL {
@@ -396,4 +404,36 @@ func (s *Server) fail(j *job, t *target, trigger string, last Delivery) {
 		EventData: json.RawMessage(j.ev.body()),
 	})
 	s.send(t.alert, Delivery{Webhook: j.hook, Attempt: last.Attempt, Resend: j.resend, Alert: true}, j.ev, alert, 0)
+}
+
+// stallReader yields the first part of a body, pauses in real time, then yields the rest.
+type stallReader struct {
+	ctx         context.Context
+	first, rest []byte
+	pause       time.Duration
+	paused      bool
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	if len(r.first) > 0 {
+		n := copy(p, r.first)
+		r.first = r.first[n:]
+		return n, nil
+	}
+	if !r.paused {
+		r.paused = true
+		t := time.NewTimer(r.pause)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
+	}
+	if len(r.rest) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.rest)
+	r.rest = r.rest[n:]
+	return n, nil
 }

@@ -35,8 +35,9 @@
 // Legacy WebhookPayload, with the webhook's headers and, when hmacEnabled, a Socotra-Signature
 // made by hmac.Sign over the body. A failed delivery (per the webhook's triggers) is retried
 // per its retry strategy, then diverted and/or the webhook suspended, and a failure alert goes to
-// the alert endpoint if one is set. [Faults] add duplicates, reordering, delays, drops, corrupted
-// signatures and tampered bodies, drawn from a seeded generator so that runs repeat.
+// the alert endpoint if one is set. [Faults] add duplicates, reordering, late deliveries, drops,
+// corrupted signatures, tampered bodies and bodies that stall past a receiver's read timeout,
+// drawn from a seeded generator so that runs repeat.
 //
 // Time comes from a [Clock]. With a [FakeClock], [Server.Flush] moves time to each pending
 // backoff, so a test of ten exponential retries takes milliseconds.

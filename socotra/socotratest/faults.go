@@ -35,6 +35,12 @@ type Faults struct {
 	CorruptSignature float64
 	// TamperBody changes the body after it was signed, so the signature no longer matches.
 	TamperBody float64
+	// Stall sends the headers and half the body, then pauses for StallFor before sending the
+	// rest, so that a receiver whose read timeout is shorter gives up mid-request.
+	Stall float64
+	// StallFor is the Stall pause, in real time whatever the clock; 0 means two seconds. Keep it
+	// below the delivery timeout ([WithDeliveryTimeout]) or the attempt itself times out.
+	StallFor time.Duration
 }
 
 // Validate reports every rate outside 0..1 and every negative duration.
@@ -42,20 +48,28 @@ func (f Faults) Validate() error {
 	var bad []string
 	for name, r := range map[string]float64{
 		"Duplicate": f.Duplicate, "Reorder": f.Reorder, "Delay": f.Delay, "Drop": f.Drop,
-		"CorruptSignature": f.CorruptSignature, "TamperBody": f.TamperBody,
+		"CorruptSignature": f.CorruptSignature, "TamperBody": f.TamperBody, "Stall": f.Stall,
 	} {
 		if r < 0 || r > 1 || r != r {
 			bad = append(bad, fmt.Sprintf("%s=%v (want 0..1)", name, r))
 		}
 	}
-	if f.ReorderWindow < 0 || f.DelayBy < 0 {
-		bad = append(bad, "ReorderWindow and DelayBy must not be negative")
+	if f.ReorderWindow < 0 || f.DelayBy < 0 || f.StallFor < 0 {
+		bad = append(bad, "ReorderWindow, DelayBy and StallFor must not be negative")
 	}
 	if len(bad) > 0 {
 		slices.Sort(bad)
 		return fmt.Errorf("socotratest: invalid faults: %s", strings.Join(bad, ", "))
 	}
 	return nil
+}
+
+// stallFor is the Stall pause with its default applied.
+func (f Faults) stallFor() time.Duration {
+	if f.StallFor == 0 {
+		return 2 * time.Second
+	}
+	return f.StallFor
 }
 
 // Fault is a set of faults applied to one recorded delivery attempt.
@@ -69,9 +83,10 @@ const (
 	FaultDrop
 	FaultCorruptSignature
 	FaultTamperBody
+	FaultStall
 )
 
-var faultNames = []string{"duplicate", "reorder", "delay", "drop", "corrupt-signature", "tamper-body"}
+var faultNames = []string{"duplicate", "reorder", "delay", "drop", "corrupt-signature", "tamper-body", "stall"}
 
 // Has reports whether every fault in g is in f.
 func (f Fault) Has(g Fault) bool { return g != 0 && f&g == g }
@@ -95,7 +110,7 @@ func (f Faults) draw(r *rand.Rand, first bool) (set Fault, hold time.Duration) {
 	hit := func(p float64) bool { return p > 0 && r.Float64() < p }
 	// Every draw happens whatever the outcome of the previous ones, so decisions do not shift.
 	dup, reo, del, drop := hit(f.Duplicate), hit(f.Reorder), hit(f.Delay), hit(f.Drop)
-	sig, tam := hit(f.CorruptSignature), hit(f.TamperBody)
+	sig, tam, stall := hit(f.CorruptSignature), hit(f.TamperBody), hit(f.Stall)
 	window := f.ReorderWindow
 	if window == 0 {
 		window = time.Minute
@@ -112,6 +127,9 @@ func (f Faults) draw(r *rand.Rand, first bool) (set Fault, hold time.Duration) {
 	}
 	if drop {
 		set |= FaultDrop
+	}
+	if stall {
+		set |= FaultStall
 	}
 	if !first {
 		return set, 0

@@ -2,7 +2,9 @@ package socotratest_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -257,5 +259,52 @@ func TestAlertEndpoint(t *testing.T) {
 	}
 	if d := s.Deliveries(); len(d) != 2 || !d[1].Alert {
 		t.Errorf("alert not recorded: %+v", d)
+	}
+}
+
+// TestFaultStall: a stalled body trips a receiver with a short read timeout, and reaches a patient
+// receiver whole, late.
+func TestFaultStall(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		readTimeout time.Duration
+		wantReadErr bool
+	}{
+		{"short read timeout", 50 * time.Millisecond, true},
+		{"patient receiver", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			readErr := make(chan error, 1)
+			rcv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, err := io.ReadAll(r.Body)
+				readErr <- err
+				if err != nil {
+					w.WriteHeader(http.StatusRequestTimeout)
+				}
+			}))
+			rcv.Config.ReadTimeout = tc.readTimeout
+			rcv.Start()
+			t.Cleanup(rcv.Close)
+			s := newServer(t, socotratest.WithFaults(socotratest.Faults{Stall: 1, StallFor: 300 * time.Millisecond}))
+			s.AddCoreWebhook(rcv.URL, "", events.PolicyIssue)
+			begin := time.Now()
+			s.EmitCore(t.Context(), events.PolicyIssue, nil)
+			flush(t, s)
+			if err := <-readErr; (err != nil) != tc.wantReadErr {
+				t.Errorf("receiver's body read error: %v, want error: %v", err, tc.wantReadErr)
+			}
+			d := s.Deliveries()
+			if len(d) != 1 || !d[0].Faults.Has(socotratest.FaultStall) {
+				t.Fatalf("deliveries %+v", d)
+			}
+			if !tc.wantReadErr && (d[0].Status != 200 || time.Since(begin) < 300*time.Millisecond) {
+				t.Errorf("patient receiver: status %d after %v, want 200 after the 300ms stall", d[0].Status, time.Since(begin))
+			}
+			if tc.wantReadErr && d[0].Status == 200 {
+				t.Errorf("a receiver that timed out was recorded as a success")
+			}
+		})
 	}
 }
