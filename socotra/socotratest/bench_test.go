@@ -1,0 +1,56 @@
+package socotratest_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+// BenchmarkDelivery compares one signed delivery through the fake tenant (emit, sign, POST, record,
+// flush) with the floor of a bare POST of the same body to the same receiver.
+func BenchmarkDelivery(b *testing.B) {
+	recv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer recv.Close()
+	srv := socotratest.NewServer()
+	defer srv.Close()
+	if _, err := srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyIssue); err != nil {
+		b.Fatal(err)
+	}
+	data := map[string]string{"policyLocator": "01JPOLICY000000000000000000"}
+	ctx := context.Background()
+
+	b.Run("floor=post", func(b *testing.B) {
+		em, _ := srv.EmitCore(ctx, events.PolicyIssue, data)
+		_ = srv.Flush(ctx)
+		client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		defer client.CloseIdleConnections()
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := client.Post(recv.URL, "application/json", bytes.NewReader(em.Body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.Run("emit+flush", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := srv.EmitCore(ctx, events.PolicyIssue, data); err != nil {
+				b.Fatal(err)
+			}
+			if err := srv.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
