@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socotra-go/sdk/examples/internal/golden"
+	"github.com/socotra-go/sdk/manifest"
+)
+
+// TestRun runs the program and compares everything it printed with testdata/output.golden, so the
+// walkthrough a newcomer reads is the one the SDK produces.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	start := time.Now()
+	if err := run(t.Context(), &out); err != nil {
+		t.Fatalf("run: %v\noutput so far:\n%s", err, &out)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("run took %v; the quickstart must finish in a few seconds", took)
+	}
+	golden.Check(t, "testdata/output.golden", out.Bytes())
+
+	for _, want := range []string{
+		"typed handler for policy.quote.issue: quote Q-1001 issued (data decoded into *events.QuoteData)",
+		"delivery 2 got 200 OK (same event id: deduplicated, no handler ran)",
+		`sdk log (warn): hmac: request refused status="401" reason="hmac: invalid signature"`,
+		"6 received, 5 handled, 1 duplicate, 0 failed",
+		"0 left on the tenant",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "Q-EVIL") {
+		t.Error("the forged delivery reached a handler")
+	}
+}
+
+// TestManifest checks the embedded manifest: valid, with the custom event as its only warning.
+func TestManifest(t *testing.T) {
+	t.Parallel()
+	m, err := manifest.Parse(appManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	w := m.Warnings()
+	if len(w) != 1 || w[0].Path != "socotra.webhooks[0].events[3]" {
+		t.Fatalf("warnings = %v, want one for the custom event acme.fraud.flagged", w)
+	}
+	if m.Socotra.Webhooks[0].Path != hookPath {
+		t.Errorf("manifest path %q, receiver path %q", m.Socotra.Webhooks[0].Path, hookPath)
+	}
+}
