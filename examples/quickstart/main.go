@@ -271,4 +271,3 @@ func (s *sayHandler) Handle(_ context.Context, r slog.Record) error {
 
 func (s *sayHandler) WithAttrs([]slog.Attr) slog.Handler { return s }
 func (s *sayHandler) WithGroup(string) slog.Handler      { return s }
-
