@@ -52,9 +52,12 @@
 //   - A transport error (connection refused) counts as a "timeout" trigger.
 //   - Legacy retry strategies none/one/three wait one retry unit per retry; a Legacy webhook
 //     without failure handling treats every non-2xx answer and timeouts as failure and does
-//     nothing more; an empty actOnStatusCodes means every non-2xx status.
+//     nothing more, and its failureHandling is left out of responses; an empty actOnStatusCodes
+//     means every non-2xx status.
 //   - Events emitted while a webhook is suspended or disabled are not queued for it: they are
 //     only in the event stream. Legacy has no event stream API; [Server.Events] shows it.
+//   - PUT /webhooks on an existing name replaces its settings; members left out go back to their
+//     defaults, except alertIntegrationName, which stays until resetAlertIntegrationName.
 //   - GET of a Core webhook returns the endpoint secret; the list returns it only with
 //     extended=true.
 //   - The event stream returns a pagingToken only while more events match; to poll for new

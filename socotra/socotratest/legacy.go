@@ -85,9 +85,6 @@ func (h *legacyHook) response() legacyapi.WebhookResponse {
 	r := legacyapi.WebhookResponse{
 		Name: h.name, DisplayName: ptr(h.displayName), Enabled: ptr(h.enabled), Events: &evs,
 		IntegrationName: ptr(h.integration), RetryStrategy: ptr(h.retry), Suspended: ptr(h.suspended),
-		FailureHandling: &legacyapi.FailureHandlingResponse{
-			ActOnStatusCodes: ptr([]string{}), ActOnTimeout: ptr(true), Mode: ptr(legacyapi.FailureModeNone),
-		},
 	}
 	if h.alert != "" {
 		r.AlertIntegrationName = ptr(h.alert)

@@ -308,3 +308,31 @@ func TestLegacySuspend(t *testing.T) {
 		t.Errorf("%d requests after unsuspend, want 2", n)
 	}
 }
+
+func TestLegacyAlertIntegration(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := legacyClient(t, s)
+	alerts := newReceiver(t, nil)
+	if in, _ := c.CreateIntegrationWithResponse(t.Context(), legacyapi.IntegrationCreateRequest{Name: "pager", Type: "webhook", Url: alerts.URL}); in.JSON200 == nil {
+		t.Fatalf("create alert integration: %s", in.Body)
+	}
+	rcv := newReceiver(t, always(http.StatusInternalServerError))
+	legacyHook(t, c, "h", rcv.URL, nil, legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.issue"},
+		AlertIntegrationName: ptr("pager")})
+	s.EmitLegacy(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	got := alerts.requests()
+	var msg legacyapi.FailureMessage
+	if len(got) != 1 || json.Unmarshal(got[0].body, &msg) != nil || deref(msg.ActualStatus) != "500" || msg.WebhookName != "h" {
+		t.Fatalf("alerts %d: %+v", len(got), msg)
+	}
+	// resetAlertIntegrationName stops the alerts.
+	c.PutWebhookWithResponse(t.Context(), legacyapi.WebhookRequest{Name: "h", IntegrationName: ptr("h-in"),
+		Events: &[]legacyapi.EventType{"policy.issue"}, ResetAlertIntegrationName: ptr(true)})
+	s.EmitLegacy(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	if n := len(alerts.requests()); n != 1 {
+		t.Errorf("%d alerts after resetAlertIntegrationName, want still 1", n)
+	}
+}
