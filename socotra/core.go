@@ -24,7 +24,6 @@ type CoreClient struct {
 	api    *coreapi.ClientWithResponses
 	tenant string
 	token  string
-	opts   []Option
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -53,7 +52,7 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
-	return &CoreClient{api: api, tenant: tenantLocator, token: token, opts: opts}, nil
+	return &CoreClient{api: api, tenant: tenantLocator, token: token}, nil
 }
 
 func (c *CoreClient) secrets() []string { return []string{c.token} }

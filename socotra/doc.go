@@ -1,23 +1,58 @@
 // Package socotra is a typed client for the Socotra webhook APIs of both
 // platforms: [CoreClient] for Core (Insurance Suite) tenants and
-// [LegacyClient] for Legacy (Connected Core) tenants.
+// [LegacyClient] for Legacy (Connected Core) tenants. Its types are its own
+// ([Webhook], [Endpoint], [FailureHandling], [DivertedEvent], [StreamEvent],
+// [LegacyWebhook], [Integration], ...); the generated API clients stay
+// internal.
 //
-// Both clients authorise every request, retry what is safe to retry
-// (honouring Retry-After and the context), and report every failed call as one
-// [*APIError] that errors.Is matches with [ErrNotFound], [ErrUnauthorized],
-// [ErrForbidden], [ErrConflict], [ErrRateLimited] and [ErrServer]. Tokens and
-// secrets never appear in errors or logs.
-//
-//	c, err := socotra.NewCoreClient("https://api.sandbox.socotra.com", tenant, token)
-//	if err != nil { ... }
-//	for wh, err := range c.Webhooks(ctx, socotra.WebhookFilter{}) {
-//		if err != nil { ... }
-//		fmt.Println(wh.Locator, wh.Name, wh.Endpoint.URL)
+//	c, err := socotra.NewCoreClient("https://api.sandbox.socotra.com", tenantLocator, token)
+//	if err != nil {
+//		return err
+//	}
+//	for w, err := range c.Webhooks(ctx, socotra.WebhookFilter{}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(w.Locator, w.Name, w.Endpoint.URL)
 //	}
 //
-// Lists that page are iterators ([iter.Seq2]). [CoreClient.Reconcile] turns a
-// desired webhook into the platform's add/remove update. [Registrar] registers
-// an app's webhooks by name on either platform; [RotateSecret] moves a webhook
-// to a new signing secret while an hmac keyring accepts both. [Marketplace]
-// builds the right client for an installation from its x-smp-key.
+// # Errors
+//
+// Every answer outside 2xx, and every 2xx whose body cannot be used, is one
+// [*APIError] carrying the status, the platform's code, message, reference id
+// and field errors, the method and path, and the body (truncated). errors.Is
+// matches it with [ErrNotFound], [ErrUnauthorized], [ErrForbidden],
+// [ErrConflict], [ErrRateLimited], [ErrServer] and [ErrUnexpectedResponse].
+// Bad arguments fail before anything is sent, matching [ErrInvalidInput].
+// Tokens, passwords and secrets are scrubbed from errors and never logged.
+//
+// # Retries and tokens
+//
+// Requests that are safe to repeat (GET, PUT, DELETE, and the PATCHes, which
+// are add/remove or unsuspend) are retried on connection failures and on 408,
+// 429, 500, 502, 503 and 504, with exponential backoff and jitter, honouring
+// Retry-After and the context ([WithRetry], [WithMaxRetryAfter]). A POST is
+// retried only when its connection failed before any byte was written. After
+// the last attempt the caller gets the last real answer as an [*APIError].
+// The Legacy token is renewed a minute before it expires and once after a 401,
+// and concurrent callers share one renewal.
+//
+// # Registering, rotating, Marketplace
+//
+// [Registrar] is the one interface for both platforms: a named webhook for a
+// URL and events, created or updated in place ([CoreClient.Registrar],
+// [LegacyClient.Registrar]). [Diff] and [CoreClient.Reconcile] turn a desired
+// Core webhook into its add/remove update. [RotateSecret] moves a webhook to a
+// new signing secret while an hmac keyring accepts both. [EventStream] pages
+// through the Core event stream with a checkpoint token. [Marketplace] builds
+// the client for the installation named by a request's x-smp-key.
+//
+// # Unconfirmed platform facts
+//
+// Some behaviour is not published by Socotra and is therefore a setting or a
+// lenient reading: the Core Authorization scheme ("Bearer", see
+// [WithAuthScheme]); the Core error body (common member names are tried and
+// the raw body is kept); the unit of [RetryStrategy].Interval; and where the
+// Marketplace state holds the Core tenant locator
+// ([InstallationState].TenantLocator).
 package socotra

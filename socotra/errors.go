@@ -239,11 +239,18 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 }
 
 // inputError reports a bad argument or option; it matches [ErrInvalidInput].
-type inputError struct{ msg string }
+// It may wrap the error that explains it (such as an events.SyntaxError).
+type inputError struct {
+	msg string
+	err error
+}
 
 func (e *inputError) Error() string        { return "socotra: " + e.msg }
 func (e *inputError) Is(target error) bool { return target == ErrInvalidInput }
+func (e *inputError) Unwrap() error        { return e.err }
 
+// errorf formats an inputError; a %w verb in format is wrapped.
 func errorf(format string, args ...any) error {
-	return &inputError{fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return &inputError{msg: err.Error(), err: errors.Unwrap(err)}
 }

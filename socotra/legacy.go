@@ -53,7 +53,6 @@ func (c LegacyCredentials) validate() error {
 type LegacyClient struct {
 	api, admin *legacyapi.ClientWithResponses
 	creds      LegacyCredentials
-	opts       []Option
 	log        *slog.Logger
 }
 
@@ -71,7 +70,7 @@ func NewLegacyClient(baseURL string, creds LegacyCredentials, opts ...Option) (*
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	c := &LegacyClient{creds: creds, opts: opts, log: s.logger}
+	c := &LegacyClient{creds: creds, log: s.logger}
 	plain, err := legacyapi.NewClientWithResponses(base, legacyapi.WithHTTPClient(newTransport(&s, nil, "", c.secrets)))
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)

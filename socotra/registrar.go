@@ -44,7 +44,7 @@ func (r Registration) check() error {
 	}
 	for _, e := range r.Events {
 		if _, err := events.Parse(string(e)); err != nil {
-			errs = append(errs, fmt.Errorf("socotra: registration %q: %w", r.Name, err))
+			errs = append(errs, errorf("registration %q: %w", r.Name, err))
 		}
 	}
 	if r.Tag != "" && r.Secret == "" {
