@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -115,9 +116,7 @@ func (s *Server) Emit(ctx context.Context, p events.Platform, e Event) (Emitted,
 		ev.user = cmp.Or(ev.user, s.user.username)
 	}
 	// Keep the stream in (time, seq) order; an event dated in the past lands behind newer ones.
-	i, _ := slices.BinarySearchFunc(s.stream, ev, func(a, b *event) int {
-		return cmp.Or(a.time.Compare(b.time), cmp.Compare(a.seq, b.seq))
-	})
+	i, _ := slices.BinarySearchFunc(s.stream, ev, compareEvents)
 	s.stream = slices.Insert(s.stream, i, ev)
 	s.byID[ev.id] = ev
 	out := ev.emitted()
@@ -129,6 +128,9 @@ func (s *Server) Emit(ctx context.Context, p events.Platform, e Event) (Emitted,
 	}
 	return out, nil
 }
+
+// compareEvents orders events as the stream does: by time, then by emission.
+func compareEvents(a, b *event) int { return cmp.Or(a.time.Compare(b.time), cmp.Compare(a.seq, b.seq)) }
 
 func encodeData(v any) (json.RawMessage, error) {
 	var b []byte
@@ -211,7 +213,16 @@ type job struct {
 	hook   string
 	resend bool
 	rng    *rand.Rand
+	// First attempts to one webhook go out in emission order: a job sends its first attempt after
+	// the previous job's first attempt has finished (prev closed), then closes its own turn.
+	// Retries and fault holds do not keep that order.
+	prev <-chan struct{}
+	turn chan struct{}
+	once sync.Once
 }
+
+// release lets the next job to the same webhook send its first attempt.
+func (j *job) release() { j.once.Do(func() { close(j.turn) }) }
 
 // startLocked queues the delivery of ev to a webhook; s.mu must be held.
 func (s *Server) startLocked(ev *event, hook string, resend bool) error {
@@ -219,7 +230,10 @@ func (s *Server) startLocked(ev *event, hook string, resend bool) error {
 		return ErrClosed
 	}
 	s.jobs++
-	j := &job{ev: ev, hook: hook, resend: resend, rng: rand.New(rand.NewPCG(s.faults.Seed, s.jobs))}
+	key := ev.platform.String() + "/" + hook
+	j := &job{ev: ev, hook: hook, resend: resend, rng: rand.New(rand.NewPCG(s.faults.Seed, s.jobs)),
+		prev: s.turns[key], turn: make(chan struct{})}
+	s.turns[key] = j.turn
 	s.pending++
 	s.notifyLocked()
 	s.wg.Add(1)
@@ -254,10 +268,16 @@ func (s *Server) targetLocked(j *job) *target {
 
 func (s *Server) run(j *job) {
 	defer s.finish()
+	defer j.release()
 	for attempt := 1; ; attempt++ {
 		s.mu.Lock()
 		faults, hold := s.faults.draw(j.rng, attempt == 1)
 		s.mu.Unlock()
+		if hold > 0 { // a held delivery gives up its place in the order
+			j.release()
+		} else if attempt == 1 && !s.await(j.prev) {
+			return
+		}
 		if !s.sleep(hold) {
 			return
 		}
@@ -276,6 +296,7 @@ func (s *Server) run(j *job) {
 		if faults.Has(FaultDuplicate) { // the copy carries the flag; its outcome does not count
 			s.send(t, Delivery{Webhook: j.hook, Attempt: attempt, Resend: j.resend}, j.ev, j.ev.body(), faults)
 		}
+		j.release()
 		trigger, failed := t.policy.failure(d.Status, d.TimedOut || d.Err != "")
 		if !failed || s.life.Err() != nil {
 			return
@@ -287,6 +308,19 @@ func (s *Server) run(j *job) {
 		if !s.sleep(t.policy.wait(attempt, s.cfg.retryUnit)) {
 			return
 		}
+	}
+}
+
+// await waits until prev is closed (nil means at once); false when the server closes first.
+func (s *Server) await(prev <-chan struct{}) bool {
+	if prev == nil {
+		return true
+	}
+	select {
+	case <-prev:
+		return true
+	case <-s.life.Done():
+		return false
 	}
 }
 
@@ -384,7 +418,10 @@ func (s *Server) fail(j *job, t *target, trigger string, last Delivery) {
 		divertTo, suspended, suspendedAt = &h.diverted, &h.suspended, &h.suspendedAt
 	}
 	if divertTo != nil && t.policy.divert {
-		*divertTo = append(*divertTo, &diverted{ev: j.ev, trigger: trigger, message: msg, at: now})
+		// Diverted events are listed in event order, whatever order their deliveries failed in.
+		d := &diverted{ev: j.ev, trigger: trigger, message: msg, at: now}
+		i, _ := slices.BinarySearchFunc(*divertTo, d, func(a, b *diverted) int { return compareEvents(a.ev, b.ev) })
+		*divertTo = slices.Insert(*divertTo, i, d)
 	}
 	if suspended != nil && t.policy.suspend && !*suspended {
 		*suspended, *suspendedAt = true, now

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -293,5 +294,43 @@ func TestCloseStopsPendingRetries(t *testing.T) {
 	s.Close() // idempotent
 	if n := len(rcv.requests()); n != 1 {
 		t.Errorf("%d requests, want only the first attempt", n)
+	}
+}
+
+// TestDeliveryOrder: without faults, first attempts to a webhook arrive in emission order, and
+// diverted events are listed in event order.
+func TestDeliveryOrder(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	rcv := newReceiver(t, always(http.StatusInternalServerError))
+	c := coreClient(t, s)
+	req := hookFor(rcv.URL, "policy.create")
+	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
+	wh := createCore(t, c, s, req)
+	var sent []string
+	for range 20 {
+		em, err := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, em.ID)
+	}
+	flush(t, s)
+	var got []string
+	for _, r := range rcv.requests() {
+		var e coreapi.EventResponse
+		_ = json.Unmarshal(r.body, &e)
+		got = append(got, e.Locator)
+	}
+	if !slices.Equal(got, sent) {
+		t.Errorf("arrival order %v, want emission order %v", got, sent)
+	}
+	list, _ := c.ListDivertedEventsWithResponse(t.Context(), s.TenantLocator(), wh.Locator, &coreapi.ListDivertedEventsParams{Count: ptr(int32(100))})
+	var diverted []string
+	for _, d := range deref(list.JSON200) {
+		diverted = append(diverted, d.EventLocator)
+	}
+	if !slices.Equal(diverted, sent) {
+		t.Errorf("diverted order %v, want event order %v", diverted, sent)
 	}
 }

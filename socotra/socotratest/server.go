@@ -55,8 +55,9 @@ type Server struct {
 	tokens       map[string]token
 	deliveries   []Delivery
 	faults       Faults
-	pending      int           // delivery jobs not finished
-	changed      chan struct{} // closed and replaced whenever pending or the clock's waits change
+	turns        map[string]chan struct{} // per webhook: the turn of the last job started
+	pending      int                      // delivery jobs not finished
+	changed      chan struct{}            // closed and replaced whenever pending or the clock's waits change
 }
 
 type credentials struct{ username, password string }
@@ -91,6 +92,7 @@ func NewServer(opts ...Option) *Server {
 		integrations: map[string]*integration{},
 		byID:         map[string]*event{},
 		tokens:       map[string]token{},
+		turns:        map[string]chan struct{}{},
 		faults:       cfg.faults,
 		changed:      make(chan struct{}),
 	}
