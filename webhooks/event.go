@@ -129,59 +129,53 @@ func Parse(body []byte) (*Event, error) {
 
 // scanFields checks that body is one JSON object and stores the raw values of the keys Parse reads.
 func scanFields(body []byte, raw *[nFields][]byte) error {
-	s := scanner{b: body}
-	s.skipSpace()
-	switch s.peek() {
-	case '{':
-	case 0:
-		if s.i == len(body) {
-			return &ParseError{msg: "empty body; want a JSON object"}
-		}
-		fallthrough
-	default:
+	i := skipSpace(body, 0)
+	if i == len(body) {
+		return &ParseError{msg: "empty body; want a JSON object"}
+	}
+	if body[i] != '{' {
 		if json.Valid(body) {
 			return &ParseError{msg: "body is JSON but not an object; want a JSON object"}
 		}
-		return &ParseError{msg: "body is not JSON: " + s.syntaxError("want '{'").Error()}
+		return &ParseError{msg: "body is not JSON: " + syntaxError(body, i, "want '{'").Error()}
 	}
-	s.i++
-	s.skipSpace()
-	more := s.peek() != '}'
+	i = skipSpace(body, i+1)
+	more := i >= len(body) || body[i] != '}'
 	if !more {
-		s.i++
+		i++
 	}
 	for more {
-		if s.peek() != '"' {
-			return &ParseError{msg: s.syntaxError("want a string key").Error()}
+		if i >= len(body) || body[i] != '"' {
+			return &ParseError{msg: syntaxError(body, i, "want a string key").Error()}
 		}
-		start := s.i
-		escaped, err := s.str()
-		if err != nil {
+		start := i
+		var escaped bool
+		var err error
+		if i, escaped, err = skipString(body, i); err != nil {
 			return &ParseError{msg: err.Error()}
 		}
-		key := body[start+1 : s.i-1]
+		key := body[start+1 : i-1]
 		if escaped {
 			var k string
-			_ = json.Unmarshal(body[start:s.i], &k) // checked by s.str
+			_ = json.Unmarshal(body[start:i], &k) // checked by skipString
 			key = []byte(k)
 		}
-		if err := s.colon(); err != nil {
-			return &ParseError{Field: string(key), msg: fmt.Sprintf("%q: %v", key, err)}
+		vstart, err := skipColon(body, i)
+		if err == nil {
+			i, err = skipValue(body, vstart, 1)
 		}
-		vstart := s.i
-		if err := s.value(1); err != nil {
+		if err != nil {
 			return &ParseError{Field: string(key), msg: fmt.Sprintf("%q: %v", key, err)}
 		}
 		if f := fieldIndex(key); f >= 0 {
-			raw[f] = body[vstart:s.i]
+			raw[f] = body[vstart:i]
 		}
-		if more, err = s.next('}'); err != nil {
+		if i, more, err = skipComma(body, i, '}'); err != nil {
 			return &ParseError{msg: err.Error()}
 		}
 	}
-	s.skipSpace()
-	if s.i != len(body) {
-		return &ParseError{msg: s.syntaxError("want the end of input after the object").Error()}
+	if i = skipSpace(body, i); i != len(body) {
+		return &ParseError{msg: syntaxError(body, i, "want the end of input after the object").Error()}
 	}
 	return nil
 }

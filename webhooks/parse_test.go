@@ -336,7 +336,8 @@ func TestDecodeDataErrors(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that Parse never panics, accepts only valid JSON objects, and that what it accepts
+// FuzzParse checks that Parse never panics, accepts only valid JSON objects (and rejects none as invalid
+// JSON that encoding/json accepts), and that what it accepts
 // re-encodes (MarshalJSON) to a body that parses to an equivalent event.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{coreBody, legacyBody, `{"id":"x","timestamp":"5","type":"a"}`, `{}`, `[]`, `{"locator":"\u00e9"}`,
@@ -352,6 +353,9 @@ func FuzzParse(f *testing.F) {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %T is not a *ParseError", err)
+			}
+			if json.Valid(body) && strings.Contains(err.Error(), "invalid JSON") {
+				t.Fatalf("Parse rejected valid JSON %q as invalid: %v", body, err)
 			}
 			return
 		}

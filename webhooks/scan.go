@@ -5,231 +5,228 @@ import (
 	"strconv"
 )
 
+// The JSON scanner: functions that check the syntax of the text at b[i:] in one pass and return the index
+// just past what they checked. They keep the position in a local variable and never allocate on valid
+// input.
+
 // maxDepth bounds the nesting of arrays and objects Parse accepts, like encoding/json's limit.
 const maxDepth = 10000
 
-// scanner walks a JSON text once, checking its syntax as it goes. It never allocates on valid input.
-type scanner struct {
-	b []byte
-	i int
-}
-
-// syntaxError describes bad JSON at the scanner's position.
-func (s *scanner) syntaxError(what string) error {
-	if s.i >= len(s.b) {
+// syntaxError describes bad JSON at b[i].
+func syntaxError(b []byte, i int, what string) error {
+	if i >= len(b) {
 		return fmt.Errorf("invalid JSON: unexpected end of input (%s)", what)
 	}
-	return fmt.Errorf("invalid JSON at byte %d: unexpected %s (%s)", s.i, quoteByte(s.b[s.i]), what)
-}
-
-func quoteByte(c byte) string {
+	c := b[i]
+	s := strconv.QuoteRune(rune(c))
 	if c < 0x20 || c >= 0x7f {
-		return fmt.Sprintf("byte 0x%02x", c)
+		s = fmt.Sprintf("byte 0x%02x", c)
 	}
-	return strconv.QuoteRune(rune(c))
+	return fmt.Errorf("invalid JSON at byte %d: unexpected %s (%s)", i, s, what)
 }
 
-func (s *scanner) skipSpace() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
+// skipSpace returns the index of the first byte at or after i that is not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// plain lists the bytes a string holds as they are: all but '"', '\\' and control characters.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// skipString checks the string whose opening quote is b[i]. It reports whether the string holds an escape
+// sequence.
+func skipString(b []byte, i int) (end int, escaped bool, err error) {
+	i++ // opening quote
+	for {
+		for i < len(b) && plain[b[i]] {
+			i++
 		}
-	}
-}
-
-// peek returns the current byte, or 0 at the end of input.
-func (s *scanner) peek() byte {
-	if s.i < len(s.b) {
-		return s.b[s.i]
-	}
-	return 0
-}
-
-// str checks the string starting at the current '"' and moves past it. It reports whether the string holds
-// an escape sequence.
-func (s *scanner) str() (escaped bool, err error) {
-	s.i++ // opening quote
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return escaped, nil
-		case c == '\\':
+		if i >= len(b) {
+			return i, false, syntaxError(b, i, "unterminated string")
+		}
+		switch b[i] {
+		case '"':
+			return i + 1, escaped, nil
+		case '\\':
 			escaped = true
-			s.i++
-			switch s.peek() {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i++
-			case 'u':
-				s.i++
-				for range 4 {
-					if !isHex(s.peek()) {
-						return false, s.syntaxError(`want 4 hex digits after \u`)
-					}
-					s.i++
-				}
-			default:
-				return false, s.syntaxError("invalid escape in string")
+			if i, err = skipEscape(b, i+1); err != nil {
+				return i, false, err
 			}
-		case c < 0x20:
-			return false, s.syntaxError("control character in string")
 		default:
-			s.i++
+			return i, false, syntaxError(b, i, "control character in string")
 		}
 	}
-	return false, s.syntaxError("unterminated string")
+}
+
+// skipEscape checks the escape sequence after a backslash, at b[i].
+func skipEscape(b []byte, i int) (int, error) {
+	if i >= len(b) {
+		return i, syntaxError(b, i, "unterminated string")
+	}
+	switch b[i] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 1, nil
+	case 'u':
+		i++
+		for range 4 {
+			if i >= len(b) || !isHex(b[i]) {
+				return i, syntaxError(b, i, `want 4 hex digits after \u`)
+			}
+			i++
+		}
+		return i, nil
+	}
+	return i, syntaxError(b, i, "invalid escape in string")
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// digits moves past a run of digits and reports whether there was at least one.
-func (s *scanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && isDigit(s.b[s.i]) {
-		s.i++
+// skipDigits returns the index after the run of digits at b[i:].
+func skipDigits(b []byte, i int) int {
+	for i < len(b) && isDigit(b[i]) {
+		i++
 	}
-	return s.i > start
+	return i
 }
 
-// number checks a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (s *scanner) number() error {
-	if s.peek() == '-' {
-		s.i++
+// skipNumber checks a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func skipNumber(b []byte, i int) (int, error) {
+	if b[i] == '-' {
+		i++
 	}
-	switch c := s.peek(); {
-	case c == '0':
-		s.i++
-	case isDigit(c):
-		s.digits()
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && isDigit(b[i]):
+		i = skipDigits(b, i)
 	default:
-		return s.syntaxError("want a digit")
+		return i, syntaxError(b, i, "want a digit")
 	}
-	if s.peek() == '.' {
-		s.i++
-		if !s.digits() {
-			return s.syntaxError("want a digit after the decimal point")
+	if i < len(b) && b[i] == '.' {
+		j := skipDigits(b, i+1)
+		if j == i+1 {
+			return j, syntaxError(b, j, "want a digit after the decimal point")
 		}
+		i = j
 	}
-	if c := s.peek(); c == 'e' || c == 'E' {
-		s.i++
-		if c := s.peek(); c == '+' || c == '-' {
-			s.i++
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
 		}
-		if !s.digits() {
-			return s.syntaxError("want a digit in the exponent")
+		j := skipDigits(b, i)
+		if j == i {
+			return j, syntaxError(b, j, "want a digit in the exponent")
 		}
+		i = j
 	}
-	return nil
+	return i, nil
 }
 
-func (s *scanner) literal(word string) error {
-	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
-		return s.syntaxError("want " + word)
+// skipValue checks the value at b[i] (white space already skipped); depth is the nesting around it.
+func skipValue(b []byte, i, depth int) (int, error) {
+	if i >= len(b) {
+		return i, syntaxError(b, i, "want a value")
 	}
-	s.i += len(word)
-	return nil
+	switch c := b[i]; c {
+	case '"':
+		end, _, err := skipString(b, i)
+		return end, err
+	case '{', '[':
+		return skipContainer(b, i, depth+1)
+	case 't':
+		return skipLiteral(b, i, "true")
+	case 'f':
+		return skipLiteral(b, i, "false")
+	case 'n':
+		return skipLiteral(b, i, "null")
+	default:
+		if c == '-' || isDigit(c) {
+			return skipNumber(b, i)
+		}
+	}
+	return i, syntaxError(b, i, "want a value")
 }
 
-// value checks the value starting at the current byte (after white space) and moves past it.
-func (s *scanner) value(depth int) error {
-	switch c := s.peek(); {
-	case c == '"':
-		_, err := s.str()
-		return err
-	case c == '{':
-		return s.object(depth + 1)
-	case c == '[':
-		return s.array(depth + 1)
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || isDigit(c):
-		return s.number()
+func skipLiteral(b []byte, i int, word string) (int, error) {
+	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+		return i, syntaxError(b, i, "want "+word)
 	}
-	return s.syntaxError("want a value")
+	return i + len(word), nil
 }
 
-func (s *scanner) object(depth int) error {
+// skipContainer checks the object or array that opens at b[i].
+func skipContainer(b []byte, i, depth int) (int, error) {
 	if depth > maxDepth {
-		return s.syntaxError("nested too deeply")
+		return i, syntaxError(b, i, "nested too deeply")
 	}
-	s.i++ // '{'
-	s.skipSpace()
-	if s.peek() == '}' {
-		s.i++
-		return nil
+	closing := byte(']')
+	if b[i] == '{' {
+		closing = '}'
 	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == closing {
+		return i + 1, nil
+	}
+	var err error
 	for {
-		if s.peek() != '"' {
-			return s.syntaxError("want a string key")
+		if closing == '}' {
+			if i, err = skipKey(b, i); err != nil {
+				return i, err
+			}
 		}
-		if _, err := s.str(); err != nil {
-			return err
+		if i, err = skipValue(b, i, depth); err != nil {
+			return i, err
 		}
-		if err := s.colon(); err != nil {
-			return err
-		}
-		if err := s.value(depth); err != nil {
-			return err
-		}
-		if more, err := s.next('}'); !more || err != nil {
-			return err
+		var more bool
+		if i, more, err = skipComma(b, i, closing); !more || err != nil {
+			return i, err
 		}
 	}
 }
 
-func (s *scanner) array(depth int) error {
-	if depth > maxDepth {
-		return s.syntaxError("nested too deeply")
+// skipKey checks a key and its colon, returning the index of the value.
+func skipKey(b []byte, i int) (int, error) {
+	if i >= len(b) || b[i] != '"' {
+		return i, syntaxError(b, i, "want a string key")
 	}
-	s.i++ // '['
-	s.skipSpace()
-	if s.peek() == ']' {
-		s.i++
-		return nil
+	i, _, err := skipString(b, i)
+	if err != nil {
+		return i, err
 	}
-	for {
-		if err := s.value(depth); err != nil {
-			return err
-		}
-		if more, err := s.next(']'); !more || err != nil {
-			return err
-		}
-	}
+	return skipColon(b, i)
 }
 
-// colon moves past the ':' after a key and the white space around it.
-func (s *scanner) colon() error {
-	s.skipSpace()
-	if s.peek() != ':' {
-		return s.syntaxError("want ':' after a key")
+// skipColon checks the ':' after a key, with the white space around it.
+func skipColon(b []byte, i int) (int, error) {
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != ':' {
+		return i, syntaxError(b, i, "want ':' after a key")
 	}
-	s.i++
-	s.skipSpace()
-	return nil
+	return skipSpace(b, i+1), nil
 }
 
-// next moves past the ',' or the closing byte after a member, with the white space around it. It reports
-// whether another member follows.
-func (s *scanner) next(closing byte) (bool, error) {
-	s.skipSpace()
-	switch s.peek() {
-	case ',':
-		s.i++
-		s.skipSpace()
-		return true, nil
-	case closing:
-		s.i++
-		return false, nil
+// skipComma checks the ',' or the closing byte after a member, with the white space around it, and
+// reports whether another member follows.
+func skipComma(b []byte, i int, closing byte) (int, bool, error) {
+	i = skipSpace(b, i)
+	if i < len(b) {
+		switch b[i] {
+		case ',':
+			return skipSpace(b, i+1), true, nil
+		case closing:
+			return i + 1, false, nil
+		}
 	}
-	return false, s.syntaxError("want ',' or " + strconv.QuoteRune(rune(closing)))
+	return i, false, syntaxError(b, i, "want ',' or "+strconv.QuoteRune(rune(closing)))
 }

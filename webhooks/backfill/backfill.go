@@ -1,0 +1,262 @@
+package backfill
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/webhooks"
+)
+
+// Handler processes one event with dedupe; a *webhooks.Handler is one. Pass the Handler that serves live
+// deliveries, so that the backfill and the deliveries share routes and dedupe store, and an event that
+// arrives both ways runs once.
+type Handler interface {
+	Handle(ctx context.Context, ev *webhooks.Event) error
+}
+
+// ErrIncomplete matches (with [errors.Is]) the error a backfill returns when some events could not be
+// handled. Their diverted records were kept and the checkpoint was not moved past them, so running the
+// backfill again retries them.
+var ErrIncomplete = errors.New("backfill: some events were not handled; run the backfill again to retry them")
+
+// Report counts what one backfill run did. Every event read from the source is counted once in Handled,
+// Duplicates, Skipped or Failed.
+type Report struct {
+	Seen       int // events read from the source
+	Handled    int // events the handlers processed successfully
+	Duplicates int // events processed before (webhooks.ErrDuplicate), by a delivery or an earlier run
+	Skipped    int // events whose type the WithTypes filter excludes (diverted records are left in place)
+	Failed     int // events not processed: handler or fetch failure, or their diverted record not deleted
+	Deleted    int // diverted records deleted after their event was processed
+	// Checkpoint is the event-stream token saved last ("" for diverted events, or if nothing was saved).
+	Checkpoint string
+	Took       time.Duration // how long the run took
+}
+
+// String summarises the report on one line.
+func (r Report) String() string {
+	return fmt.Sprintf("seen %d: handled %d, duplicates %d, skipped %d, failed %d; deleted %d diverted records; took %s",
+		r.Seen, r.Handled, r.Duplicates, r.Skipped, r.Failed, r.Deleted, r.Took.Round(time.Millisecond))
+}
+
+func (r Report) attrs() []slog.Attr {
+	return []slog.Attr{
+		slog.Int("seen", r.Seen), slog.Int("handled", r.Handled), slog.Int("duplicates", r.Duplicates),
+		slog.Int("skipped", r.Skipped), slog.Int("failed", r.Failed), slog.Int("deleted", r.Deleted),
+	}
+}
+
+// Option configures a [Backfiller].
+type Option interface{ apply(*Backfiller) }
+
+type optionFunc func(*Backfiller)
+
+func (f optionFunc) apply(b *Backfiller) { f(b) }
+
+// WithLogger sets the logger that receives progress counts, each failure, and a summary of each run. The
+// default discards.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(b *Backfiller) {
+		if l != nil {
+			b.log = l
+		}
+	})
+}
+
+// WithTypes limits the backfill to the events whose type matches one of patterns (see [events.Match]:
+// "policy.*", "invoice.issue", "*"): give the patterns the Handler has routes for. Other events are counted
+// as skipped; their diverted records are left in place. The default handles every event.
+func WithTypes(patterns ...string) Option {
+	return optionFunc(func(b *Backfiller) { b.types = append(b.types, patterns...) })
+}
+
+// WithStart sets where [Backfiller.Stream] begins when the checkpoint is empty: at the first event at or after
+// t. The default, the zero time, begins at the start of the tenant's event stream.
+func WithStart(t time.Time) Option { return optionFunc(func(b *Backfiller) { b.start = t }) }
+
+// WithPageSize sets how many events [Backfiller.Stream] asks for per page of the event stream. The default,
+// 0, lets the platform choose.
+func WithPageSize(n int) Option { return optionFunc(func(b *Backfiller) { b.pageSize = n }) }
+
+// WithProgressEvery sets after how many events a progress line is logged. The default is 1000.
+func WithProgressEvery(n int) Option { return optionFunc(func(b *Backfiller) { b.every = n }) }
+
+// WithInProgressWait sets how long a backfill waits for an event that another delivery is processing right
+// now (webhooks.ErrInProgress) before counting it as failed. The default is 5 seconds.
+func WithInProgressWait(d time.Duration) Option {
+	return optionFunc(func(b *Backfiller) { b.inProgressWait = d })
+}
+
+// Backfiller replays the events a receiver missed through its [Handler]: the diverted events of a Core or
+// Legacy webhook, and the Core event stream from a [Checkpoint]. Runs are sequential and in source order; a
+// Backfiller is safe for concurrent use, but two runs over the same source only duplicate work.
+type Backfiller struct {
+	h              Handler
+	log            *slog.Logger
+	types          []string
+	start          time.Time
+	pageSize       int
+	every          int
+	inProgressWait time.Duration
+}
+
+// New returns a Backfiller feeding h. It fails when h is nil or an option is out of range.
+func New(h Handler, opts ...Option) (*Backfiller, error) {
+	if h == nil {
+		return nil, errors.New("backfill: nil Handler; pass the *webhooks.Handler that serves live deliveries")
+	}
+	b := &Backfiller{h: h, log: slog.New(slog.DiscardHandler), every: 1000, inProgressWait: 5 * time.Second}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(b)
+		}
+	}
+	var errs []error
+	for _, p := range b.types {
+		if p == "" {
+			errs = append(errs, errors.New(`backfill: WithTypes: empty pattern; use "*" for every event`))
+		}
+	}
+	if b.pageSize < 0 {
+		errs = append(errs, fmt.Errorf("backfill: WithPageSize(%d): must be 0 (platform default) or positive", b.pageSize))
+	}
+	if b.every <= 0 {
+		errs = append(errs, fmt.Errorf("backfill: WithProgressEvery(%d): must be positive", b.every))
+	}
+	if b.inProgressWait < 0 {
+		errs = append(errs, fmt.Errorf("backfill: WithInProgressWait(%s): must not be negative", b.inProgressWait))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// wanted reports whether the type filter lets t through.
+func (b *Backfiller) wanted(t events.Name) bool {
+	if len(b.types) == 0 {
+		return true
+	}
+	for _, p := range b.types {
+		if events.Match(p, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// outcome is what became of one event.
+type outcome int
+
+const (
+	handled outcome = iota
+	duplicate
+	failed
+)
+
+// process parses a rebuilt delivery body and gives the event to the Handler.
+func (b *Backfiller) process(ctx context.Context, body []byte) (outcome, error) {
+	ev, err := webhooks.Parse(body)
+	if err != nil {
+		return failed, err
+	}
+	return b.handle(ctx, ev)
+}
+
+// handle gives ev to the Handler, waiting out another delivery's claim for up to inProgressWait.
+func (b *Backfiller) handle(ctx context.Context, ev *webhooks.Event) (outcome, error) {
+	wait, waited := 20*time.Millisecond, time.Duration(0)
+	for {
+		err := b.h.Handle(ctx, ev)
+		switch {
+		case err == nil:
+			return handled, nil
+		case errors.Is(err, webhooks.ErrDuplicate):
+			return duplicate, nil
+		case !errors.Is(err, webhooks.ErrInProgress) || waited >= b.inProgressWait:
+			return failed, err
+		}
+		wait = min(wait, b.inProgressWait-waited)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return failed, err
+		case <-t.C:
+		}
+		waited += wait
+		wait *= 2
+	}
+}
+
+// run holds the state of one backfill run.
+type run struct {
+	b      *Backfiller
+	source string
+	began  time.Time
+	rep    Report
+	errs   []error // the first few event failures
+}
+
+func (b *Backfiller) newRun(ctx context.Context, source string) *run {
+	b.log.LogAttrs(ctx, slog.LevelInfo, "backfill: starting", slog.String("source", source))
+	return &run{b: b, source: source, began: time.Now()}
+}
+
+// count records one event's outcome, logging failures and, every so often, the progress.
+func (r *run) count(ctx context.Context, o outcome, id string, err error) {
+	switch o {
+	case handled:
+		r.rep.Handled++
+	case duplicate:
+		r.rep.Duplicates++
+	case failed:
+		r.rep.Failed++
+		if len(r.errs) < 5 {
+			r.errs = append(r.errs, err)
+		}
+		r.b.log.LogAttrs(ctx, slog.LevelError, "backfill: event not handled",
+			slog.String("source", r.source), slog.String("event_id", id), slog.String("error", err.Error()))
+	}
+	r.seen(ctx)
+}
+
+// skip counts an event the type filter excludes.
+func (r *run) skip(ctx context.Context) {
+	r.rep.Skipped++
+	r.seen(ctx)
+}
+
+func (r *run) seen(ctx context.Context) {
+	r.rep.Seen++
+	if r.rep.Seen%r.b.every == 0 {
+		r.b.log.LogAttrs(ctx, slog.LevelInfo, "backfill: progress",
+			append([]slog.Attr{slog.String("source", r.source)}, r.rep.attrs()...)...)
+	}
+}
+
+// finish logs the summary and returns the report with the run's error: srcErr (the source or context
+// failed), else ErrIncomplete when events failed, else nil.
+func (r *run) finish(ctx context.Context, srcErr error) (Report, error) {
+	r.rep.Took = time.Since(r.began)
+	err := srcErr
+	if err == nil && r.rep.Failed > 0 {
+		more := ""
+		if r.rep.Failed > len(r.errs) {
+			more = fmt.Sprintf(" (first %d shown)", len(r.errs))
+		}
+		err = fmt.Errorf("%w: %d of %d failed%s: %w", ErrIncomplete, r.rep.Failed, r.rep.Seen, more, errors.Join(r.errs...))
+	}
+	attrs := append([]slog.Attr{slog.String("source", r.source), slog.Duration("took", r.rep.Took)}, r.rep.attrs()...)
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	r.b.log.LogAttrs(ctx, level, "backfill: finished", attrs...)
+	return r.rep, err
+}

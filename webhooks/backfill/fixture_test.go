@@ -1,0 +1,175 @@
+package backfill_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+	"github.com/socotra-go/sdk/webhooks"
+)
+
+const secret = "backfill-test-secret"
+
+// The event types the fixture's webhooks subscribe to.
+var subscribed = []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue, events.BillingHoldCreate}
+
+// fixture is a fake tenant with a Core and a Legacy webhook, both diverting failed deliveries to a receiver
+// that can be taken down, and a Handler that records how often each event was processed.
+type fixture struct {
+	srv         *socotratest.Server
+	core        *socotra.CoreClient
+	legacy      *socotra.LegacyClient
+	h           *webhooks.Handler
+	rec         *recorder
+	down        atomic.Bool // the receiver answers 503
+	coreHook    string      // Core webhook locator
+	legacyHook  string      // Legacy webhook name
+	receiverURL string
+}
+
+func newFixture(t *testing.T, opts ...socotratest.Option) *fixture {
+	t.Helper()
+	f := &fixture{srv: socotratest.NewServer(opts...), rec: newRecorder()}
+	t.Cleanup(f.srv.Close)
+	f.h = webhooks.NewHandler()
+	f.h.On("*", f.rec.handle)
+	verified, err := webhooks.NewSecretReceiver([]byte(secret), f.h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /core", verified)
+	mux.Handle("POST /legacy", f.h) // the Legacy platform signs only for https URLs
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() {
+			http.Error(w, "receiver down", http.StatusServiceUnavailable)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(rcv.Close)
+	f.receiverURL = rcv.URL
+
+	f.core, err = socotra.NewCoreClient(f.srv.URL(), f.srv.TenantLocator(), f.srv.CoreToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, pass, host := f.srv.LegacyCredentials()
+	admin, adminPass := f.srv.LegacyAdminCredentials()
+	f.legacy, err = socotra.NewLegacyClient(f.srv.URL(), socotra.LegacyCredentials{
+		Username: user, Password: pass, HostName: host, AdminUsername: admin, AdminPassword: adminPass,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	divert := &socotra.FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true}
+	ctx := t.Context()
+	if err := f.core.Registrar().Register(ctx, socotra.Registration{
+		Name: "backfill-core", URL: rcv.URL + "/core", Events: subscribed, Secret: secret, Failure: divert,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.legacy.Registrar().Register(ctx, socotra.Registration{
+		Name: "backfill-legacy", URL: rcv.URL + "/legacy", Events: subscribed, Failure: divert,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range f.srv.Webhooks() {
+		switch {
+		case w.Platform == events.Core && w.Name == "backfill-core":
+			f.coreHook = w.ID
+		case w.Platform == events.Legacy:
+			f.legacyHook = w.ID
+		}
+	}
+	if f.coreHook == "" || f.legacyHook == "" {
+		t.Fatalf("webhooks not registered: %+v", f.srv.Webhooks())
+	}
+	return f
+}
+
+// emit emits n events on platform p, cycling through the subscribed types, waits until every delivery
+// settled, and returns their ids.
+func (f *fixture) emit(t *testing.T, p events.Platform, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		e, err := f.srv.Emit(t.Context(), p, socotratest.Event{Type: subscribed[i%len(subscribed)]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	if err := f.srv.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// recorder counts the successful runs of its handler per event id, and can fail chosen events.
+type recorder struct {
+	mu     sync.Mutex
+	counts map[string]int
+	order  []string
+	fail   func(ev *webhooks.Event) error // nil: never fail
+}
+
+func newRecorder() *recorder { return &recorder{counts: map[string]int{}} }
+
+func (r *recorder) handle(_ context.Context, ev *webhooks.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		if err := r.fail(ev); err != nil {
+			return err
+		}
+	}
+	r.counts[ev.ID]++
+	r.order = append(r.order, ev.ID)
+	return nil
+}
+
+func (r *recorder) setFail(fn func(ev *webhooks.Event) error) {
+	r.mu.Lock()
+	r.fail = fn
+	r.mu.Unlock()
+}
+
+// exactlyOnce fails t unless every id in want was processed exactly once and nothing else was processed.
+func (r *recorder) exactlyOnce(t *testing.T, want []string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	missing, twice := 0, 0
+	wanted := make(map[string]bool, len(want))
+	for _, id := range want {
+		wanted[id] = true
+		switch n := r.counts[id]; {
+		case n == 0:
+			if missing++; missing <= 5 {
+				t.Errorf("event %s never processed", id)
+			}
+		case n > 1:
+			if twice++; twice <= 5 {
+				t.Errorf("event %s processed %d times", id, n)
+			}
+		}
+	}
+	for id := range r.counts {
+		if !wanted[id] {
+			t.Errorf("unexpected event %s processed", id)
+		}
+	}
+	if missing+twice > 0 {
+		t.Fatalf("%d of %d events never processed, %d processed more than once", missing, len(want), twice)
+	}
+}
+
+var errBoom = errors.New("boom")

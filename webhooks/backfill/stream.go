@@ -1,0 +1,65 @@
+package backfill
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/socotra-go/sdk/socotra"
+)
+
+// Stream replays the Core event stream from the position saved in cp (or from [WithStart] when cp is
+// empty) up to the present, and saves the new position as it goes.
+//
+// The position is the paging token of a page, and it is saved only once every event of the pages before it
+// was handled: a crash at any point resumes at a page some of whose events were handled already, and dedupe
+// turns those into duplicates. When an event fails, the remaining events are still handled but the
+// checkpoint stays before the failed one, so the next run retries it (the others are then duplicates).
+func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Checkpoint) (Report, error) {
+	r := b.newRun(ctx, "core event stream")
+	if cp == nil {
+		return r.finish(ctx, fmt.Errorf("backfill: nil Checkpoint; use NewFileCheckpoint or a redisstore.Checkpoint"))
+	}
+	tok, err := cp.Load(ctx)
+	if err != nil {
+		return r.finish(ctx, fmt.Errorf("backfill: %w", err))
+	}
+	r.rep.Checkpoint = tok
+	s := c.EventStream(socotra.EventQuery{PagingToken: tok, Start: b.start, PageSize: b.pageSize})
+	stuck := false // an event failed: the checkpoint must not move past it
+	save := func() error {
+		t := s.Token()
+		if t == "" && !stuck || t == "" || t == r.rep.Checkpoint {
+			return nil
+		}
+		if err := cp.Save(ctx, t); err != nil {
+			return fmt.Errorf("backfill: %w", err)
+		}
+		r.rep.Checkpoint = t
+		return nil
+	}
+	for se, err := range s.Events(ctx) {
+		if err != nil {
+			return r.finish(ctx, fmt.Errorf("backfill: read the event stream: %w", err))
+		}
+		// The token moves once a page has been consumed, so here it covers only handled events.
+		if err := save(); err != nil {
+			return r.finish(ctx, err)
+		}
+		if !b.wanted(se.Type) {
+			r.skip(ctx)
+			continue
+		}
+		o, err := b.process(ctx, coreEvent(se))
+		if o == failed {
+			stuck = true
+		}
+		r.count(ctx, o, se.Locator, err)
+		if ctx.Err() != nil {
+			return r.finish(ctx, fmt.Errorf("backfill: stopped: %w", context.Cause(ctx)))
+		}
+	}
+	if err := save(); err != nil {
+		return r.finish(ctx, err)
+	}
+	return r.finish(ctx, nil)
+}
