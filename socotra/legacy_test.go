@@ -3,6 +3,7 @@ package socotra
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -448,3 +449,44 @@ func TestLegacyConcurrent401(t *testing.T) {
 		t.Errorf("%d authentications, want 2 (the first and one renewal)", auth.users)
 	}
 }
+
+func TestLegacyLogsRenewalWithoutToken(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rec := newRecorder(t)
+	auth := &legacyAuth{ttl: time.Hour, now: time.Now, expired: map[string]bool{}}
+	auth.install(t, rec.Mux)
+	rec.Mux.Handle("GET /webhooks", auth.guard(false, reply(200, `{"webhooks":[]}`)))
+	c := newTestLegacy(t, rec, legacyCreds, WithLogger(logger))
+	c.Webhooks(t.Context())
+	auth.mu.Lock()
+	auth.expired["user-1"] = true
+	auth.mu.Unlock()
+	if _, err := c.Webhooks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	if !strings.Contains(out, "token refused; renewed it") || !strings.Contains(out, "status=401") {
+		t.Errorf("log lacks the renewal:\n%s", out)
+	}
+	for _, s := range []string{"user-1", "user-2", legacyPassword} {
+		if strings.Contains(out, s) {
+			t.Errorf("log contains %q:\n%s", s, out)
+		}
+	}
+	if rec.requests()[0].Header.Get("User-Agent") != DefaultUserAgent {
+		t.Errorf("default User-Agent = %q", rec.requests()[0].Header.Get("User-Agent"))
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

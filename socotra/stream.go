@@ -26,7 +26,8 @@ type EventQuery struct {
 // [EventStream.Events] to iterate and [EventStream.Token] to checkpoint.
 // Events come in ascending time order, at least once: resuming from a saved
 // token may repeat events of the page that was in progress, so deduplicate by
-// [StreamEvent.Locator].
+// [StreamEvent.Locator]. Iterate one stream from one goroutine at a time;
+// Token may be called from any goroutine.
 type EventStream struct {
 	c *CoreClient
 	q EventQuery

@@ -85,12 +85,14 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.send(req, body, tok)
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && t.tokens != nil {
+		t.logDone(ctx, req, resp, start)
 		fresh, rerr := t.tokens.renew(ctx, tok)
 		switch {
 		case rerr == nil:
 			t.logger.LogAttrs(ctx, slog.LevelInfo, "socotra: token refused; renewed it and retrying once",
 				slog.String("method", req.Method), slog.String("path", t.path(req)))
 			drain(resp)
+			start = time.Now()
 			resp, err = t.send(req, body, fresh)
 		case !errors.Is(rerr, errNoRenewal):
 			drain(resp)
@@ -105,8 +107,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("socotra: %s %s: %w", req.Method, t.path(req), err)
 	}
-	t.logger.LogAttrs(ctx, slog.LevelDebug, "socotra: request done", slog.String("method", req.Method),
-		slog.String("path", t.path(req)), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
+	t.logDone(ctx, req, resp, start)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		resp.Body.Close()
@@ -117,6 +118,11 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		return nil, e
 	}
 	return resp, nil
+}
+
+func (t *transport) logDone(ctx context.Context, req *http.Request, resp *http.Response, start time.Time) {
+	t.logger.LogAttrs(ctx, slog.LevelDebug, "socotra: request done", slog.String("method", req.Method),
+		slog.String("path", t.path(req)), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
 }
 
 func (t *transport) secretList() []string {

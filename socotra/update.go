@@ -2,6 +2,7 @@ package socotra
 
 import (
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 
@@ -88,20 +89,30 @@ func diffEndpoint(cur, want Endpoint) *EndpointUpdate {
 	if cur.URL != want.URL {
 		e.URL = ptr(want.URL)
 	}
-	for name, vals := range want.Headers {
-		old, ok := cur.Headers[name]
-		if !ok || !slices.Equal(old, vals) {
-			if e.AddHeaders == nil {
-				e.AddHeaders = map[string][]string{}
-			}
-			e.AddHeaders[name] = vals
-			if ok { // replace: removals apply first, so the new values win
-				e.RemoveHeaders = append(e.RemoveHeaders, name)
-			}
+	// Header names compare case-insensitively, as HTTP does; a name is sent
+	// back as the platform or the caller spelled it.
+	curNames := map[string]string{} // canonical -> current spelling
+	for name := range cur.Headers {
+		curNames[http.CanonicalHeaderKey(name)] = name
+	}
+	wantNames := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(want.Headers)) {
+		vals := want.Headers[name]
+		wantNames[http.CanonicalHeaderKey(name)] = true
+		old, ok := curNames[http.CanonicalHeaderKey(name)]
+		if ok && slices.Equal(cur.Headers[old], vals) {
+			continue
+		}
+		if e.AddHeaders == nil {
+			e.AddHeaders = map[string][]string{}
+		}
+		e.AddHeaders[name] = vals
+		if ok { // replace: removals apply first, so the new values win
+			e.RemoveHeaders = append(e.RemoveHeaders, old)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(cur.Headers)) {
-		if _, ok := want.Headers[name]; !ok {
+	for canon, name := range curNames {
+		if !wantNames[canon] {
 			e.RemoveHeaders = append(e.RemoveHeaders, name)
 		}
 	}

@@ -50,6 +50,9 @@ func TestDiff(t *testing.T) {
 		}), WebhookUpdate{Name: ptr("o2"), Enabled: ptr(false), Endpoint: &EndpointUpdate{
 			URL: ptr("https://b.example/h"), Tag: ptr("v2"), Secret: ptr("new-secret"), InsecureSkipVerify: ptr(true)}}},
 		{"empty desired secret keeps the current one", with(func(w *Webhook) { w.Endpoint.Secret = "old" }), base, WebhookUpdate{}},
+		{"header names compare case-insensitively", base, with(func(w *Webhook) {
+			w.Endpoint.Headers = map[string][]string{"x-keep": {"1"}, "X-CHANGE": {"old"}, "x-drop": {"z"}}
+		}), WebhookUpdate{}},
 		{"hmac off", base, with(func(w *Webhook) { w.Endpoint.HMAC = false }),
 			WebhookUpdate{Endpoint: &EndpointUpdate{HMAC: ptr(false)}}},
 		{"triggers and retry", base, with(func(w *Webhook) {
