@@ -284,6 +284,9 @@ func TestCloseStopsPendingRetries(t *testing.T) {
 	if err := s.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Flush with an hour-long backoff: %v, want a deadline error", err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); len(s.Deliveries()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // let the first attempt finish before closing
+	}
 	done := make(chan struct{})
 	go func() { s.Close(); close(done) }()
 	select {
