@@ -84,7 +84,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.send(req, body, tok)
-	if err == nil && resp.StatusCode == http.StatusUnauthorized && t.tokens != nil {
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && t.tokens != nil && t.tokens.fetch != nil {
 		t.logDone(ctx, req, resp, start)
 		fresh, rerr := t.tokens.renew(ctx, tok)
 		switch {
