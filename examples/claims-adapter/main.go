@@ -1,0 +1,354 @@
+// Claims-adapter is a Marketplace app that passes Socotra claim events on to a third-party claims system
+// whose webhook format cannot change: the case the Marketplace documentation describes as adapting
+// incoming Socotra events for an external service.
+//
+//	go run ./examples/claims-adapter
+//
+// runs a demonstration with no account and no network: the fake Socotra tenant, the adapter and a fake
+// claims system, all on 127.0.0.1, including outages of the claims system.
+//
+// # The claims system's format
+//
+// It receives a POST for each event with the event name in the body ("event_name") and in the
+// Event-Name header, "source" ("ui" or "api"), "performed_by" ({user_id, name} for "ui", {name} for
+// "api"), and the subject of the event under "claim" or "contact". Socotra does not say whether a person
+// or an API call caused an event, so the adapter always sends "api" with performed_by.name set to
+// "socotra user <userLocator>". The subject object is Socotra's data object, plus "id" (data.claimLocator,
+// else data.locator) and "occurred_at" (the event time in RFC 3339).
+//
+// # Mapping
+//
+// Socotra events on the left become claims-system events on the right:
+//
+//	Socotra event        claims system      subject
+//	claim.create         claim.created      claim
+//	claim.fnol.onclaim   claim.created      claim
+//	claim.close          claim.closed       claim
+//	claim.discard        claim.closed       claim
+//	claim.open           claim.reopened     claim
+//	contact.created      contact.created    contact
+//
+// claim.fnol.onclaim is the Core event for a claim opened from a first notice of loss; the claim.* names
+// are those the Marketplace lists for Core webhooks. claim.discard becomes claim.closed because the claims
+// system has no "discarded" state. Socotra has not published when claim.open is raised; the table assumes
+// it is a claim going back to open after claim.close (a claim's first opening is claim.create).
+//
+// No equivalent in the claims system, so not subscribed in socotra-app.json (if one arrives anyway it is
+// acknowledged and not forwarded): claim.update, the other claim.fnol.* events, subClaim.*,
+// contact.anonymized, contact.merged, contact.validated.
+//
+// No source in Socotra, so never sent: claim.label_added, claim.label_removed, claim.assigned,
+// claim.unassigned, claim.switched_type.
+//
+// # Nothing lost
+//
+// Each delivery is verified (Socotra-Signature), deduplicated on the event id, translated and forwarded.
+// The adapter tries the claims system three times within one delivery (50 ms, then 100 ms apart). When
+// the claims system is still down, or refuses the request, the handler returns an error and the delivery
+// gets 500: the event is not marked as processed, and Socotra retries it (exponential backoff, three
+// attempts, as registered here) and then diverts it. Once the claims system is back, the diverted events
+// are resent (CoreClient.ResendDivertedEvent) and forwarded. Because Socotra delivers at least once, the
+// claims system may see an event twice after a failure mid-way; every request carries the Socotra event
+// id in an Idempotency-Key header for systems that can use it.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/manifest"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+	"github.com/socotra-go/sdk/webhooks"
+)
+
+//go:embed socotra-app.json
+var appManifest []byte
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "claims-adapter:", err)
+		os.Exit(1)
+	}
+}
+
+// newReceiver returns the adapter's webhook endpoint: verify, dedupe, then forward every mapped event.
+// Events without an equivalent go to the handler's fallback, which acknowledges them.
+func newReceiver(secret []byte, fw *forwarder, log *slog.Logger) (http.Handler, *webhooks.Handler, error) {
+	h := webhooks.NewHandler(webhooks.WithLogger(log))
+	for _, n := range mapped() {
+		h.On(string(n), fw.forward)
+	}
+	recv, err := webhooks.NewSecretReceiver(secret, h, hmac.WithLogger(log))
+	return recv, h, err
+}
+
+// run is the demonstration: it prints one line per step and what the claims system received.
+func run(ctx context.Context, stdout io.Writer) error {
+	out := &lockedWriter{w: stdout}
+	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
+	log := slog.New(slog.DiscardHandler)
+
+	// The fake tenant runs on a fake clock, so that Socotra's retry backoff passes at once and event
+	// times are fixed.
+	clock := socotratest.NewFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	tenant := socotratest.NewServer(socotratest.WithClock(clock))
+	defer tenant.Close()
+
+	target := &claimsSystem{}
+	targetURL, stopTarget, err := serve(target)
+	if err != nil {
+		return err
+	}
+	defer stopTarget()
+
+	secret := []byte("claims-adapter-secret-from-your-vault")
+	fw := &forwarder{url: targetURL + "/webhooks", client: &http.Client{Timeout: 5 * time.Second},
+		attempts: 3, wait: 50 * time.Millisecond, budget: 20 * time.Second, log: log}
+	recv, h, err := newReceiver(secret, fw, log)
+	if err != nil {
+		return err
+	}
+	m, err := manifest.Parse(appManifest)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+m.Socotra.Webhooks[0].Path, recv)
+	base, stopAdapter, err := serve(mux)
+	if err != nil {
+		return err
+	}
+	defer stopAdapter()
+
+	client, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		return err
+	}
+	failure := &socotra.FailureHandling{
+		Triggers: []string{"4xx", "5xx", "timeout"},
+		Retry:    &socotra.RetryStrategy{Type: socotra.RetryExponential, Interval: 1, Attempts: 3},
+		Divert:   true,
+	}
+	lc, err := manifest.NewLifecycle(m, base, client.Registrar(),
+		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret), Failure: failure}))
+	if err != nil {
+		return err
+	}
+	if err := lc.Start(ctx); err != nil {
+		return err
+	}
+	defer lc.Stop(context.WithoutCancel(ctx))
+	reg := lc.Registrations()[0]
+	say("registered the adapter for %d Socotra events; Socotra retries a failed delivery 3 times, then diverts it", len(reg.Events))
+
+	emit := func(typ events.Name, data string) error {
+		_, err := tenant.Emit(ctx, events.Core, socotratest.Event{Type: typ, Data: json.RawMessage(data), User: "alice"})
+		if err != nil {
+			return err
+		}
+		return tenant.Flush(ctx)
+	}
+
+	say("\nthe claims system is up:")
+	for _, e := range []struct {
+		typ  events.Name
+		data string
+	}{
+		{events.ClaimFnolOnclaim, `{"claimLocator":"C-100","fnolLocator":"F-7"}`},
+		{events.ContactCreated, `{"locator":"K-1","staticLocator":"K"}`},
+		{"claim.close", `{"claimLocator":"C-100"}`},
+	} {
+		if err := emit(e.typ, e.data); err != nil {
+			return err
+		}
+		say("  %-20s -> %s", e.typ, target.last(false))
+		if e.typ == events.ClaimFnolOnclaim {
+			say("    body: %s", target.last(true))
+		}
+	}
+
+	say("\nthe claims system fails once (503):")
+	target.failNext(1)
+	if err := emit("claim.open", `{"claimLocator":"C-100"}`); err != nil {
+		return err
+	}
+	say("  claim.open           -> %s", target.last(false))
+	say("  claims system answered %s; Socotra's deliveries got %s", target.statuses(2), statuses(tenant, 1))
+
+	say("\nthe claims system fails 4 times, more than the adapter's 3 tries:")
+	target.failNext(4)
+	if err := emit("claim.create", `{"claimLocator":"C-200"}`); err != nil {
+		return err
+	}
+	say("  claim.create         -> %s", target.last(false))
+	say("  claims system answered %s; Socotra's deliveries got %s (Socotra retried)", target.statuses(5), statuses(tenant, 2))
+
+	say("\nthe claims system is down for longer than Socotra retries:")
+	target.failNext(1 << 20)
+	if err := emit("claim.discard", `{"claimLocator":"C-200"}`); err != nil {
+		return err
+	}
+	wh, err := webhookByName(ctx, client, reg.Name)
+	if err != nil {
+		return err
+	}
+	var diverted []socotra.DivertedEvent
+	for d, err := range client.DivertedEvents(ctx, wh.Locator) {
+		if err != nil {
+			return err
+		}
+		diverted = append(diverted, d)
+	}
+	say("  Socotra's deliveries got %s; %d event diverted, kept by Socotra", statuses(tenant, 4), len(diverted))
+	target.failNext(0)
+	for _, d := range diverted {
+		if err := client.ResendDivertedEvent(ctx, wh.Locator, d.ID); err != nil {
+			return err
+		}
+	}
+	if err := tenant.Flush(ctx); err != nil {
+		return err
+	}
+	say("  claims system back up; resent the diverted event: claim.discard -> %s", target.last(false))
+
+	st := h.Stats()
+	say("\nnothing lost: %d Socotra events, %d forwarded; %d deliveries failed on the way and were retried",
+		len(tenant.Events(events.Core)), target.accepted(), st.Failures)
+	return lc.Stop(ctx)
+}
+
+// webhookByName finds the Core webhook the lifecycle registered.
+func webhookByName(ctx context.Context, c *socotra.CoreClient, name string) (socotra.Webhook, error) {
+	for wh, err := range c.Webhooks(ctx, socotra.WebhookFilter{Name: name}) {
+		return wh, err
+	}
+	return socotra.Webhook{}, fmt.Errorf("webhook %q is not registered", name)
+}
+
+// statuses lists the status codes of the tenant's last n deliveries, such as "500, 200".
+func statuses(tenant *socotratest.Server, n int) string {
+	ds := tenant.Deliveries()
+	var s []string
+	for _, d := range ds[max(0, len(ds)-n):] {
+		s = append(s, fmt.Sprint(d.Status))
+	}
+	return strings.Join(s, ", ")
+}
+
+// claimsSystem is a fake of the third-party claims system: it records every request and answers 503
+// while told to fail.
+type claimsSystem struct {
+	mu       sync.Mutex
+	failures int      // requests still to fail
+	codes    []int    // status of every request
+	got      [][]byte // the body of every accepted request
+}
+
+func (c *claimsSystem) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failures > 0 {
+		c.failures--
+		c.codes = append(c.codes, http.StatusServiceUnavailable)
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	var b struct {
+		EventName string `json:"event_name"`
+	}
+	if r.Method != http.MethodPost || json.Unmarshal(body, &b) != nil || b.EventName == "" || b.EventName != r.Header.Get("Event-Name") {
+		c.codes = append(c.codes, http.StatusBadRequest)
+		http.Error(w, "not a claims-system webhook", http.StatusBadRequest)
+		return
+	}
+	c.codes = append(c.codes, http.StatusOK)
+	c.got = append(c.got, body)
+}
+
+func (c *claimsSystem) failNext(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failures = n
+}
+
+// last describes the last accepted request, such as "claim.closed (claim C-100)", or its whole body.
+func (c *claimsSystem) last(whole bool) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.got) == 0 {
+		return "nothing received"
+	}
+	body := c.got[len(c.got)-1]
+	if whole {
+		return string(body)
+	}
+	var b map[string]any
+	_ = json.Unmarshal(body, &b) // checked by ServeHTTP
+	for _, key := range []string{"claim", "contact"} {
+		if subject, ok := b[key].(map[string]any); ok {
+			return fmt.Sprintf("%s (%s %v)", b["event_name"], key, subject["id"])
+		}
+	}
+	return fmt.Sprint(b["event_name"])
+}
+
+// statuses lists the status codes of the last n requests.
+func (c *claimsSystem) statuses(n int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var s []string
+	for _, code := range c.codes[max(0, len(c.codes)-n):] {
+		s = append(s, fmt.Sprint(code))
+	}
+	return strings.Join(s, ", ")
+}
+
+func (c *claimsSystem) accepted() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.got)
+}
+
+// serve starts h on a free loopback port and returns its base URL and a function that shuts it down.
+func serve(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
+	return "http://" + ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/golden"
+	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/manifest"
+	"github.com/socotra-go/sdk/webhooks"
+)
+
+// TestRun runs the demonstration and compares its output with testdata/output.golden.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := run(t.Context(), &out); err != nil {
+		t.Fatalf("run: %v\noutput so far:\n%s", err, &out)
+	}
+	golden.Check(t, "testdata/output.golden", out.Bytes())
+	for _, want := range []string{
+		"Socotra's deliveries got 500, 200 (Socotra retried)",
+		"1 event diverted",
+		"resent the diverted event: claim.discard -> claim.closed (claim C-200)",
+		"nothing lost: 6 Socotra events, 6 forwarded",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// TestDocTable checks that the mapping table in the package documentation is the one the code uses.
+func TestDocTable(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?m)^//\t([a-zA-Z.]+)\s+([a-z_.]+)\s+(claim|contact)$`)
+	doc := map[events.Name]route{}
+	for _, m := range row.FindAllStringSubmatch(string(src), -1) {
+		doc[events.Name(m[1])] = route{target: m[2], subject: m[3]}
+	}
+	if diff := cmp.Diff(mapping, doc, cmp.AllowUnexported(route{})); diff != "" {
+		t.Errorf("the doc comment's table differs from mapping (-code +doc):\n%s", diff)
+	}
+}
+
+// TestManifest checks that socotra-app.json subscribes to exactly the mapped events and passes the
+// manifest checker in strict mode.
+func TestManifest(t *testing.T) {
+	t.Parallel()
+	m, err := manifest.Parse(appManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ValidateStrict(); err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(slices.Values(m.Socotra.Webhooks[0].Events))
+	if diff := cmp.Diff(mapped(), got); diff != "" {
+		t.Errorf("manifest events differ from the mapping (-mapping +manifest):\n%s", diff)
+	}
+}
+
+func coreEvent(t *testing.T, typ events.Name, data string) *webhooks.Event {
+	t.Helper()
+	body := `{"locator":"ev-` + string(typ) + `","timestamp":"2026-11-23T10:30:00+01:00","userLocator":"u-9","type":"` +
+		string(typ) + `","data":` + data + `}`
+	ev, err := webhooks.Parse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func TestTranslate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		typ     events.Name
+		data    string
+		want    string // the JSON body; "" when not forwarded
+		wantErr string
+	}{
+		{events.ClaimFnolOnclaim, `{"claimLocator":"C1","fnolLocator":"F1"}`,
+			`{"claim":{"claimLocator":"C1","fnolLocator":"F1","id":"C1","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{"claim.create", `{"claimLocator":"C1"}`, `{"claim":{"claimLocator":"C1","id":"C1","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{"claim.close", `{"locator":"C2"}`, `{"claim":{"id":"C2","locator":"C2","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.closed","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{"claim.discard", `{"claimLocator":"C3"}`, `{"claim":{"claimLocator":"C3","id":"C3","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.closed","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{"claim.open", `{"claimLocator":"C4"}`, `{"claim":{"claimLocator":"C4","id":"C4","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.reopened","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.ContactCreated, `{"locator":"K1","staticLocator":"K"}`, `{"contact":{"id":"K1","locator":"K1","occurred_at":"2026-11-23T09:30:00Z","staticLocator":"K"},"event_name":"contact.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{"claim.update", `{"claimLocator":"C1"}`, "", ""},
+		{events.ClaimFnolUpdate, `{"locator":"F1"}`, "", ""},
+		{events.ContactMerged, `{"newStaticLocator":"A","oldStaticLocator":"B"}`, "", ""},
+		{"claim.create", `{"status":"open"}`, "", "neither claimLocator nor locator"},
+		{"claim.create", `null`, "", "neither claimLocator nor locator"},
+		{"claim.create", `["C1"]`, "", "data is not a JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.typ)+" "+tt.data, func(t *testing.T) {
+			t.Parallel()
+			req, ok, err := translate(coreEvent(t, tt.typ, tt.data))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != (tt.want != "") {
+				t.Fatalf("forwarded = %t, want %t", ok, tt.want != "")
+			}
+			if !ok {
+				return
+			}
+			got, _ := json.Marshal(req.Body)
+			if string(got) != tt.want {
+				t.Errorf("body\n got %s\nwant %s", got, tt.want)
+			}
+			if req.EventName != mapping[tt.typ].target {
+				t.Errorf("event name %q, want %q", req.EventName, mapping[tt.typ].target)
+			}
+		})
+	}
+}
+
+// target is a claims system that answers the statuses in codes in turn, then 200.
+func target(t *testing.T, codes ...int) (*httptest.Server, *atomic.Int32) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(calls.Add(1))
+		if r.Header.Get("Event-Name") == "" || !strings.HasPrefix(r.Header.Get("Idempotency-Key"), "ev-") {
+			t.Errorf("request %d lacks Event-Name or Idempotency-Key: %v", n, r.Header)
+		}
+		if n <= len(codes) {
+			w.WriteHeader(codes[n-1])
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+func TestForward(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		codes     []int
+		wantCalls int32
+		wantErr   string
+	}{
+		{"first try", nil, 1, ""},
+		{"503 then 200", []int{503}, 2, ""},
+		{"429 and 408 are retried", []int{429, 408}, 3, ""},
+		{"gives up after 3 tries", []int{503, 502, 500, 200}, 3, "(attempt 3 of 3): claims system answered 500"},
+		{"400 is not retried", []int{400}, 1, "(attempt 1 of 3): claims system refused the request: 400 Bad Request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, calls := target(t, tt.codes...)
+			fw := &forwarder{url: srv.URL, client: srv.Client(), attempts: 3, wait: time.Millisecond, budget: time.Minute, log: slog.New(slog.DiscardHandler)}
+			err := fw.forward(t.Context(), coreEvent(t, "claim.close", `{"claimLocator":"C1"}`))
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error = %v, want %q", err, tt.wantErr)
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Errorf("claims system called %d times, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// TestForwardCancelled checks that a cancelled delivery stops the retries at once.
+func TestForwardCancelled(t *testing.T) {
+	t.Parallel()
+	srv, calls := target(t, 503, 503, 503)
+	fw := &forwarder{url: srv.URL, client: srv.Client(), attempts: 3, wait: time.Hour, budget: time.Minute, log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	err := fw.forward(ctx, coreEvent(t, "claim.close", `{"claimLocator":"C1"}`))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error = %v, want context.DeadlineExceeded", err)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("claims system called %d times, want 1", calls.Load())
+	}
+}
+
+// TestReceiverStatus checks the answers Socotra gets: 200 when forwarded or not mapped, 500 when the
+// claims system is down (so Socotra retries), 401 for a bad signature, and a second delivery after a
+// failure forwards the event again.
+func TestReceiverStatus(t *testing.T) {
+	t.Parallel()
+	srv, calls := target(t, 503, 503, 503)
+	secret := []byte("s")
+	fw := &forwarder{url: srv.URL, client: srv.Client(), attempts: 3, wait: time.Millisecond, budget: time.Minute, log: slog.New(slog.DiscardHandler)}
+	recv, _, err := newReceiver(secret, fw, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver := func(typ events.Name, key []byte) int {
+		body := coreEvent(t, typ, `{"claimLocator":"C1"}`).Raw
+		req := httptest.NewRequest(http.MethodPost, "/socotra/claims", bytes.NewReader(body))
+		req.Header.Set(hmac.HeaderName, hmac.Sign(key, body))
+		rec := httptest.NewRecorder()
+		recv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i, step := range []struct {
+		typ       events.Name
+		key       []byte
+		want      int
+		wantCalls int32
+	}{
+		{"claim.close", secret, 500, 3},           // the claims system is down: Socotra must retry
+		{"claim.close", secret, 200, 4},           // the retry forwards it
+		{"claim.close", secret, 200, 4},           // a third delivery is a duplicate: not forwarded again
+		{"claim.update", secret, 200, 4},          // no equivalent: acknowledged, not forwarded
+		{"claim.create", []byte("wrong"), 401, 4}, // refused before anything runs
+	} {
+		if got := deliver(step.typ, step.key); got != step.want {
+			t.Errorf("step %d (%s): status %d, want %d", i, step.typ, got, step.want)
+		}
+		if got := calls.Load(); got != step.wantCalls {
+			t.Errorf("step %d (%s): claims system called %d times in all, want %d", i, step.typ, got, step.wantCalls)
+		}
+	}
+}
