@@ -328,6 +328,9 @@ func call(ctx context.Context, fn HandlerFunc, ev *Event) (err error) {
 func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error, took time.Duration) {
 	outcome, level := "handled", slog.LevelInfo
 	var pe *PanicError
+	if err != nil {
+		pe = asPanic(err)
+	}
 	switch {
 	case err == nil:
 		h.stats.total.handled.Add(1)
@@ -336,7 +339,7 @@ func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error
 		outcome = "duplicate"
 	case errors.Is(err, ErrInProgress):
 		outcome = "in_progress"
-	case errors.As(err, &pe):
+	case pe != nil:
 		outcome, level = "panic", slog.LevelError
 	case errors.Is(err, ErrTimeout):
 		outcome, level = "timeout", slog.LevelError
@@ -374,6 +377,13 @@ func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error
 		n++
 	}
 	h.log.LogAttrs(ctx, level, "webhooks: event "+outcome, attrs[:n]...)
+}
+
+// asPanic returns the *PanicError in err's chain, or nil.
+func asPanic(err error) *PanicError {
+	var pe *PanicError
+	errors.As(err, &pe)
+	return pe
 }
 
 // ServeHTTP answers one delivery: 405 for a method other than POST, 413 for a body over the limit, 400

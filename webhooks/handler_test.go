@@ -601,3 +601,27 @@ func TestStatsUnknownTypesBounded(t *testing.T) {
 		t.Errorf("%d types listed, %d received; want %d and %d", len(s.ByType), s.Received, maxUnknownTypes, maxUnknownTypes+50)
 	}
 }
+
+func TestHandleDoesNotAllocate(t *testing.T) {
+	ev := mustParse(t, coreBody)
+	evs := make([]*Event, 400)
+	for i := range evs {
+		e := *ev
+		e.ID = fmt.Sprint("id-", i)
+		evs[i] = &e
+	}
+	for _, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, 100))} {
+		h := NewHandler(opt)
+		h.On("policy.*", func(context.Context, *Event) error { return nil })
+		i := 0
+		allocs := testing.AllocsPerRun(300, func() {
+			if err := h.Handle(t.Context(), evs[i%len(evs)]); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		})
+		if allocs != 0 {
+			t.Errorf("Handle allocates %v times per event, want none", allocs)
+		}
+	}
+}

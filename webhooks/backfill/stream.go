@@ -28,7 +28,7 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 	stuck := false // an event failed: the checkpoint must not move past it
 	save := func() error {
 		t := s.Token()
-		if t == "" && !stuck || t == "" || t == r.rep.Checkpoint {
+		if stuck || t == "" || t == r.rep.Checkpoint {
 			return nil
 		}
 		if err := cp.Save(ctx, t); err != nil {

@@ -1,0 +1,36 @@
+// Package backfill replays the Socotra events a receiver missed through the same [Handler] that serves
+// live deliveries, so that routes and dedupe are shared and every event is processed exactly once however
+// it arrives.
+//
+// Two sources are covered:
+//
+//   - Diverted events: deliveries that failed and that the platform kept (failure handling with divert).
+//     [Backfiller.CoreDiverted] lists a Core webhook's diverted records, fetches each event from the event
+//     stream and handles it; [Backfiller.LegacyDiverted] handles the event a Legacy record carries. A
+//     record is deleted only after its event was handled (or found done already).
+//   - The Core event stream: [Backfiller.Stream] reads from the position saved in a [Checkpoint] and saves
+//     the paging token only after every event before it was handled. [FileCheckpoint] is the default
+//     store; package github.com/socotra-go/sdk/webhooks/redisstore has one for several instances.
+//
+// A run may stop at any point (crash, deploy, cancelled context): the next run starts from what was not
+// confirmed, and the Handler's dedupe turns the events processed in between into duplicates
+// (webhooks.ErrDuplicate, counted as success). Exactly-once therefore needs a dedupe store that survives
+// the crash, such as redisstore.Deduper; with the in-memory default an event handled just before a crash
+// may be handled again after it, but none is lost.
+//
+//	h := webhooks.NewHandler(webhooks.WithDeduper(dd)) // the Handler the receiver serves
+//	h.On("policy.*", onPolicy)
+//	b, err := backfill.New(h, backfill.WithTypes("policy.*"), backfill.WithLogger(logger))
+//	if err != nil {
+//		return err
+//	}
+//	cp, err := backfill.NewFileCheckpoint("/var/lib/myapp/socotra-stream")
+//	if err != nil {
+//		return err
+//	}
+//	rep, err := b.Stream(ctx, coreClient, cp) // run at start-up and then periodically
+//	log.Print(rep)                            // seen 120: handled 7, duplicates 113, ...
+//
+// Each run returns a [Report] of counts, logs progress every [WithProgressEvery] events, and returns an
+// error matching [ErrIncomplete] when some events failed, so that a scheduler can alert and run it again.
+package backfill

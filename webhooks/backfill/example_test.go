@@ -1,0 +1,66 @@
+package backfill_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http/httptest"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+	"github.com/socotra-go/sdk/webhooks"
+	"github.com/socotra-go/sdk/webhooks/backfill"
+)
+
+// A receiver was down while three events happened; the tenant diverted them. The backfill replays them
+// through the receiver's Handler and deletes the diverted records.
+func ExampleBackfiller_CoreDiverted() {
+	ctx := context.Background()
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+
+	h := webhooks.NewHandler()
+	h.On("policy.*", func(_ context.Context, ev *webhooks.Event) error {
+		fmt.Println("handled", ev.Type)
+		return nil
+	})
+	down := httptest.NewServer(nil)
+	down.Close() // nothing listens: deliveries fail
+
+	client, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
+	hook, err := client.CreateWebhook(ctx, socotra.Webhook{
+		Name: "orders", Enabled: true, Endpoint: socotra.Endpoint{URL: down.URL},
+		EventTypes: []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue},
+		Failure:    &socotra.FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, typ := range []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue, events.PolicyQuoteCreate} {
+		if _, err := tenant.EmitCore(ctx, typ, nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := tenant.Flush(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	b, err := backfill.New(h)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := b.CoreDiverted(ctx, client, hook.Locator)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("handled %d, deleted %d, left %d\n", rep.Handled, rep.Deleted, len(tenant.DivertedEvents(hook.Locator)))
+	// Output:
+	// handled policy.quote.create
+	// handled policy.quote.issue
+	// handled policy.quote.create
+	// handled 3, deleted 3, left 0
+}
