@@ -163,6 +163,7 @@ func TestRedaction(t *testing.T) {
 		}
 		text.WriteString(err.Error() + "\n")
 	}
+	logger.Info("values", "endpoint", Endpoint{Secret: secret}, "spec", SecuritySpec{Secret: secret})
 	text.WriteString(logs.String())
 	text.WriteString(Endpoint{Secret: secret}.String() + Registration{Secret: secret}.String() +
 		LegacyCredentials{Password: password, Token: token}.String() + SecuritySpec{Secret: secret}.String())

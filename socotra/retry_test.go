@@ -196,6 +196,24 @@ func TestRetry(t *testing.T) {
 			}
 		})
 	})
+	t.Run("WithMaxRetryAfter lowers the limit", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			var n atomic.Int32
+			hc, _, stop := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				w.Header().Set("Retry-After", "30")
+				reply(503, `{}`)(w, r)
+			}))
+			defer stop()
+			c, _ := NewCoreClient("http://tenant.test", testTenant, testToken, WithHTTPClient(hc), WithMaxRetryAfter(10*time.Second))
+			_, err := c.Webhook(t.Context(), whLoc)
+			var ae *APIError
+			if !errors.As(err, &ae) || ae.RetryAfter != 30*time.Second || n.Load() != 1 {
+				t.Errorf("err = %v after %d attempts; want the 503 at once", err, n.Load())
+			}
+		})
+	})
 	t.Run("cancel stops the wait", func(t *testing.T) {
 		t.Parallel()
 		retryBubble(t, func(w http.ResponseWriter, r *http.Request) {
