@@ -2,6 +2,7 @@ package socotratest_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -200,5 +201,41 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	flush(t, s)
 	if d := s.Deliveries(); len(d) != 1 || d[0].Status != http.StatusTemporaryRedirect || len(target.requests()) != 0 {
 		t.Errorf("deliveries %+v, target got %d requests; want the 307 recorded and not followed", d, len(target.requests()))
+	}
+}
+
+// TestBadRequests: malformed bodies and parameters get a 400 in each platform's error shape.
+func TestBadRequests(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	legacy := legacyClient(t, s)
+	anon, _ := legacyapi.NewClientWithResponses(s.URL())
+	admin, _ := s.LegacyAdminCredentials()
+	if r, _ := anon.AuthenticateAdminWithResponse(t.Context(), legacyapi.AdminCredentials{Username: admin, Password: "x"}); r.StatusCode() != http.StatusUnauthorized {
+		t.Errorf("wrong admin password: %d", r.StatusCode())
+	}
+	core := coreClient(t, s)
+	coreBody, _ := core.CreateWebhookWithBodyWithResponse(t.Context(), s.TenantLocator(), "application/json", strings.NewReader("{"))
+	legacyBody, _ := legacy.PutWebhookWithBodyWithResponse(t.Context(), "application/json", strings.NewReader("[]"))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL()+"/event/"+s.TenantLocator()+"/webhooks/list?count=many", nil)
+	req.Header.Set("Authorization", "Bearer "+s.CoreToken())
+	param, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paramBody, _ := io.ReadAll(param.Body)
+	param.Body.Close()
+	for name, tc := range map[string]struct {
+		status int
+		body   []byte
+		want   string
+	}{
+		"core malformed JSON":   {coreBody.StatusCode(), coreBody.Body, `"field":"body"`},
+		"legacy malformed JSON": {legacyBody.StatusCode(), legacyBody.Body, `"field":"body"`},
+		"core bad parameter":    {param.StatusCode, paramBody, `"httpStatus":400`},
+	} {
+		if tc.status != http.StatusBadRequest || !strings.Contains(string(tc.body), tc.want) {
+			t.Errorf("%s: %d %s, want 400 with %s", name, tc.status, tc.body, tc.want)
+		}
 	}
 }
