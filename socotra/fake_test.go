@@ -436,3 +436,33 @@ func TestFakeRegisterUnsuspends(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeRotateSecretLegacy rotates a Legacy registration: the
+// integration's security spec carries the new secret and tag.
+func TestFakeRotateSecretLegacy(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := newFake(t)
+	reg := legacyClient(t, srv).Registrar()
+	r := socotra.Registration{Name: "rot", URL: "https://app.example/h", Events: []events.Name{events.PolicyIssue},
+		Secret: "old-secret-1", Tag: "v1", Headers: map[string][]string{"X-App": {"a"}}}
+	if err := reg.Register(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	v, err := hmac.NewKeyringVerifier([]hmac.Key{{Secret: []byte("old-secret-1"), Tag: "v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := socotra.RotateSecret(ctx, reg, v, socotra.Rotation{Name: "rot", Secret: "new-secret-2", Tag: "v2",
+		Grace: 10 * time.Minute, Now: func() time.Time { return now }}); err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Webhooks()
+	if len(h) != 1 || h[0].Secret != "new-secret-2" || h[0].Tag != "v2" || h[0].URL != r.URL || h[0].Headers.Get("X-App") != "a" {
+		t.Errorf("after rotation: %+v", h)
+	}
+	if len(v.Keys()) != 2 {
+		t.Errorf("keyring = %+v, want the old and the new key", v.Keys())
+	}
+}

@@ -33,7 +33,8 @@ type Rotation struct {
 // integration's security spec), then retires the key of the old tag at
 // now+Grace. The registration keeps its URL, events, headers and failure
 // handling. An error before the switch leaves the webhook as it was (the new
-// key stays in ring, which is harmless).
+// key stays in ring, which is harmless). When the current registration has no
+// tag, there is no key to name and none is retired: retire it yourself.
 func RotateSecret(ctx context.Context, reg Registrar, ring Keyring, rot Rotation) error {
 	if rot.Name == "" || rot.Secret == "" || rot.Tag == "" {
 		return errorf("rotate secret: Name, Secret and Tag are required")
