@@ -33,13 +33,16 @@
 // Deliveries: [Server.EmitCore] and [Server.EmitLegacy] record an event in the stream and POST
 // it to every enabled, unsuspended webhook subscribed to its type: a Core EventResponse or a
 // Legacy WebhookPayload, with the webhook's headers and, when hmacEnabled, a Socotra-Signature
-// made by hmac.Sign over the body. A failed delivery (per the webhook's triggers) is retried
-// per its retry strategy, then diverted and/or the webhook suspended, and a failure alert goes to
-// the alert endpoint if one is set. First attempts to one webhook go out one at a time in
-// emission order; retries and the Reorder and Delay faults do not keep that order, and
-// different webhooks are served concurrently. Diverted events are listed in event order. [Faults] add duplicates, reordering, late deliveries, drops,
-// corrupted signatures, tampered bodies and bodies that stall past a receiver's read timeout,
-// drawn from a seeded generator so that runs repeat.
+// made by hmac.Sign over the body. A failed delivery (per the webhook's triggers) is retried per
+// its retry strategy (attempts counts the retries after the first try), then diverted and/or the
+// webhook suspended, and a failure alert goes to the alert endpoint if one is set. First attempts
+// to one webhook go out one at a time in emission order; retries and the Reorder and Delay faults
+// do not keep that order, and different webhooks are served concurrently. Diverted events are
+// listed in event order.
+//
+// [Faults] add duplicates, reordering, late deliveries, drops, corrupted signatures, tampered
+// bodies and bodies that stall past a receiver's read timeout, drawn from a seeded generator so
+// that runs repeat.
 //
 // Time comes from a [Clock]. With a [FakeClock], [Server.Flush] moves time to each pending
 // backoff, so a test of ten exponential retries takes milliseconds.
