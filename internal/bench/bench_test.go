@@ -39,18 +39,23 @@ func BenchmarkDelivery(b *testing.B) {
 					b.Fatalf("a valid delivery was refused: %v", err)
 				}
 				b.SetBytes(int64(s.Bytes))
-				b.ReportAllocs()
-				untimedCPU = 0
-				start := processCPU()
-				for b.Loop() {
-					if err := op(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(processCPU()-start-untimedCPU)/float64(b.N), "cpu-ns/op")
+				measure(b, op)
 			})
 		}
 	}
+}
+
+// measure runs op in the benchmark loop, reporting allocations and CPU time per operation besides wall time.
+func measure(b *testing.B, op func() error) {
+	b.ReportAllocs()
+	untimedCPU = 0
+	start := processCPU()
+	for b.Loop() {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(processCPU()-start-untimedCPU)/float64(b.N), "cpu-ns/op")
 }
 
 // untimedCPU is the process CPU time a benchmark spent with its timer stopped (preparing deliveries), to be

@@ -93,7 +93,7 @@ func run(ctx context.Context, o options) error {
 	var raw bytes.Buffer
 	for i := range o.count {
 		logf("benchmark round %d of %d (-benchtime %s)", i+1, o.count, o.benchtime)
-		cmd := command(ctx, &raw, bin, "-test.run=^$", "-test.bench=^BenchmarkDelivery$",
+		cmd := command(ctx, &raw, bin, "-test.run=^$", "-test.bench=^(BenchmarkDelivery|BenchmarkReceiverParts)$", "-test.timeout=30m",
 			"-test.benchtime="+o.benchtime, "-test.count=1", "-test.benchmem")
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("benchmark round %d: %w", i+1, err)
@@ -172,7 +172,9 @@ type stat struct {
 // key names one benchmark row: size and impl.
 type key struct{ size, impl string }
 
-var benchName = regexp.MustCompile(`^Delivery/size=([^/]+)/impl=(.+?)(?:-\d+)?$`)
+// benchName matches BenchmarkDelivery's names (impl=<row>) and BenchmarkReceiverParts' (part=<stage>, kept
+// as impl "part:<stage>").
+var benchName = regexp.MustCompile(`^(?:Delivery|ReceiverParts)/size=([^/]+)/(impl=|part=)(.+?)(?:-\d+)?$`)
 
 // benchstat runs benchstat on the raw output twice: as text for the report, and as CSV for the tables.
 func benchstat(ctx context.Context, root, rawPath string) (map[key]map[string]stat, string, error) {
@@ -218,7 +220,10 @@ func parseCSV(data []byte) (map[key]map[string]stat, error) {
 		if err != nil {
 			return nil, fmt.Errorf("benchstat CSV: %q: %w", line, err)
 		}
-		k := key{m[1], m[2]}
+		k := key{m[1], m[3]}
+		if m[2] == "part=" {
+			k.impl = "part:" + m[3]
+		}
 		if stats[k] == nil {
 			stats[k] = map[string]stat{}
 		}
@@ -233,7 +238,7 @@ func parseCSV(data []byte) (map[key]map[string]stat, error) {
 // loadTest runs the full (or, quick, the short) loopback load test and reads its report.
 func loadTest(ctx context.Context, bin, tmp string, quick bool) (*bench.LoadReport, error) {
 	out := filepath.Join(tmp, "load.json")
-	args := []string{"-test.run=^TestLoadLoopback$", "-load.out=" + out}
+	args := []string{"-test.run=^TestLoadLoopback$", "-test.timeout=10m", "-load.out=" + out}
 	if !quick {
 		args = append(args, "-load.full")
 	}
@@ -245,7 +250,7 @@ func loadTest(ctx context.Context, bin, tmp string, quick bool) (*bench.LoadRepo
 // dedupeCheck runs the dedupe memory check and reads its report.
 func dedupeCheck(ctx context.Context, bin, tmp string, quick bool) (*bench.DedupeReport, error) {
 	out := filepath.Join(tmp, "dedupe.json")
-	args := []string{"-test.run=^TestDedupeMemoryBounded$", "-dedupe.out=" + out}
+	args := []string{"-test.run=^TestDedupeMemoryBounded$", "-test.timeout=10m", "-dedupe.out=" + out}
 	if !quick {
 		args = append(args, "-dedupe.full")
 	}
@@ -354,6 +359,7 @@ func (r *report) markdown() []byte {
 	r.targets(p)
 	r.matrix(p, "CPU time per delivery as a multiple of the per-call floor", bench.Floor)
 	r.matrix(p, "CPU time per delivery as a multiple of the physical limit", bench.Limit)
+	r.breakdown(p)
 	r.details(p)
 	r.loadSection(p)
 	r.dedupeSection(p)
@@ -487,6 +493,33 @@ func (r *report) matrix(p func(string, ...any), title, base string) {
 			}
 		}
 		p("\n")
+	}
+	p("\n")
+}
+
+// breakdown splits the receiver's CPU time into its stages, from the rows and the stage benchmarks.
+func (r *report) breakdown(p func(string, ...any)) {
+	p("## Where the receive stack's time goes\n\n")
+	p("CPU time per delivery as a multiple of the per-call floor, from rows of the same run: *verify* is sdk-verify; *read body* is sdk-middleware − sdk-verify (reading the request, passing the bytes on, and the harness's recorder); ")
+	p("*parse* is `webhooks.Parse` alone and *dedupe + route* is `Handler.Handle` alone with a new event id each time (BenchmarkReceiverParts); *rest* is what the receiver row leaves over.\n\n")
+	p("| Size | verify | read body | parse | dedupe + route | rest | receiver |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	get := func(size, impl string) (float64, bool) {
+		st, ok := r.stats[key{size, impl}][cpuUnit]
+		return st.value, ok
+	}
+	for _, s := range bench.Sizes {
+		floor, ok0 := get(s.Name, bench.Floor)
+		verify, ok1 := get(s.Name, "sdk-verify")
+		mw, ok2 := get(s.Name, "sdk-middleware")
+		parse, ok3 := get(s.Name, "part:parse")
+		handle, ok4 := get(s.Name, "part:handle")
+		recv, ok5 := get(s.Name, "sdk-receiver")
+		if !(ok0 && ok1 && ok2 && ok3 && ok4 && ok5) || floor == 0 {
+			p("| %s | not measured | | | | | |\n", s.Name)
+			continue
+		}
+		f := func(v float64) string { return fmt.Sprintf("%.2f×", v/floor) }
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", s.Name, f(verify), f(mw-verify), f(parse), f(handle), f(recv-mw-parse-handle), f(recv))
 	}
 	p("\n")
 }

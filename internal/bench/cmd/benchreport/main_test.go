@@ -16,6 +16,7 @@ cpu: AMD EPYC
 ,sec/op,CI
 Delivery/size=2KiB/impl=floor-2,2.5e-06,3%
 Delivery/size=2KiB/impl=sdk-verify-2,1.5e-06,∞
+ReceiverParts/size=2KiB/part=parse-2,9e-07,4%
 geomean,2e-06,
 
 ,samples,
@@ -45,6 +46,7 @@ func TestParseCSV(t *testing.T) {
 		{"floor", cpuUnit, 2e-6, "2%"},
 		{"sdk-verify", "allocs/op", 0, "0%"},
 		{"floor", "allocs/op", 7, "0%"},
+		{"part:parse", wallUnit, 9e-7, "4%"},
 	}
 	for _, tt := range tests {
 		got, ok := stats[key{"2KiB", tt.impl}][tt.unit]
@@ -52,8 +54,8 @@ func TestParseCSV(t *testing.T) {
 			t.Errorf("%s %s = %+v (found %v), want %v ± %s", tt.impl, tt.unit, got, ok, tt.want, tt.ci)
 		}
 	}
-	if len(stats) != 2 {
-		t.Errorf("parsed %d benchmarks, want 2 (geomean and headers are not benchmarks)", len(stats))
+	if len(stats) != 3 {
+		t.Errorf("parsed %d benchmarks, want 3 (geomean and headers are not benchmarks)", len(stats))
 	}
 	if _, err := parseCSV([]byte("goos: linux\n")); err == nil {
 		t.Error("output without results parsed without error")
@@ -90,6 +92,8 @@ func fakeReport(scale map[string]float64) *report {
 				"B/op":      {allocs * 100, "0%"},
 			}
 		}
+		r.stats[key{s.Name, "part:parse"}] = map[string]stat{cpuUnit: {limit * scale["part:parse"], "1%"}}
+		r.stats[key{s.Name, "part:handle"}] = map[string]stat{cpuUnit: {limit * scale["part:handle"], "1%"}}
 	}
 	return r
 }
@@ -105,8 +109,10 @@ func TestTargets(t *testing.T) {
 			[]string{"| `Verify` ≤ 1.15× the physical limit at every size | worst 1.10×", "| 1.93× (wall time 1.93×) | met |"}},
 		{"verify too slow", map[string]float64{bench.Limit: 1, "sdk-verify": 1.2, bench.Floor: 1.5, "stripe-validate": 1.19},
 			[]string{"worst 1.20×", "| **missed** |", "stripe-validate 0.99× (a tie: within the ±2% noise)"}},
-		{"receiver too slow", map[string]float64{bench.Limit: 1, "sdk-verify": 1, bench.Floor: 1, "sdk-receiver": 2.5},
-			[]string{"| Full receive stack ≤ 2× the floor at 2 KiB | 2.50× (wall time 2.50×) | **missed** |"}},
+		{"receiver too slow", map[string]float64{bench.Limit: 1, "sdk-verify": 1, bench.Floor: 1, "sdk-receiver": 2.5,
+			"sdk-middleware": 1.25, "part:parse": 0.75, "part:handle": 0.4},
+			[]string{"| Full receive stack ≤ 2× the floor at 2 KiB | 2.50× (wall time 2.50×) | **missed** |",
+				"| 2KiB | 1.00× | 0.25× | 0.75× | 0.40× | 0.10× | 2.50× |"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
