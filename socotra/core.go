@@ -183,7 +183,13 @@ func (c *CoreClient) webhookPage(ctx context.Context, p *coreapi.ListWebhooksPar
 	if err != nil {
 		return nil, false, err
 	}
-	raw, err := decode[coreapi.WebhookListResult](resp, c.secrets(), nil)
+	return parseWebhookPage(resp, size, c.secrets())
+}
+
+// parseWebhookPage reads one page of the webhook list in either shape and
+// reports whether the list is complete.
+func parseWebhookPage(resp *http.Response, size int, secrets []string) ([]Webhook, bool, error) {
+	raw, err := decode[coreapi.WebhookListResult](resp, secrets, nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -198,12 +204,12 @@ func (c *CoreClient) webhookPage(ctx context.Context, p *coreapi.ListWebhooksPar
 			complete = *env.ListCompleted
 		}
 	} else {
-		return nil, false, newAPIError(resp, nil, "webhook list is neither {listCompleted, items} nor an array", c.secrets())
+		return nil, false, newAPIError(resp, nil, "webhook list is neither {listCompleted, items} nor an array", secrets)
 	}
 	out := make([]Webhook, 0, len(items))
 	for _, it := range items {
 		if it.Locator == "" {
-			return nil, false, newAPIError(resp, nil, "webhook list item without a locator", c.secrets())
+			return nil, false, newAPIError(resp, nil, "webhook list item without a locator", secrets)
 		}
 		out = append(out, webhookFrom(it))
 	}
