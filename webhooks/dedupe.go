@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -75,8 +76,8 @@ const (
 )
 
 // NewMemoryDeduper returns a [MemoryDeduper] that remembers processed ids for ttl (DefaultDedupeTTL when
-// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). Memory use is about 100 bytes per
-// remembered id.
+// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). Memory use is about 130 bytes per
+// remembered 26-character id, so the default cap is about 13 MB.
 func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
@@ -112,6 +113,7 @@ func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
 	if _, ok := d.done[id]; ok {
 		return nil
 	}
+	id = strings.Clone(id) // do not retain the rest of the body's strings
 	d.done[id] = now
 	d.order = append(d.order, doneEntry{id, now})
 	for len(d.done) > d.max {

@@ -2,10 +2,12 @@ package webhooks
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+	"unsafe"
 )
 
 func TestMemoryDeduperStates(t *testing.T) {
@@ -128,6 +130,20 @@ func TestClaimString(t *testing.T) {
 	for c, want := range map[Claim]string{Claimed: "claimed", InProgress: "in progress", Done: "done", 9: "Claim(?)"} {
 		if c.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(c), c.String(), want)
+		}
+	}
+}
+
+func TestMemoryDeduperCopiesIDs(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("x", 4096) + "event-id"
+	id := body[4096:] // like Event.ID, which shares memory with other strings of the delivery
+	d := NewMemoryDeduper(0, 0)
+	d.Claim(t.Context(), id)
+	d.Complete(t.Context(), id)
+	for k := range d.done {
+		if unsafe.StringData(k) == unsafe.StringData(id) {
+			t.Error("the remembered id shares memory with the caller's string, keeping all of it alive")
 		}
 	}
 }

@@ -13,9 +13,11 @@ import (
 
 // Event is one Socotra webhook delivery, Core or Legacy, in one shape.
 //
-// An Event from [Parse] aliases the body it was parsed from: Raw is the body and Data is a sub-slice of it.
-// Do not modify the body while the Event is in use; an Event handed to a [HandlerFunc] by [Handler.ServeHTTP]
-// is valid until the function returns, so call [Event.Clone] to keep it longer (to queue it, say).
+// An Event from [Parse] aliases the body it was parsed from: Raw is the body and Data is a sub-slice of it,
+// so the body must not be modified while the Event is in use, and the Event must not outlive a body its
+// owner reuses ([Event.Clone] makes an independent copy). [Handler.ServeHTTP] reads each request into a
+// fresh buffer that nothing else writes to, so a [HandlerFunc] may keep its Event, but must not modify Raw
+// or Data.
 type Event struct {
 	// ID identifies the event: the Core "locator" (a ULID) or the Legacy "id". Dedupe is keyed on it.
 	ID string

@@ -216,7 +216,8 @@ func checkPattern(p string) error {
 // another delivery holds the claim, an error matching [ErrTimeout] or [ErrDedupe], a *[PanicError], or the
 // first handler error, wrapped with the pattern and event id.
 //
-// A backfill of missed events calls Handle for each, treating ErrDuplicate as success.
+// The [WithTimeout] limit applies as for a delivery. A backfill of missed events calls Handle for each,
+// treating ErrDuplicate as success.
 func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("webhooks: Handle called with a nil event")

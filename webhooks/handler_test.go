@@ -602,7 +602,7 @@ func TestStatsUnknownTypesBounded(t *testing.T) {
 	}
 }
 
-func TestHandleDoesNotAllocate(t *testing.T) {
+func TestHandleAllocations(t *testing.T) {
 	ev := mustParse(t, coreBody)
 	evs := make([]*Event, 400)
 	for i := range evs {
@@ -610,7 +610,8 @@ func TestHandleDoesNotAllocate(t *testing.T) {
 		e.ID = fmt.Sprint("id-", i)
 		evs[i] = &e
 	}
-	for _, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, 100))} {
+	// The in-memory deduper copies each completed id, so that it does not keep the body's other strings.
+	for want, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, 100))} {
 		h := NewHandler(opt)
 		h.On("policy.*", func(context.Context, *Event) error { return nil })
 		i := 0
@@ -620,8 +621,8 @@ func TestHandleDoesNotAllocate(t *testing.T) {
 			}
 			i++
 		})
-		if allocs != 0 {
-			t.Errorf("Handle allocates %v times per event, want none", allocs)
+		if allocs != float64(want) {
+			t.Errorf("Handle allocates %v times per event, want %d", allocs, want)
 		}
 	}
 }
