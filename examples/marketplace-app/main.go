@@ -1,0 +1,281 @@
+// Marketplace-app is a complete Socotra Marketplace app that receives Core webhooks.
+//
+// In the Marketplace the platform runs it with SMP_PORT (the port to listen on) and SMP_STATE_API (where
+// installation state is read), and registers the webhooks of socotra-app.json itself when it starts the
+// app. The app then:
+//
+//   - answers GET /health, and the platform's GET /_app/start and GET /_app/stop (manifest.Runtime);
+//   - at the manifest's webhook path, verifies each delivery's Socotra-Signature, reads the installation's
+//     state with the request's x-smp-key (socotra.Marketplace), and routes the event to its handlers,
+//     running each event once;
+//   - fetches more details from the tenant with the Core client built from that state: here, every event
+//     raised by the API request that issued a quote.
+//
+// The Marketplace has not published how the webhooks it registers are signed, so the app takes the
+// secret from SOCOTRA_WEBHOOK_SECRET and refuses to start without it: an app that cannot verify its
+// deliveries must not accept them.
+//
+// With no SMP_PORT it runs a demonstration on 127.0.0.1 with no account, network or environment:
+//
+//	go run ./examples/marketplace-app
+//
+// The fake tenant of package socotratest plays Socotra, and the demonstration plays the Marketplace
+// platform: a state API, the public host that forwards requests to the app with the x-smp-key header,
+// the start call, the webhook registration, then (once Socotra has delivered a few events) the stop
+// call and the removal of the webhooks.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/manifest"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+//go:embed socotra-app.json
+var appManifest []byte
+
+// SecretEnv names the environment variable holding the webhook secret in the Marketplace.
+const SecretEnv = "SOCOTRA_WEBHOOK_SECRET"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "marketplace-app:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the app until ctx ends when SMP_PORT is set, and runs the demonstration otherwise.
+func run(ctx context.Context, stdout io.Writer, getenv func(string) string) error {
+	m, err := manifest.Parse(appManifest)
+	if err != nil {
+		return err
+	}
+	if getenv(manifest.PortEnv) == "" {
+		return demo(ctx, &lockedWriter{w: stdout}, m)
+	}
+	port, err := strconv.Atoi(getenv(manifest.PortEnv))
+	if err != nil || port < 1 || port > 65535 {
+		return fmt.Errorf("%s=%q is not a port number from 1 to 65535", manifest.PortEnv, getenv(manifest.PortEnv))
+	}
+	secret := getenv(SecretEnv)
+	if secret == "" {
+		return fmt.Errorf("%s is not set: set it to the secret the webhooks are registered with; without it no delivery could be verified", SecretEnv)
+	}
+	market, err := socotra.NewMarketplace(getenv("SMP_STATE_API")) // "" is an error that names SMP_STATE_API
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	app, err := newApp(m, market, []byte(secret), io.Discard, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: ":" + strconv.Itoa(port), Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", srv.Addr, "app", m.Name, "version", m.Version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// demo plays Socotra (the fake tenant) and the Marketplace platform around the app.
+func demo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
+	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
+	log := slog.New(slog.DiscardHandler)
+
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+
+	// The platform's state API, holding one installation of the app on the fake tenant.
+	const key = "demo-installation"
+	state := socotra.InstallationState{SocotraAPIURL: tenant.URL(), TenantHostName: "demo.co.sandbox.socotra.com",
+		Token: tenant.CoreToken(), TenantLocator: tenant.TenantLocator()}
+	var stateReads atomic.Int32
+	stateAPI, stop, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stateReads.Add(1)
+		if r.URL.Path != "/state/"+key {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(state)
+	}))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	say("platform: state API holds installation %q for tenant %s", key, state.TenantHostName)
+
+	// The app, as the platform would run it: the demo passes what SMP_STATE_API and SOCOTRA_WEBHOOK_SECRET
+	// would hold.
+	secret := []byte("marketplace-demo-secret")
+	market, err := socotra.NewMarketplace(stateAPI)
+	if err != nil {
+		return err
+	}
+	app, err := newApp(m, market, secret, out, log)
+	if err != nil {
+		return err
+	}
+	appURL, stop, err := serve(app)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	// The app's public host: the platform forwards every request and adds the installation's key.
+	target, _ := url.Parse(appURL)
+	public, stop, err := serve(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.Header.Set(socotra.SMPKeyHeader, key)
+	}})
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	for _, path := range []string{"/health", "/_app/start?route=" + url.QueryEscape(public)} {
+		status, err := get(ctx, public+path)
+		if err != nil {
+			return err
+		}
+		say("platform: GET %s -> %s", strings.SplitN(path, "?", 2)[0], status)
+	}
+
+	// The platform registers the manifest's webhooks at the public URL.
+	client, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		return err
+	}
+	lc, err := manifest.NewLifecycle(m, public, client.Registrar(),
+		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret)}))
+	if err != nil {
+		return err
+	}
+	if err := lc.Start(ctx); err != nil {
+		return err
+	}
+	defer lc.Stop(context.WithoutCancel(ctx))
+	for _, r := range lc.Registrations() {
+		say("platform: registered %s for %d events on the tenant", m.Socotra.Webhooks[0].Path, len(r.Events))
+	}
+
+	// Socotra delivers: one API request that prices and issues a quote, then an invoice settlement.
+	say("socotra: one API request prices and issues quote Q-77; later an invoice is settled")
+	for _, e := range []socotratest.Event{
+		{Type: events.PolicyQuotePrice, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: "REQ-1"},
+		{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: "REQ-1"},
+		{Type: events.BillingInvoiceSettle, Data: map[string]string{"invoiceLocator": "I-9"}},
+	} {
+		if _, err := tenant.Emit(ctx, events.Core, e); err != nil {
+			return err
+		}
+		if err := tenant.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	for _, d := range tenant.Deliveries() {
+		say("socotra: delivered %s -> %d", d.EventType, d.Status)
+	}
+
+	// A correctly signed delivery that bypasses the platform has no installation, so it is refused.
+	say("the app read the installation state %d time(s) for %d deliveries: the state is cached for a minute",
+		stateReads.Load(), len(tenant.Deliveries()))
+	body := tenant.Events(events.Core)[1].Body
+	req, err := hmac.NewSignedRequest(http.MethodPost, appURL+m.Socotra.Webhooks[0].Path, body, secret)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	say("a signed delivery sent to the app directly, without x-smp-key -> %s", resp.Status)
+
+	status, err := get(ctx, public+"/_app/stop")
+	if err != nil {
+		return err
+	}
+	say("platform: GET /_app/stop -> %s", status)
+	if err := lc.Stop(ctx); err != nil {
+		return err
+	}
+	say("platform: removed the webhooks; %d left on the tenant", len(tenant.Webhooks()))
+	return nil
+}
+
+func get(ctx context.Context, u string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	return resp.Status, nil
+}
+
+// serve starts h on a free loopback port and returns its base URL and a function that shuts it down.
+func serve(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
+	return "http://" + ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

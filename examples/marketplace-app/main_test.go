@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/golden"
+	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/manifest"
+	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// TestDemo runs the program without SMP_PORT and compares its output with testdata/output.golden.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := run(t.Context(), &out, env(nil)); err != nil {
+		t.Fatalf("run: %v\noutput so far:\n%s", err, &out)
+	}
+	golden.Check(t, "testdata/output.golden", out.Bytes())
+	for _, want := range []string{
+		"asked the tenant what else its API request did: policy.quote.price, policy.quote.issue",
+		"socotra: delivered policy.quote.issue -> 200",
+		"without x-smp-key -> 400 Bad Request",
+		"0 left on the tenant",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// TestManifest checks the shipped socotra-app.json with the checker's strict rules, and with the
+// manifestcheck command itself unless -short.
+func TestManifest(t *testing.T) {
+	t.Parallel()
+	m, err := manifest.Load(manifest.FileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ValidateStrict(); err != nil {
+		t.Fatal(err)
+	}
+	if testing.Short() {
+		return
+	}
+	out, err := exec.CommandContext(t.Context(), "go", "run", "../../manifest/cmd/manifestcheck", "-strict", manifest.FileName).CombinedOutput()
+	if err != nil {
+		t.Fatalf("manifestcheck -strict %s: %v\n%s", manifest.FileName, err, out)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{"SMP_PORT": "http"}, `SMP_PORT="http" is not a port number`},
+		{map[string]string{"SMP_PORT": "70000"}, `SMP_PORT="70000" is not a port number`},
+		{map[string]string{"SMP_PORT": "8080"}, "SOCOTRA_WEBHOOK_SECRET is not set"},
+		{map[string]string{"SMP_PORT": "8080", SecretEnv: "s"}, "SMP_STATE_API"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			err := run(t.Context(), &bytes.Buffer{}, env(tt.vars))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestMarketplaceMode runs the app as the Marketplace would, on SMP_PORT, and sends it the platform's
+// requests.
+func TestMarketplaceMode(t *testing.T) {
+	t.Parallel()
+	tenant := socotratest.NewServer()
+	t.Cleanup(tenant.Close)
+	stateAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/state/key-1" {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(socotra.InstallationState{SocotraAPIURL: tenant.URL(), Token: tenant.CoreToken(), TenantLocator: tenant.TenantLocator()})
+	}))
+	t.Cleanup(stateAPI.Close)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- run(ctx, &lockedWriter{w: &logs}, env(map[string]string{
+			"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": stateAPI.URL, SecretEnv: "the-secret"}))
+	}()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	waitHealthy(t, base, done)
+
+	em, err := tenant.Emit(t.Context(), events.Core, socotratest.Event{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q1"}, RequestID: "R1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, key, secret string
+		want              int
+	}{
+		{"verified, known installation", "key-1", "the-secret", 200},
+		{"wrong secret", "key-1", "guess", 401},
+		{"no x-smp-key", "", "the-secret", 400},
+		{"state API does not know the key", "key-2", "the-secret", 503},
+	} {
+		req, err := hmac.NewSignedRequest(http.MethodPost, base+"/socotra/events", em.Body, []byte(tt.secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.key != "" {
+			req.Header.Set(socotra.SMPKeyHeader, tt.key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	for path, want := range map[string]int{"/_app/start?route=https%3A%2F%2Fabc.example.com": 200, "/_app/stop": 200, "/_app/other": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: status %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context was cancelled")
+	}
+	if !strings.Contains(logs.String(), `"msg":"listening"`) {
+		t.Errorf("no start-up log line in %s", logs.String())
+	}
+}
+
+func waitHealthy(t *testing.T, base string, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v", err)
+		default:
+		}
+		if resp, err := http.Get(base + "/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the app did not answer GET /health within 5s")
+}
