@@ -77,13 +77,13 @@ func TestLoadLoopback(t *testing.T) {
 	defer cancel()
 	var locators atomic.Uint64 // shared by all runs, so every delivery of the test is a new event
 	var rep LoadReport
-	var ratios []float64
+	var ratios, cpuRatios []float64
 	for round := range cfg.rounds {
 		order := slices.Clone(loadTargets)
 		if round%2 == 1 {
 			slices.Reverse(order) // so neither target always runs on a machine warmed by the other
 		}
-		perSecond := map[string]float64{}
+		perSecond, cpu := map[string]float64{}, map[string]float64{}
 		for _, build := range order {
 			target := build(t)
 			run, err := runLoad(ctx, target, cfg, &locators)
@@ -93,15 +93,17 @@ func TestLoadLoopback(t *testing.T) {
 			if got := target.served(); got != int64(cfg.deliveries) {
 				t.Fatalf("%s processed %d deliveries, want %d", target.name, got, cfg.deliveries)
 			}
-			t.Logf("%s: %.0f deliveries/s, p50 %s, p99 %s", run.Handler, run.PerSecond, run.P50, run.P99)
+			t.Logf("%s: %.0f deliveries/s, p50 %s, p99 %s, CPU %s per delivery", run.Handler, run.PerSecond, run.P50, run.P99, run.CPUPerDelivery)
 			rep.Runs = append(rep.Runs, run)
-			perSecond[run.Handler] = run.PerSecond
+			perSecond[run.Handler], cpu[run.Handler] = run.PerSecond, float64(run.CPUPerDelivery)
 		}
 		ratios = append(ratios, perSecond["receiver"]/perSecond["bare"])
+		cpuRatios = append(cpuRatios, cpu["receiver"]/cpu["bare"])
 	}
 	rep.Bare, rep.Receiver = medianRun(rep.Runs, "bare"), medianRun(rep.Runs, "receiver")
 	rep.Ratio = median(ratios, func(x float64) float64 { return x })
-	t.Logf("receiver/bare throughput: %.2f×", rep.Ratio)
+	rep.CPURatio = median(cpuRatios, func(x float64) float64 { return x })
+	t.Logf("receiver/bare: throughput %.2f×, CPU per delivery %.2f×", rep.Ratio, rep.CPURatio)
 	if *loadOut != "" {
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
@@ -129,7 +131,7 @@ func runLoad(ctx context.Context, target loadTarget, cfg loadConfig, locators *a
 	var issued atomic.Int64
 	latencies := make([][]time.Duration, cfg.senders)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, startCPU := time.Now(), processCPU()
 	for s := range cfg.senders {
 		wg.Go(func() {
 			body := bytes.Clone(template)
@@ -145,7 +147,7 @@ func runLoad(ctx context.Context, target loadTarget, cfg loadConfig, locators *a
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-startCPU
 	if err := context.Cause(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return LoadRun{}, fmt.Errorf("not done within %s: %w", cfg.timeout, err)
@@ -163,6 +165,8 @@ func runLoad(ctx context.Context, target loadTarget, cfg loadConfig, locators *a
 		PerSecond:  float64(len(all)) / elapsed.Seconds(),
 		P50:        all[len(all)*50/100],
 		P99:        all[len(all)*99/100],
+
+		CPUPerDelivery: cpu / time.Duration(len(all)),
 	}, nil
 }
 
@@ -207,6 +211,7 @@ func medianRun(runs []LoadRun, handler string) LoadRun {
 	out.Elapsed = time.Duration(median(mine, func(r LoadRun) float64 { return float64(r.Elapsed) }))
 	out.P50 = time.Duration(median(mine, func(r LoadRun) float64 { return float64(r.P50) }))
 	out.P99 = time.Duration(median(mine, func(r LoadRun) float64 { return float64(r.P99) }))
+	out.CPUPerDelivery = time.Duration(median(mine, func(r LoadRun) float64 { return float64(r.CPUPerDelivery) }))
 	return out
 }
 

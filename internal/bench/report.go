@@ -12,6 +12,9 @@ type LoadRun struct {
 	PerSecond  float64       `json:"perSecond"`
 	P50        time.Duration `json:"p50"`
 	P99        time.Duration `json:"p99"`
+	// CPUPerDelivery is the process's CPU time per delivery, senders and server together: steadier than
+	// the throughput when other programs share the machine.
+	CPUPerDelivery time.Duration `json:"cpuPerDelivery"`
 }
 
 // LoadReport is what the full load test writes for the runner: alternating runs of the bare handler and the
@@ -23,6 +26,8 @@ type LoadReport struct {
 	// Ratio is the median over rounds of the receiver's deliveries per second over the bare handler's in the
 	// same round (the two run back to back, so a change in the machine's load moves both).
 	Ratio float64 `json:"ratio"`
+	// CPURatio is the same median for CPU time per delivery, receiver over bare.
+	CPURatio float64 `json:"cpuRatio"`
 }
 
 // DedupeReport is what the dedupe memory check writes for the runner: the live heap and the allocation per
