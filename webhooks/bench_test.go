@@ -5,6 +5,7 @@ import (
 	"context"
 	stdhmac "crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
@@ -90,27 +91,46 @@ func (f *floorMeter) report(b *testing.B) {
 	}
 }
 
-// BenchmarkParse decodes a 1.5 KiB Core event; x-floor is its time as a multiple of an HMAC-SHA256 of the
-// same body.
+// BenchmarkParse decodes a 1.5 KiB Core event with Parse, and for comparison with encoding/json into a
+// struct of the same fields; x-floor is the time as a multiple of an HMAC-SHA256 of the same body.
 func BenchmarkParse(b *testing.B) {
 	bodies := [][]byte{benchBody("01JD7Y3Q8Z5X2W9V4T6R1M0KQP")}
-	floor := newFloorMeter()
-	b.SetBytes(int64(len(bodies[0])))
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		floor.maybeMeasure(b, i, bodies)
-		if _, err := Parse(bodies[0]); err != nil {
-			b.Fatal(err)
+	run := func(b *testing.B, parse func([]byte) error) {
+		floor := newFloorMeter()
+		b.SetBytes(int64(len(bodies[0])))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			floor.maybeMeasure(b, i, bodies)
+			if err := parse(bodies[0]); err != nil {
+				b.Fatal(err)
+			}
+			i++
 		}
-		i++
+		floor.report(b)
 	}
-	floor.report(b)
+	b.Run("sdk", func(b *testing.B) {
+		run(b, func(body []byte) error { _, err := Parse(body); return err })
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		run(b, func(body []byte) error {
+			var ev struct {
+				Locator     string          `json:"locator"`
+				RequestID   string          `json:"requestId"`
+				UserLocator string          `json:"userLocator"`
+				Timestamp   time.Time       `json:"timestamp"`
+				Type        string          `json:"type"`
+				Data        json.RawMessage `json:"data"`
+			}
+			return json.Unmarshal(body, &ev)
+		})
+	})
 }
 
 // BenchmarkReceiver measures the full stack (NewReceiver: verify, decode, dedupe, route, answer through
-// httptest.NewRecorder) on distinct 1.5 KiB Core events; x-floor is its time as a multiple of an
-// HMAC-SHA256 of the same bodies, the least any verifying receiver must do.
+// httptest.NewRecorder) on distinct 1.5 KiB Core events, and the hmac middleware alone in front of a handler
+// that only answers 200, to show what decoding, dedupe and routing add. x-floor is the time as a multiple
+// of an HMAC-SHA256 of the same bodies, the least any verifying receiver must do.
 func BenchmarkReceiver(b *testing.B) {
 	const n = 4096 // distinct events; the deduper remembers fewer, so each claim succeeds
 	bodies := make([][]byte, n)
@@ -119,34 +139,44 @@ func BenchmarkReceiver(b *testing.B) {
 		bodies[i] = benchBody(fmt.Sprintf("01JD7Y3Q8Z5X2W9V4T%08d", i))
 		sigs[i] = hmac.Sign(secret, bodies[i])
 	}
-	h := NewHandler(WithDeduper(NewMemoryDeduper(time.Hour, n/2)))
-	h.On("billing.*", func(ctx context.Context, ev *Event) error { return nil })
-	recv, err := NewSecretReceiver(secret, h)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req := httptest.NewRequest(http.MethodPost, "/socotra", nil)
-	var rd bytes.Reader
-	req.Body = io.NopCloser(&rd)
-	floor := newFloorMeter()
-	b.SetBytes(int64(len(bodies[0])))
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		floor.maybeMeasure(b, i, bodies)
-		k := i % n
-		rd.Reset(bodies[k])
-		req.ContentLength = int64(len(bodies[k]))
-		req.Header[hmac.HeaderName] = sigs[k : k+1]
-		w := httptest.NewRecorder()
-		recv.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
+	run := func(b *testing.B, build func(v *hmac.Verifier) http.Handler) {
+		v, err := hmac.NewVerifier(secret)
+		if err != nil {
+			b.Fatal(err)
 		}
-		i++
+		recv := build(v)
+		req := httptest.NewRequest(http.MethodPost, "/socotra", nil)
+		var rd bytes.Reader
+		req.Body = io.NopCloser(&rd)
+		floor := newFloorMeter()
+		b.SetBytes(int64(len(bodies[0])))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			floor.maybeMeasure(b, i, bodies)
+			k := i % n
+			rd.Reset(bodies[k])
+			req.ContentLength = int64(len(bodies[k]))
+			req.Header[hmac.HeaderName] = sigs[k : k+1]
+			w := httptest.NewRecorder()
+			recv.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			i++
+		}
+		floor.report(b)
 	}
-	if s := h.Stats(); s.Duplicates != 0 {
-		b.Fatalf("%d duplicates; the deduper should have forgotten the repeated ids", s.Duplicates)
-	}
-	floor.report(b)
+	b.Run("stack", func(b *testing.B) {
+		h := NewHandler(WithDeduper(NewMemoryDeduper(time.Hour, n/2)))
+		h.On("billing.*", func(ctx context.Context, ev *Event) error { return nil })
+		run(b, func(v *hmac.Verifier) http.Handler { return NewReceiver(v, h) })
+		if s := h.Stats(); s.Duplicates != 0 || s.Handled == 0 {
+			b.Fatalf("stats %+v; want every event handled, none a duplicate", s)
+		}
+	})
+	b.Run("middleware-only", func(b *testing.B) {
+		ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+		run(b, func(v *hmac.Verifier) http.Handler { return v.Middleware(ok) })
+	})
 }

@@ -38,9 +38,15 @@ func (c Claim) String() string {
 // redelivery processes the event again: an error never loses an event).
 //
 // Implementations must be safe for concurrent use, and Claim must be atomic: of two concurrent calls for
-// the same id, one gets Claimed. A shared store (Redis SET NX with an expiry, or an SQL insert on a unique
-// key) makes dedupe hold across several instances of a service; a claim should then expire after a while in
-// case the process holding it dies.
+// the same id, one gets Claimed. A shared store makes dedupe hold across several instances of a service; a
+// claim should then expire after a while in case the process holding it dies. With Redis, for example:
+//
+//	Claim:    SET whk:<id> running NX PX <lease>; if it was not set, GET whk:<id>: "done" is Done, else InProgress
+//	Complete: SET whk:<id> done PX <ttl>
+//	Release:  DEL whk:<id> (a script that deletes only a "running" value is safer)
+//
+// and with SQL, an INSERT on a unique key for Claim, an UPDATE of a state column for Complete, and a
+// DELETE of the running row for Release.
 type Deduper interface {
 	// Claim reserves id for processing, or reports that it is InProgress or Done.
 	Claim(ctx context.Context, id string) (Claim, error)

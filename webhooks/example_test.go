@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
@@ -118,4 +119,55 @@ func ExampleNewReceiver() {
 	// 401
 	// 400
 	// received 3, handled 1, duplicates 1, failures 1, rejected 1
+}
+
+// sharedStore is a Deduper over a map, standing in for a store shared by several instances (Redis, SQL).
+type sharedStore struct {
+	mu    sync.Mutex
+	state map[string]webhooks.Claim
+}
+
+func (s *sharedStore) Claim(_ context.Context, id string) (webhooks.Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.state[id]; ok {
+		return c, nil // InProgress or Done
+	}
+	s.state[id] = webhooks.InProgress
+	return webhooks.Claimed, nil
+}
+
+func (s *sharedStore) Complete(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state[id] = webhooks.Done
+	return nil
+}
+
+func (s *sharedStore) Release(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.state, id)
+	return nil
+}
+
+func ExampleDeduper() {
+	store := &sharedStore{state: map[string]webhooks.Claim{}}
+	// Two instances of a service receive the same webhook; the shared store makes each event run once.
+	var instances []*webhooks.Handler
+	for i := range 2 {
+		h := webhooks.NewHandler(webhooks.WithDeduper(store))
+		h.On("*", func(ctx context.Context, ev *webhooks.Event) error {
+			fmt.Printf("instance %d handled %s\n", i, ev.ID)
+			return nil
+		})
+		instances = append(instances, h)
+	}
+	ev, _ := webhooks.Parse([]byte(`{"locator":"E1","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`))
+	fmt.Println(instances[0].Handle(context.Background(), ev))
+	fmt.Println(instances[1].Handle(context.Background(), ev))
+	// Output:
+	// instance 0 handled E1
+	// <nil>
+	// webhooks: duplicate event (already processed)
 }
