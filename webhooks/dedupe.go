@@ -96,12 +96,13 @@ func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
 
 // Claim implements [Deduper]. It never fails.
 func (d *MemoryDeduper) Claim(_ context.Context, id string) (Claim, error) {
-	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.expire(now)
-	if _, ok := d.done[id]; ok {
-		return Done, nil
+	if at, ok := d.done[id]; ok {
+		if time.Since(at) < d.ttl {
+			return Done, nil
+		}
+		delete(d.done, id) // expired; its queue entry goes later
 	}
 	if _, ok := d.running[id]; ok {
 		return InProgress, nil
@@ -122,10 +123,10 @@ func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
 	id = strings.Clone(id) // do not retain the rest of the body's strings
 	d.done[id] = now
 	d.order = append(d.order, doneEntry{id, now})
-	for len(d.done) > d.max {
+	d.expire(now)
+	for len(d.order)-d.head > d.max {
 		d.pop()
 	}
-	d.expire(now)
 	return nil
 }
 
@@ -153,12 +154,15 @@ func (d *MemoryDeduper) expire(now time.Time) {
 	}
 }
 
-// pop forgets the oldest completed id, and compacts the queue once half of it is spent.
+// pop forgets the oldest completed id, unless it was completed again since, and compacts the queue once
+// half of it is spent.
 func (d *MemoryDeduper) pop() {
 	e := d.order[d.head]
 	d.order[d.head] = doneEntry{}
 	d.head++
-	delete(d.done, e.id)
+	if at, ok := d.done[e.id]; ok && at.Equal(e.at) {
+		delete(d.done, e.id)
+	}
 	if d.head > len(d.order)/2 {
 		d.order = append(d.order[:0], d.order[d.head:]...)
 		d.head = 0

@@ -222,7 +222,10 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("webhooks: Handle called with a nil event")
 	}
-	start := time.Now()
+	var start time.Time // read only when something may be logged
+	if h.log.Enabled(ctx, slog.LevelError) {
+		start = time.Now()
+	}
 	tc := h.stats.forType(ev.Type)
 	h.stats.total.received.Add(1)
 	tc.received.Add(1)
@@ -232,7 +235,7 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	} else {
 		err = h.process(ctx, ev)
 	}
-	h.record(ctx, ev, tc, err, time.Since(start))
+	h.record(ctx, ev, tc, err, start)
 	return err
 }
 
@@ -326,7 +329,7 @@ func call(ctx context.Context, fn HandlerFunc, ev *Event) (err error) {
 }
 
 // record counts and logs the outcome of one event.
-func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error, took time.Duration) {
+func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error, start time.Time) {
 	outcome, level := "handled", slog.LevelInfo
 	var pe *PanicError
 	if err != nil {
@@ -364,7 +367,7 @@ func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error
 		slog.String("event_type", string(ev.Type)),
 		slog.String("platform", ev.Platform.String()),
 		slog.String("outcome", outcome),
-		slog.Duration("took", took),
+		slog.Duration("took", time.Since(start)),
 		{},
 		{},
 	}
