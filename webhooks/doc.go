@@ -38,13 +38,13 @@
 // timeout count as failures, retried or diverted when configured):
 //
 //	200  the functions returned nil, no pattern matched (default fallback), or the event was already processed
-//	400  the body is not a delivery (see [Parse]); the body of the answer says which field is wrong
+//	400  the body is not a delivery (see Parse); the body of the answer says which field is wrong
 //	401  the signature is missing or wrong (from the hmac middleware, before any decoding)
 //	405  the method is not POST
 //	409  the same event is being processed by another delivery
 //	413  the body is larger than the limit
 //	500  a function returned an error or panicked (the panic is recovered and logged with the event id)
-//	503  the [WithTimeout] limit passed (the functions' context is cancelled), or the Deduper failed
+//	503  the WithTimeout limit passed (the functions' context is cancelled), or the Deduper failed
 //
 // [StatusCode] gives the mapping for [Handler.Handle]'s errors.
 //
