@@ -59,7 +59,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -68,6 +67,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/demo"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
@@ -100,7 +100,7 @@ func newReceiver(secret []byte, fw *forwarder, log *slog.Logger) (http.Handler, 
 
 // run is the demonstration: it prints one line per step and what the claims system received.
 func run(ctx context.Context, stdout io.Writer) error {
-	out := &lockedWriter{w: stdout}
+	out := &demo.SyncWriter{W: stdout}
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	log := slog.New(slog.DiscardHandler)
 
@@ -111,7 +111,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	defer tenant.Close()
 
 	target := &claimsSystem{}
-	targetURL, stopTarget, err := serve(target)
+	targetURL, stopTarget, err := demo.Serve(target)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+m.Socotra.Webhooks[0].Path, recv)
-	base, stopAdapter, err := serve(mux)
+	base, stopAdapter, err := demo.Serve(mux)
 	if err != nil {
 		return err
 	}
@@ -324,31 +324,4 @@ func (c *claimsSystem) accepted() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.got)
-}
-
-// serve starts h on a free loopback port and returns its base URL and a function that shuts it down.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
-	return "http://" + ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
-}
-
-// lockedWriter serialises writes from several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -29,10 +29,10 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/demo"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
@@ -58,7 +58,7 @@ type policyData struct {
 }
 
 func run(ctx context.Context, stdout io.Writer) error {
-	out := &lockedWriter{w: stdout}
+	out := &demo.SyncWriter{W: stdout}
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	log := slog.New(slog.DiscardHandler)
 
@@ -183,16 +183,4 @@ func describe(ctx context.Context, say func(string, ...any), c *socotra.LegacyCl
 		say("webhook %q -> integration %q, enabled %t, events %v", w.Name, w.IntegrationName, w.Enabled, w.Events)
 	}
 	return nil
-}
-
-// lockedWriter serialises writes from several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

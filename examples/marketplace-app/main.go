@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -41,12 +40,12 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/demo"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
@@ -75,7 +74,7 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) erro
 		return err
 	}
 	if getenv(manifest.PortEnv) == "" {
-		return demo(ctx, &lockedWriter{w: stdout}, m)
+		return runDemo(ctx, &demo.SyncWriter{W: stdout}, m)
 	}
 	port, err := strconv.Atoi(getenv(manifest.PortEnv))
 	if err != nil || port < 1 || port > 65535 {
@@ -114,8 +113,8 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) erro
 	return nil
 }
 
-// demo plays Socotra (the fake tenant) and the Marketplace platform around the app.
-func demo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
+// runDemo plays Socotra (the fake tenant) and the Marketplace platform around the app.
+func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	log := slog.New(slog.DiscardHandler)
 
@@ -127,7 +126,7 @@ func demo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	state := socotra.InstallationState{SocotraAPIURL: tenant.URL(), TenantHostName: "demo.co.sandbox.socotra.com",
 		Token: tenant.CoreToken(), TenantLocator: tenant.TenantLocator()}
 	var stateReads atomic.Int32
-	stateAPI, stop, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	stateAPI, stop, err := demo.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stateReads.Add(1)
 		if r.URL.Path != "/state/"+key {
 			http.NotFound(w, r)
@@ -152,7 +151,7 @@ func demo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	if err != nil {
 		return err
 	}
-	appURL, stop, err := serve(app)
+	appURL, stop, err := demo.Serve(app)
 	if err != nil {
 		return err
 	}
@@ -160,7 +159,7 @@ func demo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 
 	// The app's public host: the platform forwards every request and adds the installation's key.
 	target, _ := url.Parse(appURL)
-	public, stop, err := serve(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+	public, stop, err := demo.Serve(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.SetURL(target)
 		pr.Out.Header.Set(socotra.SMPKeyHeader, key)
 	}})
@@ -251,31 +250,4 @@ func get(ctx context.Context, u string) (string, error) {
 	}
 	defer resp.Body.Close()
 	return resp.Status, nil
-}
-
-// serve starts h on a free loopback port and returns its base URL and a function that shuts it down.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
-	return "http://" + ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
-}
-
-// lockedWriter serialises writes from several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

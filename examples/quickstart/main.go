@@ -18,15 +18,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/demo"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
@@ -51,7 +49,7 @@ func main() {
 
 // run is the whole program; it writes one line per outcome to stdout.
 func run(ctx context.Context, stdout io.Writer) error {
-	out := &lockedWriter{w: stdout} // handlers print from the receiver's goroutines
+	out := &demo.SyncWriter{W: stdout} // handlers print from the receiver's goroutines
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 
 	// 1. A fake Core tenant: the Socotra API and its delivery engine, on loopback.
@@ -100,7 +98,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("POST "+hookPath, webhooks.NewReceiver(verifier, h))
-	base, shutdown, err := serve(mux)
+	base, shutdown, err := demo.Serve(mux)
 	if err != nil {
 		return err
 	}
@@ -147,11 +145,11 @@ func run(ctx context.Context, stdout io.Writer) error {
 			return err
 		}
 		before := h.Stats()
+		say("emit %s", e.typ) // before EmitCore: the delivery may run before it returns
 		em, err := tenant.EmitCore(ctx, e.typ, e.data)
 		if err != nil {
 			return err
 		}
-		say("emit %s", e.typ)
 		if err := tenant.Flush(ctx); err != nil {
 			return err
 		}
@@ -195,21 +193,6 @@ func run(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
-// serve starts h on a free loopback port and returns its base URL and a function that shuts it down.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
-	return "http://" + ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
-}
-
 // deliveriesOf returns the tenant's recorded deliveries of one event, oldest first.
 func deliveriesOf(tenant *socotratest.Server, eventID string) []socotratest.Delivery {
 	var ds []socotratest.Delivery
@@ -234,18 +217,6 @@ func boolRate(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// lockedWriter serialises writes from several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // sayHandler prints the SDK's warnings and errors as "  sdk log: <message> reason=…", keeping only the

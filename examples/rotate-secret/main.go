@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/examples/internal/demo"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
@@ -69,7 +69,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("POST "+hookPath, webhooks.NewReceiver(ring, h))
-	base, shutdown, err := serve(mux)
+	base, shutdown, err := demo.Serve(mux)
 	if err != nil {
 		return err
 	}
@@ -257,19 +257,4 @@ func (c *manualClock) since() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.moved
-}
-
-// serve starts h on a free loopback port and returns its base URL and a function that shuts it down.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
-	return "http://" + ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"strings"
 	"testing"
 
 	"github.com/socotra-go/sdk/examples/internal/golden"
@@ -12,22 +10,12 @@ import (
 // during the rotation, the new key in use after it, the old one passing until the grace period ends.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	var out bytes.Buffer
-	if err := run(t.Context(), &out); err != nil {
-		t.Fatalf("run: %v\noutput so far:\n%s", err, &out)
-	}
-	golden.Check(t, "testdata/output.golden", out.Bytes())
-	for _, want := range []string{
+	golden.Run(t, "testdata/output.golden", run,
 		"before: key 2026-10 verified 3 events",
 		"while 20 events were delivered: 20 accepted, 0 refused",
 		"after: key 2026-11 verified 3 events",
 		"1m0s after the switch: 200 OK (key 2026-10 verified 1 event)",
 		"11m0s after the switch: 401 Unauthorized",
 		`webhook "orders-receiver" is tagged 2026-11`,
-		"refused deliveries from Socotra in all: 0",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+		"refused deliveries from Socotra in all: 0")
 }

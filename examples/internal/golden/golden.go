@@ -3,9 +3,13 @@
 package golden
 
 import (
+	"bytes"
+	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,4 +37,22 @@ func Check(t testing.TB, path string, got []byte) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("output differs from %s (-want +got; run with -update if the change is intended):\n%s", path, diff)
 	}
+}
+
+// Run calls run with the test's context and a buffer, fails t if it returns an error, compares what it
+// printed with the golden file at path (see Check), and checks that the output contains each of wants,
+// the lines a reader of the example relies on. It returns the output.
+func Run(t *testing.T, path string, run func(ctx context.Context, stdout io.Writer) error, wants ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(t.Context(), &out); err != nil {
+		t.Fatalf("run: %v\noutput so far:\n%s", err, &out)
+	}
+	Check(t, path, out.Bytes())
+	for _, want := range wants {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	return out.String()
 }
