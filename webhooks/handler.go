@@ -239,26 +239,55 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	return err
 }
 
-// processWithin runs process under the WithTimeout limit, returning at the limit even if the handlers do not.
+// processWithin runs process under the WithTimeout limit, returning at the limit even if the handlers do
+// not. Handlers that finish after the caller gave up have their outcome logged.
 func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, h.timeout, ErrTimeout)
+	var (
+		mu               sync.Mutex
+		finished, gaveUp bool
+	)
 	done := make(chan error, 1)
 	go func() {
 		defer cancel()
-		done <- h.process(ctx, ev)
+		err := h.process(ctx, ev)
+		mu.Lock()
+		finished = true
+		late := gaveUp
+		mu.Unlock()
+		done <- err
+		if late {
+			outcome := "handled"
+			if err != nil {
+				outcome = err.Error()
+			}
+			h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, "webhooks: handlers finished after the timeout",
+				slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)), slog.String("outcome", outcome))
+		}
 	}()
 	select {
 	case err := <-done:
-		if err != nil && context.Cause(ctx) == ErrTimeout && !errors.Is(err, ErrTimeout) {
-			err = fmt.Errorf("%w (%s): %w", ErrTimeout, h.timeout, err)
-		}
-		return err
+		return h.timedOut(ctx, err)
 	case <-ctx.Done():
-		if context.Cause(ctx) == ErrTimeout {
-			return fmt.Errorf("%w (%s)", ErrTimeout, h.timeout)
-		}
-		return fmt.Errorf("webhooks: gave up waiting for the handlers: %w", context.Cause(ctx))
 	}
+	mu.Lock()
+	gaveUp = !finished
+	mu.Unlock()
+	if !gaveUp { // finished meanwhile (its own cancel may have ended ctx): report what happened
+		return h.timedOut(ctx, <-done)
+	}
+	if context.Cause(ctx) == ErrTimeout {
+		return fmt.Errorf("%w (%s)", ErrTimeout, h.timeout)
+	}
+	return fmt.Errorf("webhooks: gave up waiting for the handlers: %w", context.Cause(ctx))
+}
+
+// timedOut marks err as a timeout when the handlers failed after the limit passed.
+func (h *Handler) timedOut(ctx context.Context, err error) error {
+	if err != nil && context.Cause(ctx) == ErrTimeout && !errors.Is(err, ErrTimeout) {
+		return fmt.Errorf("%w (%s): %w", ErrTimeout, h.timeout, err)
+	}
+	return err
 }
 
 // process is dedupe around route.

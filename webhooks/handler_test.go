@@ -317,7 +317,8 @@ func TestTimeout(t *testing.T) {
 		release := make(chan struct{})
 		var runs atomic.Int32
 		cause := make(chan error, 1)
-		h := NewHandler(WithTimeout(5 * time.Second))
+		log, lines := logBuffer()
+		h := NewHandler(WithTimeout(5*time.Second), WithLogger(log))
 		h.On("*", func(ctx context.Context, ev *Event) error {
 			if runs.Add(1) > 1 {
 				return nil
@@ -344,6 +345,14 @@ func TestTimeout(t *testing.T) {
 		}
 		close(release)
 		synctest.Wait()
+		var late bool
+		for _, l := range lines() {
+			late = late || l["msg"] == "webhooks: handlers finished after the timeout" && l["event_id"] == "T1" &&
+				strings.Contains(fmt.Sprint(l["outcome"]), "context deadline exceeded")
+		}
+		if !late {
+			t.Errorf("the late outcome was not logged: %v", lines())
+		}
 		// The late failure released the claim: the next redelivery runs and succeeds.
 		if w := post(h, body); w.Code != 200 || runs.Load() != 2 {
 			t.Errorf("redelivery after release: status %d, runs %d; want 200, 2", w.Code, runs.Load())
@@ -625,4 +634,24 @@ func TestHandleAllocations(t *testing.T) {
 			t.Errorf("Handle allocates %v times per event, want %d", allocs, want)
 		}
 	}
+}
+
+// TestTimeoutRace has handlers finish exactly at the limit: the answer is success or a timeout, never a
+// spurious "gave up" caused by the handler goroutine's own cleanup.
+func TestTimeoutRace(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHandler(WithTimeout(time.Second), WithDeduper(nil))
+		h.On("*", func(ctx context.Context, ev *Event) error {
+			time.Sleep(time.Second)
+			return nil
+		})
+		for i := range 50 {
+			err := h.Handle(t.Context(), &Event{ID: fmt.Sprint(i), Type: "a.b"})
+			if err != nil && !errors.Is(err, ErrTimeout) {
+				t.Fatalf("Handle = %v, want nil or ErrTimeout", err)
+			}
+			synctest.Wait()
+		}
+	})
 }

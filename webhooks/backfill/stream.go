@@ -3,6 +3,8 @@ package backfill
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/socotra-go/sdk/socotra"
 )
@@ -14,6 +16,10 @@ import (
 // was handled: a crash at any point resumes at a page some of whose events were handled already, and dedupe
 // turns those into duplicates. When an event fails, the remaining events are still handled but the
 // checkpoint stays before the failed one, so the next run retries it (the others are then duplicates).
+//
+// The platform gives no paging token when everything fits in one page. The checkpoint then records the time
+// of the last event instead (as "since:" and an RFC 3339 time), and the next run starts there, reading the
+// events of that instant again as duplicates.
 func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Checkpoint) (Report, error) {
 	r := b.newRun(ctx, "core event stream")
 	if cp == nil {
@@ -24,10 +30,21 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 		return r.finish(ctx, fmt.Errorf("backfill: %w", err))
 	}
 	r.rep.Checkpoint = tok
-	s := c.EventStream(socotra.EventQuery{PagingToken: tok, Start: b.start, PageSize: b.pageSize})
+	q := socotra.EventQuery{PagingToken: tok, Start: b.start, PageSize: b.pageSize}
+	if since, ok := strings.CutPrefix(tok, sincePrefix); ok {
+		if q.Start, err = time.Parse(time.RFC3339Nano, since); err != nil {
+			return r.finish(ctx, fmt.Errorf("backfill: checkpoint %q is neither a paging token nor a time: %w", tok, err))
+		}
+		q.PagingToken = ""
+	}
+	s := c.EventStream(q)
 	stuck := false // an event failed: the checkpoint must not move past it
+	var last time.Time
 	save := func() error {
 		t := s.Token()
+		if t == "" && !last.IsZero() && !stuck && ctx.Err() == nil && s.Token() == "" {
+			t = sincePrefix + last.UTC().Format(time.RFC3339Nano)
+		}
 		if stuck || t == "" || t == r.rep.Checkpoint {
 			return nil
 		}
@@ -42,13 +59,16 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 			return r.finish(ctx, fmt.Errorf("backfill: read the event stream: %w", err))
 		}
 		// The token moves once a page has been consumed, so here it covers only handled events.
-		if err := save(); err != nil {
-			return r.finish(ctx, err)
+		if s.Token() != "" {
+			if err := save(); err != nil {
+				return r.finish(ctx, err)
+			}
 		}
 		if !b.wanted(se.Type) {
 			r.skip(ctx)
 			continue
 		}
+		last = se.Time
 		o, err := b.process(ctx, coreEvent(se))
 		if o == failed {
 			stuck = true
@@ -63,3 +83,6 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 	}
 	return r.finish(ctx, nil)
 }
+
+// sincePrefix starts a checkpoint that holds a start time rather than a paging token.
+const sincePrefix = "since:"
