@@ -39,12 +39,7 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 	}
 	s := c.EventStream(q)
 	stuck := false // an event failed: the checkpoint must not move past it
-	var last time.Time
-	save := func() error {
-		t := s.Token()
-		if t == "" && !last.IsZero() && !stuck && ctx.Err() == nil && s.Token() == "" {
-			t = sincePrefix + last.UTC().Format(time.RFC3339Nano)
-		}
+	save := func(t string) error {
 		if stuck || t == "" || t == r.rep.Checkpoint {
 			return nil
 		}
@@ -54,21 +49,20 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 		r.rep.Checkpoint = t
 		return nil
 	}
+	var last time.Time // of the last event read
 	for se, err := range s.Events(ctx) {
 		if err != nil {
 			return r.finish(ctx, fmt.Errorf("backfill: read the event stream: %w", err))
 		}
 		// The token moves once a page has been consumed, so here it covers only handled events.
-		if s.Token() != "" {
-			if err := save(); err != nil {
-				return r.finish(ctx, err)
-			}
+		if err := save(s.Token()); err != nil {
+			return r.finish(ctx, err)
 		}
+		last = se.Time
 		if !b.wanted(se.Type) {
 			r.skip(ctx)
 			continue
 		}
-		last = se.Time
 		o, err := b.process(ctx, coreEvent(se))
 		if o == failed {
 			stuck = true
@@ -78,7 +72,11 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 			return r.finish(ctx, fmt.Errorf("backfill: stopped: %w", context.Cause(ctx)))
 		}
 	}
-	if err := save(); err != nil {
+	end := s.Token()
+	if end == "" && !last.IsZero() { // one page and no token: remember the time instead
+		end = sincePrefix + last.UTC().Format(time.RFC3339Nano)
+	}
+	if err := save(end); err != nil {
 		return r.finish(ctx, err)
 	}
 	return r.finish(ctx, nil)

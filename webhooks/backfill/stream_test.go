@@ -226,3 +226,28 @@ func TestStreamNeedsACheckpoint(t *testing.T) {
 		t.Errorf("Stream(nil checkpoint) = %v", err)
 	}
 }
+
+// When everything fits in one page the platform gives no paging token; the checkpoint then holds the time
+// of the last event, and the next run starts there instead of at the beginning.
+func TestStreamWithoutPagingTokenRemembersTheTime(t *testing.T) {
+	t.Parallel()
+	f, ids, cp := streamFixture(t, 3)
+	b, _ := backfill.New(f.h) // the platform's page size, far above 3
+	rep, err := b.Stream(t.Context(), f.core, cp)
+	if err != nil || rep.Handled != 3 || !strings.HasPrefix(rep.Checkpoint, "since:") {
+		t.Fatalf("first run: %s, %v, checkpoint %q", rep, err, rep.Checkpoint)
+	}
+	more := f.emit(t, events.Core, 2)
+	rep, err = b.Stream(t.Context(), f.core, cp)
+	if err != nil || rep.Seen != 3 || rep.Duplicates != 1 || rep.Handled != 2 {
+		t.Fatalf("second run: %s, %v; want the last event again (a duplicate) and the 2 new ones", rep, err)
+	}
+	f.rec.exactlyOnce(t, append(ids, more...))
+
+	if err := cp.Save(t.Context(), "since:yesterday"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Stream(t.Context(), f.core, cp); err == nil || !strings.Contains(err.Error(), `checkpoint "since:yesterday" is neither a paging token nor a time`) {
+		t.Errorf("Stream from a corrupt checkpoint: %v", err)
+	}
+}
