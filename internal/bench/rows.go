@@ -34,10 +34,12 @@ var Rows = []Row{
 	{"svix", KindPeer, "as standardwebhooks (same scheme, own code)"},
 	{"goplayground-github", KindPeer, "+ reads the *http.Request body, decodes it into a GitHub ping payload; no timestamp"},
 	{"bare-read", KindHarness, "verifies nothing: a handler that only reads the body (io.ReadAll), run like sdk-middleware"},
+	{Harness, KindHarness, "does nothing: an empty handler run like sdk-middleware; the request harness's own cost (httptest recorder)"},
 }
 
-// Names of the two floors.
+// Names of the two floors and of the harness-only row.
 const (
-	Floor = "floor"
-	Limit = "limit"
+	Floor   = "floor"
+	Limit   = "limit"
+	Harness = "harness"
 )

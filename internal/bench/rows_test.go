@@ -43,6 +43,7 @@ var impls = map[string]impl{
 	"svix":                {prepare: prepareSvix},
 	"goplayground-github": {prepare: prepareGoPlayground},
 	"bare-read":           {prepare: prepareBareRead},
+	Harness:               {prepare: prepareHarness},
 }
 
 var errMismatch = errors.New("signature mismatch")
@@ -232,5 +233,11 @@ func prepareBareRead(_ testing.TB, body []byte) func() error {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
 	})
+	return func() error { return serve(h, q.next()) }
+}
+
+func prepareHarness(_ testing.TB, body []byte) func() error {
+	q := newRequest(body, socotraHeader(body))
+	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	return func() error { return serve(h, q.next()) }
 }
