@@ -194,8 +194,14 @@ func TestTriggers(t *testing.T) {
 				}
 				return tc.status
 			})
+			// A generous timeout keeps a loaded machine from turning a fast answer into a timeout; only the
+			// slow cases need one shorter than the receiver's delay.
+			timeout := 10 * time.Second
+			if tc.slow {
+				timeout = 100 * time.Millisecond
+			}
 			s := newServer(t, socotratest.WithClock(socotratest.NewFakeClock(start)),
-				socotratest.WithDeliveryTimeout(50*time.Millisecond))
+				socotratest.WithDeliveryTimeout(timeout))
 			req := hookFor(rcv.URL, "policy.create")
 			req.FailureHandling = &coreapi.FailureHandlingCreateRequest{
 				Triggers: &tc.triggers, Divert: ptr(true),
