@@ -88,8 +88,9 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	app, err := newApp(m, market, []byte(secret), io.Discard, log)
+	out := &demo.SyncWriter{W: stdout}
+	log := slog.New(slog.NewJSONHandler(out, nil))
+	app, err := newApp(m, market, []byte(secret), out, log)
 	if err != nil {
 		return err
 	}

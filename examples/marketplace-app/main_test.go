@@ -160,8 +160,10 @@ func TestMarketplaceMode(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return after its context was cancelled")
 	}
-	if !strings.Contains(logs.String(), `"msg":"listening"`) {
-		t.Errorf("no start-up log line in %s", logs.String())
+	for _, want := range []string{`"msg":"listening"`, "app: quote Q1 issued; asked the tenant what else its API request did: policy.quote.issue\n"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, logs.String())
+		}
 	}
 }
 
