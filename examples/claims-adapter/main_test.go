@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -272,4 +273,35 @@ func TestWithFakeTenant(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("the claims system got %d requests, want 1: the duplicate must not be forwarded", n)
 	}
+}
+
+// FuzzTranslate feeds translate any data object a verified delivery could carry: it must not panic,
+// and whatever it forwards must be in the claims system's format.
+func FuzzTranslate(f *testing.F) {
+	for _, seed := range []string{`{"claimLocator":"C1"}`, `{"locator":"K1","staticLocator":"K"}`, `null`, `{}`, `{"locator":7}`, `[1]`, `"x"`} {
+		f.Add("claim.create", seed)
+		f.Add("contact.created", seed)
+	}
+	f.Fuzz(func(t *testing.T, typ, data string) {
+		if !json.Valid([]byte(data)) {
+			return
+		}
+		body := `{"locator":"L","timestamp":"2026-11-23T10:30:00Z","type":` + strconv.Quote(typ) + `,"data":` + data + `}`
+		ev, err := webhooks.Parse([]byte(body))
+		if err != nil {
+			return
+		}
+		req, ok, err := translate(ev)
+		if err != nil || !ok {
+			return
+		}
+		r := mapping[ev.Type]
+		subject, _ := req.Body[r.subject].(map[string]any)
+		if req.EventName != r.target || req.Body["event_name"] != r.target || req.Body["source"] != "api" || subject["id"] == nil {
+			t.Fatalf("translate(%s, %s) = %+v", typ, data, req.Body)
+		}
+		if _, err := json.Marshal(req.Body); err != nil {
+			t.Fatalf("body does not encode: %v", err)
+		}
+	})
 }

@@ -4,11 +4,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 const root = "../../.."
+
+var inlineRun = regexp.MustCompile("`go run [^`\n]+`")
 
 // sources returns the files a README snippet may come from: test files with Example functions, and the
 // example programs.
@@ -50,7 +53,15 @@ func TestREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := sources(t)
-	for _, b := range Blocks(string(doc)) {
+	blocks := Blocks(string(doc))
+	for _, loc := range inlineRun.FindAllStringIndex(string(doc), -1) { // `go run ./x` in prose and tables
+		span := string(doc[loc[0]:loc[1]])
+		if !strings.Contains(span, "<") { // a placeholder such as ./examples/<name>
+			line := 1 + strings.Count(string(doc[:loc[0]]), "\n")
+			blocks = append(blocks, Block{Lang: "sh", Line: line, Text: strings.Trim(span, "`")})
+		}
+	}
+	for _, b := range blocks {
 		switch b.Lang {
 		case "go":
 			found := false
