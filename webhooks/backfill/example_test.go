@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/socotra"
@@ -63,4 +65,52 @@ func ExampleBackfiller_CoreDiverted() {
 	// handled policy.quote.issue
 	// handled policy.quote.create
 	// handled 3, deleted 3, left 0
+}
+
+// Deliveries were lost (the fake tenant drops them all here); the event stream still has the events.
+// The first run handles them and saves its position; the second finds nothing new.
+func ExampleBackfiller_Stream() {
+	ctx := context.Background()
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	for _, typ := range []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue} {
+		if _, err := tenant.EmitCore(ctx, typ, nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	client, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := webhooks.NewHandler()
+	h.On("policy.quote.*", func(_ context.Context, ev *webhooks.Event) error {
+		fmt.Println("handled", ev.Type)
+		return nil
+	})
+	dir, err := os.MkdirTemp("", "backfill")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cp, err := backfill.NewFileCheckpoint(filepath.Join(dir, "stream.checkpoint"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	b, err := backfill.New(h, backfill.WithTypes("policy.quote.*"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for range 2 {
+		rep, err := b.Stream(ctx, client, cp)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("handled %d, duplicates %d\n", rep.Handled, rep.Duplicates)
+	}
+	// Output:
+	// handled policy.quote.create
+	// handled policy.quote.issue
+	// handled 2, duplicates 0
+	// handled 0, duplicates 1
 }

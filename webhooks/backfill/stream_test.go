@@ -186,11 +186,13 @@ func TestStreamWaitsForAnEventInProgress(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		wait     time.Duration
-		complete bool // the other delivery completes (else it holds the claim)
+		complete bool          // the other delivery completes (else it holds the claim)
+		deadline time.Duration // of the run's context; 0 for none
 		wantErr  error
 	}{
-		{"other delivery completes", 5 * time.Second, true, nil},
-		{"claim held too long", 30 * time.Millisecond, false, webhooks.ErrInProgress},
+		{"other delivery completes", 5 * time.Second, true, 0, nil},
+		{"claim held too long", 30 * time.Millisecond, false, 0, webhooks.ErrInProgress},
+		{"context ends while waiting", time.Minute, false, 100 * time.Millisecond, context.DeadlineExceeded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -207,9 +209,19 @@ func TestStreamWaitsForAnEventInProgress(t *testing.T) {
 			}
 			cp, _ := backfill.NewFileCheckpoint(filepath.Join(t.TempDir(), "cp"))
 			b, _ := backfill.New(h, backfill.WithInProgressWait(tc.wait))
-			rep, err := b.Stream(t.Context(), f.core, cp)
+			ctx := t.Context()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				defer cancel()
+			}
+			start := time.Now()
+			rep, err := b.Stream(ctx, f.core, cp)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Stream: %s, %v; want %v", rep, err, tc.wantErr)
+			}
+			if took := time.Since(start); took > tc.wait/2+5*time.Second {
+				t.Errorf("Stream took %s", took)
 			}
 			if tc.complete && rep.Duplicates != 1 || !tc.complete && rep.Failed != 1 {
 				t.Errorf("report: %s", rep)
