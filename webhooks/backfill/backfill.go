@@ -239,17 +239,18 @@ func (r *run) seen(ctx context.Context) {
 	}
 }
 
-// finish logs the summary and returns the report with the run's error: srcErr (the source or context
-// failed), else ErrIncomplete when events failed, else nil.
+// finish logs the summary and returns the report with the run's error: srcErr (the source or the context
+// failed, nil if not) joined with an ErrIncomplete when events failed.
 func (r *run) finish(ctx context.Context, srcErr error) (Report, error) {
 	r.rep.Took = time.Since(r.began)
 	err := srcErr
-	if err == nil && r.rep.Failed > 0 {
+	if r.rep.Failed > 0 {
 		more := ""
 		if r.rep.Failed > len(r.errs) {
 			more = fmt.Sprintf(" (first %d shown)", len(r.errs))
 		}
-		err = fmt.Errorf("%w: %d of %d failed%s: %w", ErrIncomplete, r.rep.Failed, r.rep.Seen, more, errors.Join(r.errs...))
+		err = errors.Join(srcErr, fmt.Errorf("%w: %d of %d failed%s: %w",
+			ErrIncomplete, r.rep.Failed, r.rep.Seen, more, errors.Join(r.errs...)))
 	}
 	attrs := append([]slog.Attr{slog.String("source", r.source), slog.Duration("took", r.rep.Took)}, r.rep.attrs()...)
 	level := slog.LevelInfo

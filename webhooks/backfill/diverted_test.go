@@ -135,8 +135,8 @@ func TestDivertedCrashBetweenHandlingAndDeleting(t *testing.T) {
 			})
 			b, _ := backfill.New(f.h)
 			rep, err := f.runDiverted(t, ctx, b, p)
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("crashed run error = %v, want context.Canceled", err)
+			if !errors.Is(err, context.Canceled) || !errors.Is(err, backfill.ErrIncomplete) {
+				t.Fatalf("crashed run error = %v, want context.Canceled and ErrIncomplete", err)
 			}
 			if rep.Handled != 2 || rep.Failed != 1 || rep.Deleted != 2 {
 				t.Errorf("crashed run: %s", rep)
@@ -151,6 +151,19 @@ func TestDivertedCrashBetweenHandlingAndDeleting(t *testing.T) {
 			}
 			f.rec.exactlyOnce(t, ids)
 		})
+	}
+}
+
+func TestManyFailuresAreSummarised(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.divertAll(t, events.Core, 9)
+	f.rec.setFail(func(*webhooks.Event) error { return errBoom })
+	b, _ := backfill.New(f.h)
+	rep, err := b.CoreDiverted(t.Context(), f.core, f.coreHook)
+	if rep.Failed != 9 || err == nil || !strings.Contains(err.Error(), "9 of 9 failed (first 5 shown)") ||
+		strings.Count(err.Error(), "boom") != 5 {
+		t.Errorf("%s, %v; want a summary with the first 5 errors", rep, err)
 	}
 }
 
