@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/oklog/ulid/v2"
 	"github.com/socotra-go/sdk/hmac"
@@ -228,9 +229,31 @@ func TestDedupeMemoryBounded(t *testing.T) {
 // BenchmarkReceiverParts times the receiver's stages on their own, through webhooks' public API, so the
 // report can say where the full stack's time goes: parse is webhooks.Parse of the delivery body, handle is
 // Handler.Handle of a decoded event with a new id each time (dedupe with the default store, then routing).
+// Two references from encoding/json put parse in context: stdjson-valid (json.Valid of the body) and
+// stdjson-decode (json.Unmarshal into the event's fields with data kept raw, what a plain decoder does).
 func BenchmarkReceiverParts(b *testing.B) {
 	for _, s := range Sizes {
 		body := CoreEvent(s.Bytes, Locator(0))
+		b.Run("size="+s.Name+"/part=stdjson-valid", func(b *testing.B) {
+			b.SetBytes(int64(s.Bytes))
+			measure(b, func() error {
+				if !json.Valid(body) {
+					return errors.New("invalid JSON")
+				}
+				return nil
+			})
+		})
+		b.Run("size="+s.Name+"/part=stdjson-decode", func(b *testing.B) {
+			b.SetBytes(int64(s.Bytes))
+			measure(b, func() error {
+				var ev struct {
+					Locator, RequestID, UserLocator, Type string
+					Timestamp                             time.Time
+					Data                                  json.RawMessage
+				}
+				return json.Unmarshal(body, &ev)
+			})
+		})
 		b.Run("size="+s.Name+"/part=parse", func(b *testing.B) {
 			b.SetBytes(int64(s.Bytes))
 			measure(b, func() error {

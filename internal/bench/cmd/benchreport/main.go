@@ -529,7 +529,20 @@ func (r *report) breakdown(p func(string, ...any)) {
 		f := func(v float64) string { return fmt.Sprintf("%.2f×", v/floor) }
 		p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Name, f(verify), f(mw-verify), f(parse), f(handle), f(recv-mw-parse-handle), f(recv), f(harness))
 	}
-	p("\n")
+	p("\nFor scale, parse's time over encoding/json's on the same body: ")
+	var refs []string
+	for _, s := range bench.Sizes {
+		parse, ok1 := get(s.Name, "part:parse")
+		valid, ok2 := get(s.Name, "part:stdjson-valid")
+		decode, ok3 := get(s.Name, "part:stdjson-decode")
+		if ok1 && ok2 && ok3 && valid > 0 && decode > 0 {
+			refs = append(refs, fmt.Sprintf("%s %.2f× `json.Valid`, %.2f× `json.Unmarshal`", s.Name, parse/valid, parse/decode))
+		}
+	}
+	if len(refs) == 0 {
+		refs = []string{"not measured"}
+	}
+	p("%s (into the event's fields, data kept as `json.RawMessage`).\n\n", strings.Join(refs, "; "))
 }
 
 // details writes one table per size with every measured figure.
