@@ -1,6 +1,9 @@
 package conformance_test
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -108,6 +111,156 @@ func TestCatchesEachMistake(t *testing.T) {
 				if res.Scenario != tt.want && len(res.Problems) > 0 && !tt.others {
 					t.Errorf("unexpected problems in %s: %v", res.Scenario, res.Problems)
 				}
+			}
+		})
+	}
+}
+
+// TestConformingHandlersPass: the receiver of package webhooks and the hand-written one without flaws pass
+// every scenario on both platforms, with processing observed.
+func TestConformingHandlersPass(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		handler func(*conformance.Probe) http.Handler
+	}{
+		{"webhooks.NewReceiver", func(p *conformance.Probe) http.Handler {
+			h := webhooks.NewHandler()
+			h.On("policy.*", p.Wrap(func(context.Context, *webhooks.Event) error { return nil }))
+			recv, err := webhooks.NewSecretReceiver(secret, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return recv
+		}},
+		{"hand-written", func(p *conformance.Probe) http.Handler { return flaws{}.handler(secret, p) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			probe := new(conformance.Probe)
+			rep := conformance.Run(t, tt.handler(probe), secret, conformance.WithProbe(probe),
+				conformance.WithTimeout(timeout), conformance.WithPlatform(events.Core|events.Legacy),
+				conformance.WithEvent(events.PolicyQuoteCreate, map[string]any{"quoteLocator": "Q1"}),
+				conformance.WithEvent(events.PolicyQuoteAccept, nil))
+			if rep == nil {
+				return
+			}
+			if want := 2 * len(conformance.Scenarios()); len(rep.Results) != want || !rep.OK() || !rep.Observed {
+				t.Errorf("%d results (want %d), OK %t, Observed %t:\n%s", len(rep.Results), want, rep.OK(), rep.Observed, rep)
+			}
+			for _, res := range rep.Results {
+				if !res.Passed() {
+					t.Errorf("%v %s did not pass: %+v", res.Platform, res.Scenario, res)
+				}
+			}
+		})
+	}
+}
+
+// TestWithoutProbe: without a probe the kit still judges status codes, says processing was not observed,
+// and skips the scenario that needs a probe.
+func TestWithoutProbe(t *testing.T) {
+	t.Parallel()
+	rep, err := conformance.Check(t.Context(), flaws{noVerify: true}.handler(secret, nil), secret,
+		conformance.WithTimeout(timeout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Observed || !strings.HasPrefix(rep.String(), "processing not observed") {
+		t.Errorf("Observed = %t, report:\n%s", rep.Observed, rep)
+	}
+	var skipped []conformance.Scenario
+	for _, res := range rep.Results {
+		if res.Skipped != "" {
+			skipped = append(skipped, res.Scenario)
+		}
+	}
+	if !slices.Equal(skipped, []conformance.Scenario{conformance.ScenarioRetry}) {
+		t.Errorf("skipped %v, want only retry", skipped)
+	}
+	var forged []string
+	for _, p := range rep.Problems() {
+		if p.Scenario != conformance.ScenarioForged {
+			t.Errorf("unexpected problem: %s", p)
+		}
+		forged = append(forged, p.Message)
+	}
+	for _, want := range []string{"accepted a forged signature", "accepted a body changed after it was signed",
+		"accepted a request without a Socotra-Signature header"} {
+		if !slices.ContainsFunc(forged, func(m string) bool { return strings.HasPrefix(m, want) }) {
+			t.Errorf("no problem starting %q in %q", want, forged)
+		}
+	}
+}
+
+// TestSlowHandler: a handler that answers after the timeout is reported once per scenario, on both the
+// fake tenant's deliveries and the kit's own.
+func TestSlowHandler(t *testing.T) {
+	t.Parallel()
+	const limit = 100 * time.Millisecond
+	for _, sc := range []conformance.Scenario{conformance.ScenarioValid, conformance.ScenarioMalformed} {
+		t.Run(string(sc), func(t *testing.T) {
+			t.Parallel()
+			rep, err := conformance.Check(t.Context(), flaws{sleep: 3 * limit}.handler(secret, nil), secret,
+				conformance.WithTimeout(limit), only(sc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps := rep.Problems()
+			if len(ps) != 1 || ps[0].Message != "did not answer within the timeout (100ms); Socotra counts that as a "+
+				"failed delivery and sends the event again: answer as soon as the event is safely recorded, and do "+
+				"slow work afterwards" {
+				t.Errorf("problems %v, want one timeout", ps)
+			}
+		})
+	}
+}
+
+// TestLegacyOnly: WithPlatform(events.Legacy) runs every scenario in the Legacy format only.
+func TestLegacyOnly(t *testing.T) {
+	t.Parallel()
+	probe := new(conformance.Probe)
+	rep := conformance.Run(t, flaws{}.handler(secret, probe), secret, conformance.WithProbe(probe),
+		conformance.WithTimeout(timeout), conformance.WithPlatform(events.Legacy), only(conformance.ScenarioDuplicate))
+	for _, res := range rep.Results {
+		if res.Platform != events.Legacy {
+			t.Errorf("result for %v", res.Platform)
+		}
+	}
+}
+
+// TestMaxBodyBytes: the limit given with WithMaxBodyBytes is the one checked, both ways.
+func TestMaxBodyBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		handlerLimit, kitLimit int64
+		want                   string
+	}{
+		{8192, 8192, ""},
+		{8192, 16384, "refused a delivery of 16384 bytes, within the limit of 16384 (answered 413)"},
+		{16384, 8192, "answered 200 to an oversized body (8193 bytes, limit 8192)"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.handlerLimit, tt.kitLimit), func(t *testing.T) {
+			t.Parallel()
+			probe := new(conformance.Probe)
+			rep, err := conformance.Check(t.Context(), flaws{limit: tt.handlerLimit}.handler(secret, probe), secret,
+				conformance.WithProbe(probe), conformance.WithTimeout(timeout), conformance.WithMaxBodyBytes(tt.kitLimit),
+				conformance.WithPlatform(events.Core|events.Legacy), only(conformance.ScenarioOversized))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range rep.Problems() {
+				got = append(got, p.Message)
+			}
+			if tt.want == "" && len(got) > 0 {
+				t.Errorf("problems %q, want none", got)
+			}
+			matching := slices.DeleteFunc(slices.Clone(got), func(m string) bool { return !strings.HasPrefix(m, tt.want) })
+			if tt.want != "" && len(matching) != 2 {
+				t.Errorf("problems %q, want %q for each platform", got, tt.want)
 			}
 		})
 	}

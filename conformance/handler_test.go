@@ -13,23 +13,23 @@ import (
 
 // flaws breaks a hand-written receiver in one way each; the zero value is a receiver that conforms.
 type flaws struct {
-	sleep          time.Duration // before answering anything
-	noLimit        bool          // reads the whole body whatever its size
-	limit          int64         // body limit; 0 means hmac.DefaultMaxBodyBytes
-	singleRead     bool          // reads the body with one Read call
-	noVerify       bool          // never checks the signature
-	observeFirst   bool          // processes before checking the signature
-	malformed500   bool          // answers 500 to a body Parse refuses
-	panicMalformed bool          // panics on a body Parse refuses
-	unknownStatus  int           // answer to an unknown event type; 0 means 200
-	maxAge         time.Duration // refuses (400) events older than this
-	dropOlder      bool          // acknowledges without processing events older than the newest seen
-	noDedupe       bool          // processes every delivery
-	racyDedupe     bool          // checks for a repeat, then claims later
-	repeatStatus   int           // answer to an event already processed; 0 means 200
-	markDoneFirst  bool          // records the event as done before processing it
-	keepClaim      bool          // keeps the in-progress claim when processing fails
-	failStatus     int           // answer when processing fails; 0 means 500
+	sleep          time.Duration                // before answering anything
+	noLimit        bool                         // reads the whole body whatever its size
+	limit          int64                        // body limit; 0 means hmac.DefaultMaxBodyBytes
+	singleRead     bool                         // reads the body with one Read call
+	noVerify       bool                         // never checks the signature
+	observeFirst   bool                         // processes before checking the signature
+	malformed500   bool                         // answers 500 to a body Parse refuses
+	panicMalformed bool                         // panics on a body Parse refuses
+	unknownStatus  int                          // answer to an unknown event type; 0 means 200
+	maxAge         time.Duration                // refuses (400) events older than this
+	dropOlder      bool                         // acknowledges without processing events older than the newest seen
+	noDedupe       bool                         // processes every delivery
+	racyDedupe     bool                         // checks for a repeat, then claims later
+	repeatStatus   int                          // answer to an event already processed; 0 means 200
+	markDoneFirst  bool                         // records the event as done before processing it
+	keepClaim      bool                         // keeps the in-progress claim when processing fails
+	failStatus     int                          // answer when processing fails; 0 means 500
 	observeID      func(*webhooks.Event) string // the id given to the probe; nil means the event id
 	noObserve      bool                         // never calls the probe
 }
