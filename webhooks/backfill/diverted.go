@@ -3,6 +3,7 @@ package backfill
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // run. The list is read in full before the first delete, so that deleting does not shift the pages.
 func (b *Backfiller) CoreDiverted(ctx context.Context, c *socotra.CoreClient, webhookLocator string) (Report, error) {
 	r := b.newRun(ctx, "core diverted events of webhook "+webhookLocator)
+	if c == nil {
+		return r.finish(ctx, errNilClient)
+	}
 	recs, err := collect(c.DivertedEvents(ctx, webhookLocator))
 	if err != nil {
 		return r.finish(ctx, fmt.Errorf("backfill: list the diverted events of webhook %s: %w", webhookLocator, err))
@@ -44,6 +48,9 @@ func (b *Backfiller) CoreDiverted(ctx context.Context, c *socotra.CoreClient, we
 // duplicate. Dedupe uses the event id, as for live deliveries; a record without one fails.
 func (b *Backfiller) LegacyDiverted(ctx context.Context, c *socotra.LegacyClient, webhookName string) (Report, error) {
 	r := b.newRun(ctx, "legacy diverted events of webhook "+webhookName)
+	if c == nil {
+		return r.finish(ctx, errNilClient)
+	}
 	recs, err := collect(c.DivertedEvents(ctx, webhookName))
 	if err != nil {
 		return r.finish(ctx, fmt.Errorf("backfill: list the diverted events of webhook %q: %w", webhookName, err))
@@ -79,6 +86,8 @@ func (r *run) diverted(ctx context.Context, id string, body []byte, del func() e
 	}
 	r.count(ctx, o, id, err)
 }
+
+var errNilClient = errors.New("backfill: nil client; make one with socotra.NewCoreClient or socotra.NewLegacyClient")
 
 // collect drains a paged list, stopping at the first error.
 func collect[T any](seq func(func(T, error) bool)) ([]T, error) {

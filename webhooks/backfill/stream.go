@@ -22,6 +22,9 @@ import (
 // events of that instant again as duplicates.
 func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Checkpoint) (Report, error) {
 	r := b.newRun(ctx, "core event stream")
+	if c == nil {
+		return r.finish(ctx, errNilClient)
+	}
 	if cp == nil {
 		return r.finish(ctx, fmt.Errorf("backfill: nil Checkpoint; use NewFileCheckpoint or a redisstore.Checkpoint"))
 	}

@@ -230,12 +230,22 @@ func TestStreamWaitsForAnEventInProgress(t *testing.T) {
 	}
 }
 
-func TestStreamNeedsACheckpoint(t *testing.T) {
+func TestNilArgumentsAreRefused(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	b, _ := backfill.New(f.h)
 	if _, err := b.Stream(t.Context(), f.core, nil); err == nil || !strings.Contains(err.Error(), "nil Checkpoint") {
 		t.Errorf("Stream(nil checkpoint) = %v", err)
+	}
+	cp, _ := backfill.NewFileCheckpoint(filepath.Join(t.TempDir(), "cp"))
+	for name, run := range map[string]func() error{
+		"Stream":         func() error { _, err := b.Stream(t.Context(), nil, cp); return err },
+		"CoreDiverted":   func() error { _, err := b.CoreDiverted(t.Context(), nil, f.coreHook); return err },
+		"LegacyDiverted": func() error { _, err := b.LegacyDiverted(t.Context(), nil, f.legacyHook); return err },
+	} {
+		if err := run(); err == nil || !strings.Contains(err.Error(), "nil client") {
+			t.Errorf("%s with a nil client = %v", name, err)
+		}
 	}
 }
 
