@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -304,28 +305,11 @@ func (s *session) send(ctx context.Context, body []byte, sig string) answer {
 // postInPieces sends a signed body in pieces pause apart, over a connection of its own, the way a body that
 // crosses a slow network arrives, and adds to r the problem of a missing answer.
 func (s *session) postInPieces(ctx context.Context, r *result, id string, body []byte, pieces int, pause time.Duration) answer {
-	a := s.sendInPieces(ctx, body, pieces, pause)
-	s.unanswered(r, id, a)
-	return a
-}
-
-func (s *session) sendInPieces(ctx context.Context, body []byte, pieces int, pause time.Duration) answer {
-	u := strings.TrimPrefix(s.url, "https://")
-	host, path, _ := strings.Cut(u, "/")
-	conf := s.tls.Transport.(*http.Transport).TLSClientConfig.Clone()
-	conf.NextProtos = []string{"http/1.1"}
-	d := tls.Dialer{Config: conf}
-	conn, err := d.DialContext(ctx, "tcp", host)
+	conn, err := s.dial(ctx, body, time.Duration(pieces)*pause)
 	if err != nil {
 		return answer{err: err.Error()}
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(time.Duration(pieces)*pause + s.cfg.timeout))
-	head := fmt.Sprintf("POST /%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"+
-		"%s: %s\r\nConnection: close\r\n\r\n", path, host, len(body), hmac.HeaderName, hmac.Sign(s.secret, body))
-	if _, err := io.WriteString(conn, head); err != nil {
-		return answer{err: err.Error()}
-	}
 	size := (len(body) + pieces - 1) / pieces
 	for rest := body; len(rest) > 0; {
 		n := min(size, len(rest))
@@ -336,6 +320,72 @@ func (s *session) sendInPieces(ctx context.Context, body []byte, pieces int, pau
 			time.Sleep(pause)
 		}
 	}
+	a := readAnswer(conn)
+	s.unanswered(r, id, a)
+	return a
+}
+
+// postAtOnce sends n copies of a signed body over n connections so that they complete at the same instant:
+// each connection gets the headers and all but the last byte first, then every last byte is written at
+// once. It adds to r the problem of each missing answer.
+func (s *session) postAtOnce(ctx context.Context, r *result, id string, body []byte, n int) []answer {
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	as := make([]answer, n)
+	for i := range n {
+		c, err := s.dial(ctx, body, 0)
+		if err == nil {
+			_, err = c.Write(body[:len(body)-1])
+		}
+		if err != nil {
+			as[i] = answer{err: err.Error()}
+			continue
+		}
+		conns = append(conns, c)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			<-start
+			_, _ = c.Write(body[len(body)-1:])
+			as[i] = readAnswer(c)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, a := range as {
+		s.unanswered(r, id, a)
+	}
+	return as
+}
+
+// dial opens a connection of the kit's own to the handler and writes the request headers for a signed body;
+// the connection gives up extra plus the timeout from now.
+func (s *session) dial(ctx context.Context, body []byte, extra time.Duration) (net.Conn, error) {
+	host, path, _ := strings.Cut(strings.TrimPrefix(s.url, "https://"), "/")
+	conf := s.tls.Transport.(*http.Transport).TLSClientConfig.Clone()
+	conf.NextProtos = []string{"http/1.1"}
+	d := tls.Dialer{Config: conf}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Now().Add(extra + s.cfg.timeout))
+	head := fmt.Sprintf("POST /%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"+
+		"%s: %s\r\nConnection: close\r\n\r\n", path, host, len(body), hmac.HeaderName, hmac.Sign(s.secret, body))
+	if _, err := io.WriteString(conn, head); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func readAnswer(conn net.Conn) answer {
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		var ne net.Error

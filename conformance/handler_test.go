@@ -79,8 +79,8 @@ func (f flaws) handler(secret []byte, probe *conformance.Probe) http.Handler {
 		case f.noLimit:
 			body, _ = io.ReadAll(r.Body)
 		default:
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-			if err != nil {
+			var err error
+			if body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit)); err != nil {
 				w.WriteHeader(http.StatusRequestEntityTooLarge)
 				return
 			}

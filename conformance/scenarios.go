@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -115,15 +114,9 @@ func (s *session) concurrent(ctx context.Context, r *result) error {
 	if err != nil {
 		return err
 	}
-	sig := hmac.Sign(s.secret, em.Body)
-	as := make([]answer, concurrentCopies)
-	var wg sync.WaitGroup
-	for i := range as {
-		wg.Go(func() { as[i] = s.post(ctx, r, em.ID, em.Body, sig) })
-	}
-	wg.Wait()
+	as := s.postAtOnce(ctx, r, em.ID, em.Body, concurrentCopies)
 	if !anyOK(as) { // Socotra retries a failed delivery: by then the first copy has finished
-		as = append(as, s.post(ctx, r, em.ID, em.Body, sig))
+		as = append(as, s.post(ctx, r, em.ID, em.Body, hmac.Sign(s.secret, em.Body)))
 		if last := as[len(as)-1]; last.status != 0 && !last.ok() {
 			r.add(em.ID, "answered %d to an event delivered %d times at once, even to a copy sent after the others "+
 				"had finished; answer 2xx once the event has been processed", last.status, concurrentCopies)
