@@ -14,7 +14,7 @@ import (
 )
 
 // redisAddr is the address of the Redis the tests use: one started by TestMain when redis-server is on
-// PATH, else $REDIS_ADDR, else "" (the tests skip).
+// PATH, else $REDIS_ADDR, else "" (the tests skip, or fail when $REDISSTORE_REQUIRE is set, as CI sets it).
 var redisAddr string
 
 func TestMain(m *testing.M) {
@@ -67,6 +67,9 @@ func startRedis() (stop func(), err error) {
 func newClient(t testing.TB) *redis.Client {
 	t.Helper()
 	if redisAddr == "" {
+		if os.Getenv("REDISSTORE_REQUIRE") != "" {
+			t.Fatal("REDISSTORE_REQUIRE is set but there is no Redis: install redis-server or set REDIS_ADDR=host:port")
+		}
 		t.Skip("no Redis: install redis-server (Debian package redis-server) or set REDIS_ADDR=host:port")
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
