@@ -63,16 +63,18 @@ type MemoryDeduper struct {
 	ttl time.Duration
 	max int
 
+	base time.Time // times below are offsets from base on the monotonic clock, one cheap clock read each
+
 	mu      sync.Mutex
 	running map[string]struct{}
-	done    map[string]time.Time // id -> when it was completed
-	order   []doneEntry          // completed ids, oldest first, from head on
+	done    map[string]time.Duration // id -> when it was completed
+	order   []doneEntry              // completed ids, oldest first, from head on
 	head    int
 }
 
 type doneEntry struct {
 	id string
-	at time.Time
+	at time.Duration
 }
 
 // Defaults of [NewMemoryDeduper] for non-positive arguments.
@@ -82,8 +84,8 @@ const (
 )
 
 // NewMemoryDeduper returns a [MemoryDeduper] that remembers processed ids for ttl (DefaultDedupeTTL when
-// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). Memory use is about 130 bytes per
-// remembered 26-character id, so the default cap is about 13 MB.
+// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). Memory use is about 95 bytes per
+// remembered 26-character id, so the default cap is about 10 MB.
 func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
@@ -91,7 +93,8 @@ func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
 	if max <= 0 {
 		max = DefaultDedupeMax
 	}
-	return &MemoryDeduper{ttl: ttl, max: max, running: make(map[string]struct{}), done: make(map[string]time.Time)}
+	return &MemoryDeduper{ttl: ttl, max: max, base: time.Now(),
+		running: make(map[string]struct{}), done: make(map[string]time.Duration)}
 }
 
 // Claim implements [Deduper]. It never fails.
@@ -99,7 +102,7 @@ func (d *MemoryDeduper) Claim(_ context.Context, id string) (Claim, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if at, ok := d.done[id]; ok {
-		if time.Since(at) < d.ttl {
+		if d.now()-at < d.ttl {
 			return Done, nil
 		}
 		delete(d.done, id) // expired; its queue entry goes later
@@ -113,7 +116,7 @@ func (d *MemoryDeduper) Claim(_ context.Context, id string) (Claim, error) {
 
 // Complete implements [Deduper]. It never fails.
 func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
-	now := time.Now()
+	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.running, id)
@@ -140,16 +143,19 @@ func (d *MemoryDeduper) Release(_ context.Context, id string) error {
 
 // Len returns how many processed ids d remembers now.
 func (d *MemoryDeduper) Len() int {
-	now := time.Now()
+	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.expire(now)
 	return len(d.done)
 }
 
+// now reads the monotonic clock only, as an offset from base.
+func (d *MemoryDeduper) now() time.Duration { return time.Since(d.base) }
+
 // expire forgets the ids completed more than ttl before now.
-func (d *MemoryDeduper) expire(now time.Time) {
-	for d.head < len(d.order) && now.Sub(d.order[d.head].at) >= d.ttl {
+func (d *MemoryDeduper) expire(now time.Duration) {
+	for d.head < len(d.order) && now-d.order[d.head].at >= d.ttl {
 		d.pop()
 	}
 }
@@ -160,7 +166,7 @@ func (d *MemoryDeduper) pop() {
 	e := d.order[d.head]
 	d.order[d.head] = doneEntry{}
 	d.head++
-	if at, ok := d.done[e.id]; ok && at.Equal(e.at) {
+	if at, ok := d.done[e.id]; ok && at == e.at {
 		delete(d.done, e.id)
 	}
 	if d.head > len(d.order)/2 {

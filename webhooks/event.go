@@ -164,7 +164,11 @@ func scanFields(body []byte, raw *[nFields][]byte) error {
 		}
 		vstart, err := skipColon(body, i)
 		if err == nil {
-			i, err = skipValue(body, vstart, 1)
+			if end := skipFast(body, vstart); end >= 0 {
+				i = end
+			} else {
+				i, err = skipValue(body, vstart, 1) // deep nesting, or an error to describe
+			}
 		}
 		if err != nil {
 			return &ParseError{Field: string(key), msg: fmt.Sprintf("%q: %v", key, err)}

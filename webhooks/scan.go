@@ -1,7 +1,9 @@
 package webhooks
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 )
 
@@ -41,11 +43,27 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// special flags, in the high bit of each byte of x (eight bytes of a string read little-endian), the bytes
+// that end a run of plain bytes: '"', '\\' and control characters. A flag can be wrong only above a byte
+// rightly flagged, so the lowest flag is always the first such byte.
+func special(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, e := x^(ones*'"'), x^(ones*'\\')
+	return ((q-ones)&^q | (e-ones)&^e | (x-ones*0x20)&^x) & highs
+}
+
 // skipString checks the string whose opening quote is b[i]. It reports whether the string holds an escape
 // sequence.
 func skipString(b []byte, i int) (end int, escaped bool, err error) {
 	i++ // opening quote
 	for {
+		for i+8 <= len(b) {
+			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(b) && plain[b[i]] {
 			i++
 		}
@@ -229,4 +247,120 @@ func skipComma(b []byte, i int, closing byte) (int, bool, error) {
 		}
 	}
 	return i, false, syntaxError(b, i, "want ',' or "+strconv.QuoteRune(rune(closing)))
+}
+
+// skipFast is the fast path of skipValue, for the value at b[i]: one loop over the tokens that keeps the
+// open containers in a small array and scans strings eight bytes at a time, returning the index just past
+// the value, or -1 on any syntax error or nesting deeper than 32 (the caller then runs skipValue to
+// describe the error or check deep nesting).
+func skipFast(b []byte, i int) int {
+	var closers [32]byte // '}' or ']' for each open container
+	depth := 0
+	key := false // the next token is an object key
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch c := b[i]; {
+		case c == '"':
+			if i = endOfString(b, i+1); i < 0 {
+				return -1
+			}
+			if key {
+				if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+					return -1
+				}
+				i++
+				key = false
+				continue
+			}
+		case key:
+			return -1
+		case c == '{' || c == '[':
+			i = skipSpace(b, i+1)
+			if i < len(b) && b[i] == c+2 { // '{'+2 is '}' and '['+2 is ']': empty
+				i++
+				break
+			}
+			if depth == len(closers) {
+				return -1
+			}
+			closers[depth] = c + 2
+			depth++
+			key = c == '{'
+			continue
+		case c == 't':
+			i = skipWord(b, i, "true")
+		case c == 'f':
+			i = skipWord(b, i, "false")
+		case c == 'n':
+			i = skipWord(b, i, "null")
+		default:
+			var err error
+			if i, err = skipNumber(b, i); err != nil {
+				return -1
+			}
+		}
+		// after a value: close containers, or go on to the next member
+		for {
+			if i < 0 {
+				return -1
+			}
+			if depth == 0 {
+				return i
+			}
+			if i = skipSpace(b, i); i >= len(b) {
+				return -1
+			}
+			if b[i] != closers[depth-1] {
+				break
+			}
+			i++
+			depth--
+		}
+		if b[i] != ',' {
+			return -1
+		}
+		i++
+		key = closers[depth-1] == '}'
+	}
+}
+
+// endOfString returns the index just past the closing quote of the string whose content starts at b[i],
+// or -1 when it is not a valid string. It reads eight bytes at a time while it can.
+func endOfString(b []byte, i int) int {
+	for i < len(b) {
+		if i+8 <= len(b) {
+			m := special(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else if plain[b[i]] {
+			i++
+			continue
+		}
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			var err error
+			if i, err = skipEscape(b, i+1); err != nil {
+				return -1
+			}
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+// skipWord returns the index just past word at b[i], or -1.
+func skipWord(b []byte, i int, word string) int {
+	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+		return -1
+	}
+	return i + len(word)
 }
