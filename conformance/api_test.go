@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/socotra-go/sdk/conformance"
 	"github.com/socotra-go/sdk/webhooks"
@@ -29,7 +30,9 @@ func TestInvalidConfiguration(t *testing.T) {
 		{"options", ok, secret, []conformance.Option{
 			conformance.WithTimeout(0), conformance.WithMaxBodyBytes(10), conformance.WithPlatform(0),
 			conformance.WithEvent("Not A Name", nil), conformance.WithPath("hooks"), conformance.WithSkip("nope"),
-		}, []string{"WithTimeout: want a positive duration, got 0s", "WithMaxBodyBytes: want at least 1024 bytes",
+			conformance.WithHeader("socotra-signature", "x"),
+		}, []string{"WithHeader: want a header name other than Socotra-Signature, got socotra-signature",
+			"WithTimeout: want a positive duration, got 0s", "WithMaxBodyBytes: want at least 1024 bytes",
 			"WithPlatform: want events.Core, events.Legacy or both", "WithEvent: events:",
 			"WithPath: want a path starting with '/', got hooks", "WithSkip: unknown scenario nope"}},
 	}
@@ -131,5 +134,21 @@ func TestProbe(t *testing.T) {
 		if got := p.Processed(id); got != want {
 			t.Errorf("Processed(%q) = %d, want %d", id, got, want)
 		}
+	}
+}
+
+// TestStuckHandler: a handler that never returns is reported as not answering, and Check returns anyway.
+func TestStuckHandler(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	stuck := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release })
+	rep, err := conformance.Check(t.Context(), stuck, secret, conformance.WithTimeout(100*time.Millisecond),
+		only(conformance.ScenarioValid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := rep.Problems(); len(ps) != 1 || !strings.HasPrefix(ps[0].Message, "did not answer within the timeout (100ms)") {
+		t.Errorf("problems %v", ps)
 	}
 }

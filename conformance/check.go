@@ -50,7 +50,7 @@ func Check(ctx context.Context, h http.Handler, secret []byte, opts ...Option) (
 	ts := httptest.NewUnstartedServer(h)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // a handler's panic is reported as a problem instead
 	ts.StartTLS()
-	defer ts.Close()
+	defer closeWithin(ts, cfg)
 
 	rep := &Report{Observed: cfg.probe != nil}
 	sent := map[string]bool{}
@@ -81,6 +81,22 @@ func Check(ctx context.Context, h http.Handler, secret []byte, opts ...Option) (
 		rep.Results[0] = r.Result
 	}
 	return rep, nil
+}
+
+// closeWithin closes ts, waiting for the handler's requests to finish for at most the timeout: a handler
+// stuck in a request must not hang the caller.
+func closeWithin(ts *httptest.Server, cfg *config) {
+	ts.CloseClientConnections()
+	done := make(chan struct{})
+	go func() {
+		ts.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(cfg.timeout):
+		cfg.log.Warn("conformance: the handler is still serving a request after the checks; not waiting for it")
+	}
 }
 
 // Run is [Check] for a test: it fails t with t.Errorf for each problem, with t.Fatalf when the check cannot
@@ -228,7 +244,7 @@ func (s *session) tenant(ctx context.Context, f socotratest.Faults, types ...eve
 		reg = c.Registrar()
 	}
 	err := reg.Register(ctx, socotra.Registration{
-		Name: "conformance", URL: s.url, Events: types, Secret: string(s.secret),
+		Name: "conformance", URL: s.url, Events: types, Secret: string(s.secret), Headers: s.cfg.headers,
 		Failure: &socotra.FailureHandling{
 			Triggers: []string{"4xx", "5xx", "timeout"},
 			Retry:    &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 1},
@@ -287,6 +303,9 @@ func (s *session) send(ctx context.Context, body []byte, sig string) answer {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
 		return answer{err: err.Error()}
+	}
+	for k, vs := range s.cfg.headers {
+		req.Header[k] = vs
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if sig != "" {
@@ -376,9 +395,15 @@ func (s *session) dial(ctx context.Context, body []byte, extra time.Duration) (n
 		return nil, err
 	}
 	_ = conn.SetDeadline(time.Now().Add(extra + s.cfg.timeout))
-	head := fmt.Sprintf("POST /%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"+
-		"%s: %s\r\nConnection: close\r\n\r\n", path, host, len(body), hmac.HeaderName, hmac.Sign(s.secret, body))
-	if _, err := io.WriteString(conn, head); err != nil {
+	h := http.Header{"Content-Type": {"application/json"}, hmac.HeaderName: {hmac.Sign(s.secret, body)}}
+	for k, vs := range s.cfg.headers {
+		h[k] = vs
+	}
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "POST /%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n", path, host, len(body))
+	_ = h.Write(&head)
+	head.WriteString("\r\n")
+	if _, err := conn.Write(head.Bytes()); err != nil {
 		conn.Close()
 		return nil, err
 	}

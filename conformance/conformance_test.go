@@ -261,3 +261,31 @@ func TestMaxBodyBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestPathAndHeader: a mux route that also needs an API key passes with WithPath and WithHeader, on both
+// platforms, and without them is reported with a hint at WithPath.
+func TestPathAndHeader(t *testing.T) {
+	t.Parallel()
+	probe := new(conformance.Probe)
+	inner := flaws{}.handler(secret, probe)
+	mux := http.NewServeMux()
+	mux.Handle("POST /hooks/socotra", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Api-Key") != "k1" {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	conformance.Run(t, mux, secret, conformance.WithProbe(probe), conformance.WithTimeout(timeout),
+		conformance.WithPath("/hooks/socotra"), conformance.WithHeader("X-Api-Key", "k1"),
+		conformance.WithPlatform(events.Core|events.Legacy))
+
+	rep, err := conformance.Check(t.Context(), mux, secret, conformance.WithTimeout(timeout), only(conformance.ScenarioValid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := rep.Problems(); len(ps) != 1 || !strings.Contains(ps[0].Message, "answered 404 to a valid signed delivery of "+
+		"policy.quote.create; check that the route accepts POST at the path given with WithPath") {
+		t.Errorf("problems %v", ps)
+	}
+}

@@ -3,6 +3,7 @@ package conformance
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -29,6 +30,7 @@ type config struct {
 	maxBody   int64
 	samples   []sample
 	path      string
+	headers   http.Header
 	skip      map[Scenario]bool
 	log       *slog.Logger
 	errs      []string
@@ -126,6 +128,21 @@ func WithPath(path string) Option {
 			return
 		}
 		c.path = path
+	})
+}
+
+// WithHeader adds a header to every delivery, as the headers configured on a Socotra webhook endpoint are,
+// for a handler that requires one (an API key, say). Default: none.
+func WithHeader(key, value string) Option {
+	return optionFunc(func(c *config) {
+		if key == "" || http.CanonicalHeaderKey(key) == http.CanonicalHeaderKey(hmac.HeaderName) {
+			c.errs = append(c.errs, "WithHeader: want a header name other than "+hmac.HeaderName+", got "+key)
+			return
+		}
+		if c.headers == nil {
+			c.headers = http.Header{}
+		}
+		c.headers.Add(key, value)
 	})
 }
 

@@ -78,6 +78,8 @@ func hint(status int) string {
 		return "check that it verifies with the secret given to the kit, over the raw body exactly as received"
 	case status == 404 || status == 405:
 		return "check that the route accepts POST at the path given with WithPath"
+	case status == 409:
+		return "nothing else was processing the event: an earlier attempt kept its claim"
 	case status == 413:
 		return "its body limit is smaller than this delivery"
 	case status < 500:
