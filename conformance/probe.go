@@ -28,11 +28,17 @@ type Probe struct {
 
 // Observe records that the handler processed the event eventID (the webhooks.Event ID: the Core locator or
 // the Legacy id), unless the kit simulates a failure: it then returns ErrSimulatedFailure and records
-// nothing. Call it where the processing of the event takes effect, and return its error as a failure:
+// nothing. Call it once the processing has succeeded, just before the handler would acknowledge the event,
+// and handle its error as a failure of the processing:
 //
-//	if err := probe.Observe(ev.ID); err != nil {
+//	if err := save(ctx, ev); err != nil {
 //		return err
 //	}
+//	if err := probe.Observe(ev.ID); err != nil {
+//		return err // as if save had failed
+//	}
+//
+// [Probe.Wrap] does this around a webhooks.HandlerFunc, simulating the failure before the function runs.
 func (p *Probe) Observe(eventID string) error {
 	if err := p.begin(eventID); err != nil {
 		return err

@@ -54,8 +54,8 @@ type Problem struct {
 	Scenario Scenario
 	// EventID is the event involved, when there is one.
 	EventID string
-	// Message says what the handler did and what to change, such as "processed the same event twice when
-	// Socotra delivered it again; …".
+	// Message says what the handler did and what to change, such as "processed the same event 2 times when
+	// Socotra delivered it twice; remember processed event ids and skip repeats …".
 	Message string
 }
 

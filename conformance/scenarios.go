@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,9 +48,11 @@ const twiceGeneric = "processed the same event %d times; remember processed even
 	"(webhooks.NewHandler does, with its Deduper)"
 
 func (s *session) valid(ctx context.Context, r *result) error {
-	types := make([]events.Name, len(s.cfg.samples))
-	for i, x := range s.cfg.samples {
-		types[i] = x.typ
+	var types []events.Name
+	for _, x := range s.cfg.samples {
+		if !slices.Contains(types, x.typ) {
+			types = append(types, x.typ)
+		}
 	}
 	srv, err := s.tenant(ctx, socotratest.Faults{}, types...)
 	if err != nil {
