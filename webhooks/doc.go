@@ -20,8 +20,10 @@
 // [Handler.On] registers a function for an event name or an [events.Match] pattern ("policy.*", "*").
 // Every function whose pattern matches runs, in registration order; the first error stops the rest. Events
 // no pattern matches go to the fallback ([WithFallback]), which by default acknowledges them, so event
-// types Socotra adds later never cause retries. [HandleData] registers a function that receives the Core
-// event's data as its typed struct from package events.
+// types Socotra adds later never cause retries. A delivery whose type is not a well-formed event name (a
+// tenant's custom type with a hyphen or a space, say) is accepted too, logged at debug level and routed the
+// same way; as patterns are well-formed, it usually reaches the fallback. [HandleData] registers a function
+// that receives the Core event's data as its typed struct from package events.
 //
 // # Once per event
 //

@@ -21,7 +21,10 @@ import (
 type Event struct {
 	// ID identifies the event: the Core "locator" (a ULID) or the Legacy "id". Dedupe is keyed on it.
 	ID string
-	// Type is the event name, such as events.PolicyQuoteIssue. Unknown names are normal events.
+	// Type is the event name, such as events.PolicyQuoteIssue. Unknown names are normal events, and so
+	// are names that are not well-formed (see events.Parse), such as a tenant's custom type with a hyphen
+	// or a space: Type is then the string as delivered, [events.Match] patterns route it as usual, and it
+	// normally reaches the fallback. It is never empty.
 	Type events.Name
 	// Time is when the event happened: Core "timestamp" (RFC 3339, its offset kept) or Legacy "timestamp"
 	// (epoch milliseconds, in UTC). Retries keep the original time.
@@ -54,7 +57,7 @@ type ParseError struct {
 // Error returns the message, prefixed with "webhooks: ".
 func (e *ParseError) Error() string { return "webhooks: " + e.msg }
 
-// Unwrap returns the underlying error, such as a *time.ParseError or an events.ErrMalformedName, if any.
+// Unwrap returns the underlying error, such as a *time.ParseError, if any.
 func (e *ParseError) Unwrap() error { return e.err }
 
 // Is makes every ParseError match [ErrInvalidDelivery].
@@ -111,9 +114,11 @@ func fieldIndex(key []byte) int {
 // means a Legacy delivery {id, timestamp (epoch milliseconds, as a number or a string), transactionId,
 // username, type, data}.
 //
-// The id, "type" and "timestamp" are required, and "type" must be a well-formed event name (see
-// [events.Parse]); other keys are optional, and unknown keys are ignored. When a key appears twice the last
-// one wins. The error for a body that is not a delivery is a *[ParseError] naming the field at fault.
+// The id, "type" and "timestamp" are required, and "type" must be a non-empty string; other keys are
+// optional, and unknown keys are ignored. A "type" that [events.Parse] calls malformed (a hyphen or a space
+// in a tenant's custom event type, say) is accepted as it is, since refusing it would make Socotra retry or
+// divert the delivery forever; a [Handler] logs such names at debug level. When a key appears twice the
+// last one wins. The error for a body that is not a delivery is a *[ParseError] naming the field at fault.
 //
 // Parse checks the syntax of the whole body in one pass and does not copy it: the Event's Raw is body and
 // its Data is a sub-slice of body, so body must not change while the Event is in use (see [Event.Clone]).
@@ -272,8 +277,8 @@ func (ev *Event) fill(raw *[nFields][]byte) error {
 
 var fieldNames = [nFields]string{"locator", "id", "requestId", "transactionId", "userLocator", "username", "timestamp", "type", "data"}
 
-// parseType returns the event name in the raw "type" value. Known names are interned, so they cost no
-// allocation.
+// parseType returns the event name in the raw "type" value: any non-empty string, well-formed or not.
+// Known names are interned, so they cost no allocation.
 func parseType(v []byte) (events.Name, error) {
 	if v[0] != '"' {
 		return "", fieldError("type", nil, "want a string, got %s", kind(v))
@@ -283,14 +288,16 @@ func parseType(v []byte) (events.Name, error) {
 		return knownNames[i], nil
 	}
 	s := string(content)
-	if bytes.IndexByte(content, '\\') >= 0 {
-		_ = json.Unmarshal(v, &s) // syntax already checked
+	if bytes.IndexByte(content, '\\') >= 0 || !utf8.Valid(content) {
+		_ = json.Unmarshal(v, &s) // syntax already checked; invalid UTF-8 becomes U+FFFD, as for the other strings
+		if i, ok := knownIndex[s]; ok {
+			return knownNames[i], nil
+		}
 	}
-	n, err := events.Parse(s)
-	if err != nil {
-		return "", fieldError("type", err, "%v", err)
+	if s == "" {
+		return "", fieldError("type", nil, `empty; want the event's name, such as "policy.issue"`)
 	}
-	return n, nil
+	return events.Name(s), nil
 }
 
 // knownNames is every known event name, and knownIndex maps each to its index in knownNames. Lookups with

@@ -217,7 +217,8 @@ func checkPattern(p string) error {
 // first handler error, wrapped with the pattern and event id.
 //
 // The [WithTimeout] limit applies as for a delivery. A backfill of missed events calls Handle for each,
-// treating ErrDuplicate as success.
+// treating ErrDuplicate as success. An event whose Type is not a well-formed name (see events.Parse) is
+// handled like any other, and logged at debug level with the reason.
 func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("webhooks: Handle called with a nil event")
@@ -225,6 +226,9 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	var start time.Time // read only when something may be logged
 	if h.log.Enabled(ctx, slog.LevelError) {
 		start = time.Now()
+	}
+	if h.log.Enabled(ctx, slog.LevelDebug) {
+		h.noteMalformedType(ctx, ev)
 	}
 	tc := h.stats.forType(ev.Type)
 	h.stats.total.received.Add(1)
@@ -237,6 +241,18 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	}
 	h.record(ctx, ev, tc, err, start)
 	return err
+}
+
+// noteMalformedType logs, at debug level, an event whose type is not a well-formed event name. Such an
+// event is handled as usual: refusing it would make Socotra retry or divert the delivery forever.
+func (h *Handler) noteMalformedType(ctx context.Context, ev *Event) {
+	if ev.Type.Known() {
+		return
+	}
+	if _, err := events.Parse(string(ev.Type)); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelDebug, "webhooks: event type is not a well-formed event name; routing it as usual",
+			slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)), slog.String("reason", err.Error()))
+	}
 }
 
 // processWithin runs process under the WithTimeout limit, returning at the limit even if the handlers do

@@ -575,6 +575,47 @@ func TestHandleDataRegistrationErrors(t *testing.T) {
 	}
 }
 
+// TestMalformedTypeHandled checks that a delivery whose type events.Parse calls malformed is routed by
+// pattern like any other (so Socotra does not retry it forever) and logged at debug level, while a
+// well-formed unknown type is not.
+func TestMalformedTypeHandled(t *testing.T) {
+	t.Parallel()
+	log, lines := logBuffer()
+	var rec recorder
+	h := NewHandler(WithLogger(log))
+	h.On("tenant.*", rec.fn("tenant", nil))
+	for _, tc := range []struct {
+		id      string
+		typ     events.Name
+		ran     []string
+		flagged bool
+	}{
+		{"M1", "tenant.my-event", []string{"tenant"}, true},
+		{"M2", "my event", nil, true}, // default fallback: acknowledged
+		{"M3", "tenant.thing", []string{"tenant"}, false},
+		{"M4", events.PolicyCreate, nil, false},
+	} {
+		if w := post(h, delivery(tc.id, tc.typ)); w.Code != http.StatusOK {
+			t.Errorf("%q: status %d (%s), want 200", tc.typ, w.Code, w.Body)
+		}
+		if got := rec.take(); !slices.Equal(got, tc.ran) {
+			t.Errorf("%q: ran %v, want %v", tc.typ, got, tc.ran)
+		}
+		flagged := false
+		for _, l := range lines() {
+			if l["event_id"] == tc.id && l["level"] == "DEBUG" && strings.Contains(fmt.Sprint(l["msg"]), "not a well-formed event name") {
+				flagged = l["event_type"] == string(tc.typ) && strings.Contains(fmt.Sprint(l["reason"]), "events:")
+			}
+		}
+		if flagged != tc.flagged {
+			t.Errorf("%q: logged as not well-formed: %v, want %v (logs %v)", tc.typ, flagged, tc.flagged, lines())
+		}
+	}
+	if s := h.Stats(); s.Handled != 4 || s.Unmatched != 2 || s.ByType["my event"].Handled != 1 {
+		t.Errorf("Stats() = %+v; want 4 handled, 2 unmatched, one of them \"my event\"", s)
+	}
+}
+
 func TestStats(t *testing.T) {
 	t.Parallel()
 	h := NewHandler()
