@@ -155,6 +155,7 @@ var runners = map[Scenario]func(*session, context.Context, *result) error{
 	ScenarioRetry:       (*session).retry,
 	ScenarioForged:      (*session).forged,
 	ScenarioUnknownType: (*session).unknownType,
+	ScenarioNewFields:   (*session).newFields,
 	ScenarioMalformed:   (*session).malformed,
 	ScenarioOversized:   (*session).oversized,
 	ScenarioSlow:        (*session).slow,

@@ -72,6 +72,8 @@ func TestCatchesEachMistake(t *testing.T) {
 			says: "answered 400 to an event that happened 6h0m0s before it was delivered"},
 		{name: "drops out-of-order events", others: true, flaws: flaws{dropOlder: true}, want: conformance.ScenarioReordered,
 			says: "answered 200 to an event that arrived after a newer one but never processed it"},
+		{name: "refuses unknown fields", flaws: flaws{strict: true}, want: conformance.ScenarioNewFields,
+			says: `answered 400 to a delivery with a field it does not know ("conformanceNewField", at the top and in the data)`},
 		{name: "500 on malformed body", flaws: flaws{malformed500: true}, want: conformance.ScenarioMalformed,
 			says: "answered 500 to a signed body that is not a delivery (truncated JSON); answer 400"},
 		{name: "panics on malformed body", flaws: flaws{panicMalformed: true}, want: conformance.ScenarioMalformed,

@@ -43,6 +43,8 @@
 //   - [ScenarioForged]: a forged signature, a body changed after signing, and no signature are refused with
 //     4xx and nothing is processed.
 //   - [ScenarioUnknownType]: an event type no platform sends yet is answered 2xx.
+//   - [ScenarioNewFields]: a delivery with a member the handler does not know, at the top and in the data,
+//     is processed (Socotra adds fields over time).
 //   - [ScenarioMalformed]: a signed body that is not a delivery is refused with 4xx.
 //   - [ScenarioOversized]: a body one byte over the limit ([WithMaxBodyBytes]) is refused with 4xx, and one
 //     at the limit is processed.
@@ -53,9 +55,9 @@
 //
 // Deliveries come from the fake tenant where it can make them (valid, duplicated, retried, forged,
 // tampered, oversized, out of order, late, unknown type), with a fake clock so that retries take no time;
-// the kit sends the others itself (concurrent copies, no signature, malformed bodies, a body in pieces).
-// [WithPlatform] chooses the Core or Legacy format, or both. Scenarios the handler deliberately does not
-// follow are left out with [WithSkip].
+// the kit sends the others itself (concurrent copies, no signature, new fields, malformed bodies, a body in
+// pieces). [WithPlatform] chooses the Core or Legacy format, or both. Scenarios the handler deliberately
+// does not follow are left out with [WithSkip].
 //
 // What Socotra does is partly unpublished (see package socotra/socotratest for the choices its fake makes);
 // the expectations here hold whatever the unknowns turn out to be.

@@ -38,6 +38,7 @@ func Example() {
 	// ok   core retry: a failure is answered 5xx and the redelivery is processed
 	// ok   core forged: a missing, forged or tampered signature is refused with 4xx and nothing is processed
 	// ok   core unknown-type: an event type the handler does not know is answered 2xx
+	// ok   core new-fields: a delivery with fields the handler does not know is processed
 	// ok   core malformed: a signed body that is not a delivery is refused with 4xx
 	// ok   core oversized: a body over the limit is refused with 4xx; one at the limit is processed
 	// ok   core slow: a body arriving in pieces is read whole and processed

@@ -1,6 +1,8 @@
 package conformance_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"sync"
@@ -32,6 +34,7 @@ type flaws struct {
 	failStatus     int                          // answer when processing fails; 0 means 500
 	observeID      func(*webhooks.Event) string // the id given to the probe; nil means the event id
 	noObserve      bool                         // never calls the probe
+	strict         bool                         // refuses (400) a body with members it does not know
 }
 
 // handler returns the receiver with f's flaws, reporting processing to probe (which may be nil).
@@ -86,6 +89,18 @@ func (f flaws) handler(secret []byte, probe *conformance.Probe) http.Handler {
 			}
 		}
 		ev, perr := webhooks.Parse(body)
+		if f.strict && perr == nil {
+			var known struct {
+				Locator, RequestID, UserLocator, Timestamp, Type, ID, TransactionID, Username any
+				Data                                                                          map[string]any
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			if dec.Decode(&known) != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+		}
 		if f.observeFirst && perr == nil {
 			_ = observe(ev)
 		}

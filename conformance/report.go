@@ -20,6 +20,7 @@ const (
 	ScenarioRetry       Scenario = "retry"
 	ScenarioForged      Scenario = "forged"
 	ScenarioUnknownType Scenario = "unknown-type"
+	ScenarioNewFields   Scenario = "new-fields"
 	ScenarioMalformed   Scenario = "malformed"
 	ScenarioOversized   Scenario = "oversized"
 	ScenarioSlow        Scenario = "slow"
@@ -34,6 +35,7 @@ var expectations = map[Scenario]string{
 	ScenarioRetry:       "a failure is answered 5xx and the redelivery is processed",
 	ScenarioForged:      "a missing, forged or tampered signature is refused with 4xx and nothing is processed",
 	ScenarioUnknownType: "an event type the handler does not know is answered 2xx",
+	ScenarioNewFields:   "a delivery with fields the handler does not know is processed",
 	ScenarioMalformed:   "a signed body that is not a delivery is refused with 4xx",
 	ScenarioOversized:   "a body over the limit is refused with 4xx; one at the limit is processed",
 	ScenarioSlow:        "a body arriving in pieces is read whole and processed",
@@ -42,7 +44,8 @@ var expectations = map[Scenario]string{
 // Scenarios returns every scenario in the order [Check] runs them.
 func Scenarios() []Scenario {
 	return []Scenario{ScenarioValid, ScenarioDuplicate, ScenarioConcurrent, ScenarioReordered, ScenarioLate,
-		ScenarioRetry, ScenarioForged, ScenarioUnknownType, ScenarioMalformed, ScenarioOversized, ScenarioSlow}
+		ScenarioRetry, ScenarioForged, ScenarioUnknownType, ScenarioNewFields, ScenarioMalformed, ScenarioOversized,
+		ScenarioSlow}
 }
 
 // Expectation says in one line what the scenario expects of a handler; "" for an unknown scenario.

@@ -298,6 +298,48 @@ func (s *session) unknownType(ctx context.Context, r *result) error {
 	return nil
 }
 
+func (s *session) newFields(ctx context.Context, r *result) error {
+	em, err := s.body(ctx, s.event())
+	if err != nil {
+		return err
+	}
+	body, err := addField(em.Body)
+	if err != nil {
+		return err
+	}
+	a := s.post(ctx, r, em.ID, body, hmac.Sign(s.secret, body))
+	if a.status != 0 && !a.ok() {
+		r.add(em.ID, "answered %d to a delivery with a field it does not know (%q, at the top and in the data); "+
+			"Socotra adds fields over time, so ignore unknown ones (do not use DisallowUnknownFields)", a.status, newField)
+	}
+	s.expectOnce(r, em.ID, []answer{a}, "answered %d to a delivery with a field it does not know but never "+
+		"processed it; Socotra adds fields over time, so ignore unknown ones", twiceGeneric)
+	return nil
+}
+
+// newField is the member ScenarioNewFields adds to a delivery and to its data.
+const newField = "conformanceNewField"
+
+// addField returns a delivery body with newField added at the top level and in its data object.
+func addField(body []byte) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, err
+	}
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(top["data"], &data); err != nil || data == nil {
+		return nil, fmt.Errorf("delivery data is not an object: %.40q", top["data"])
+	}
+	added := json.RawMessage(`{"added":true}`)
+	data[newField] = added
+	top[newField] = added
+	var err error
+	if top["data"], err = json.Marshal(data); err != nil {
+		return nil, err
+	}
+	return json.Marshal(top)
+}
+
 func (s *session) malformed(ctx context.Context, r *result) error {
 	em, err := s.body(ctx, s.event())
 	if err != nil {
