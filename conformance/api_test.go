@@ -30,8 +30,9 @@ func TestInvalidConfiguration(t *testing.T) {
 		{"options", ok, secret, []conformance.Option{
 			conformance.WithTimeout(0), conformance.WithMaxBodyBytes(10), conformance.WithPlatform(0),
 			conformance.WithEvent("Not A Name", nil), conformance.WithPath("hooks"), conformance.WithSkip("nope"),
-			conformance.WithHeader("socotra-signature", "x"),
-		}, []string{"WithHeader: want a header name other than Socotra-Signature, got socotra-signature",
+			conformance.WithHeader("socotra-signature", "x"), conformance.WithProcessingDelay(-time.Second),
+		}, []string{"WithProcessingDelay: want a duration of 0 or more, got -1s",
+			"WithHeader: want a header name other than Socotra-Signature, got socotra-signature",
 			"WithTimeout: want a positive duration, got 0s", "WithMaxBodyBytes: want at least 1024 bytes",
 			"WithPlatform: want events.Core, events.Legacy or both", "WithEvent: events:",
 			"WithPath: want a path starting with '/', got hooks", "WithSkip: unknown scenario nope"}},

@@ -217,6 +217,18 @@ func (s *session) processed(id string) int {
 	return s.cfg.probe.Processed(id)
 }
 
+// awaitProcessed is processed, waiting up to the WithProcessingDelay for the event to be processed.
+func (s *session) awaitProcessed(id string) int {
+	deadline := time.Now().Add(s.cfg.lag)
+	for {
+		n := s.processed(id)
+		if n != 0 || !time.Now().Before(deadline) {
+			return n
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // tenant starts a fake tenant with faults and registers the handler on it for types, with one retry after a
 // failure (4xx, 5xx or timeout).
 func (s *session) tenant(ctx context.Context, f socotratest.Faults, types ...events.Name) (*socotratest.Server, error) {

@@ -291,3 +291,38 @@ func TestPathAndHeader(t *testing.T) {
 		t.Errorf("problems %v", ps)
 	}
 }
+
+// TestProcessingDelay: a handler that acknowledges first and processes from a queue passes when the kit
+// is told to wait for processing, and is reported as losing events when it is not.
+func TestProcessingDelay(t *testing.T) {
+	t.Parallel()
+	for _, wait := range []time.Duration{0, time.Second} {
+		t.Run(wait.String(), func(t *testing.T) {
+			t.Parallel()
+			probe := new(conformance.Probe)
+			h := webhooks.NewHandler()
+			h.On("policy.*", func(_ context.Context, ev *webhooks.Event) error {
+				id := ev.ID
+				time.AfterFunc(30*time.Millisecond, func() { _ = probe.Observe(id) })
+				return nil
+			})
+			recv, err := webhooks.NewSecretReceiver(secret, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := conformance.Check(t.Context(), recv, secret, conformance.WithProbe(probe),
+				conformance.WithTimeout(timeout), conformance.WithProcessingDelay(wait),
+				conformance.WithSkip(conformance.ScenarioRetry))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wait > 0 && !rep.OK() {
+				t.Errorf("problems with a processing delay of %s:\n%s", wait, rep)
+			}
+			if wait == 0 && !strings.Contains(rep.String(), "FAIL core valid: a signed delivery is answered 2xx and processed once\n"+
+				"     - answered 200 to a valid delivery of policy.quote.create but never processed it") {
+				t.Errorf("no lost-event problem without a processing delay:\n%s", rep)
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type config struct {
 	samples   []sample
 	path      string
 	headers   http.Header
+	lag       time.Duration
 	skip      map[Scenario]bool
 	log       *slog.Logger
 	errs      []string
@@ -143,6 +144,20 @@ func WithHeader(key, value string) Option {
 			c.headers = http.Header{}
 		}
 		c.headers.Add(key, value)
+	})
+}
+
+// WithProcessingDelay is for a handler that acknowledges an event first and processes it afterwards (from a
+// queue, say): the kit waits up to d for each acknowledged event to be processed before it calls the event
+// lost. Such a handler usually leaves out [ScenarioRetry] with [WithSkip], since its queue, not Socotra,
+// retries failures. Default: 0, the handler processes an event before answering.
+func WithProcessingDelay(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d < 0 {
+			c.errs = append(c.errs, "WithProcessingDelay: want a duration of 0 or more, got "+d.String())
+			return
+		}
+		c.lag = d
 	})
 }
 
