@@ -47,7 +47,7 @@ func main() {
 	var o options
 	flag.BoolVar(&o.quick, "quick", false, "rough run: 1 round of 20ms per row, short load test; prints the report unless -out is given")
 	flag.IntVar(&o.count, "count", 6, "rounds of the benchmark suite: samples per row (benchstat needs 6 for a confidence interval)")
-	flag.StringVar(&o.benchtime, "benchtime", "500ms", "-test.benchtime of every row in every round")
+	flag.StringVar(&o.benchtime, "benchtime", "400ms", "-test.benchtime of every row in every round")
 	flag.StringVar(&o.out, "out", "", "report path (default: BENCHMARKS.md at the repository root; stdout with -quick)")
 	flag.StringVar(&o.raw, "raw", "", "where to keep the raw benchmark output for later benchstat comparisons (default: results/latest.txt; none with -quick)")
 	flag.BoolVar(&o.skipLoad, "skip-load", false, "skip the load test and the dedupe memory check")
