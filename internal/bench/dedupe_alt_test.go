@@ -93,8 +93,8 @@ func BenchmarkDedupeStores(b *testing.B) {
 				}
 			}
 			ids := newIDRing(b)
+			ev := *tmpl
 			measure(b, func() error {
-				ev := *tmpl
 				ev.ID = ids.take()
 				return r.handler.Handle(ctx, &ev)
 			})
