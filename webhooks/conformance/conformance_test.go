@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socotra-go/sdk/conformance"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/webhooks"
 	"go.uber.org/goleak"

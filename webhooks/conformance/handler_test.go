@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/socotra-go/sdk/conformance"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/webhooks"
 )

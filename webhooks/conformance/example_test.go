@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/socotra-go/sdk/conformance"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/webhooks"
 )
 

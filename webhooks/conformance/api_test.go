@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socotra-go/sdk/conformance"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/webhooks"
 )
 
