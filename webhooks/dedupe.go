@@ -66,11 +66,14 @@ type MemoryDeduper struct {
 	base time.Time // times below are offsets from base on the monotonic clock, one cheap clock read each
 
 	mu      sync.Mutex
-	running map[string]struct{}
-	done    map[string]time.Duration // id -> when it was completed
+	ids     map[string]time.Duration // id -> when it was completed, or processing while it is being processed
+	claimed int                      // ids being processed
 	order   []doneEntry              // completed ids, oldest first, from head on
 	head    int
 }
+
+// processing marks an id being processed in MemoryDeduper.ids; completion times are never negative.
+const processing time.Duration = -1
 
 type doneEntry struct {
 	id string
@@ -93,24 +96,24 @@ func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
 	if max <= 0 {
 		max = DefaultDedupeMax
 	}
-	return &MemoryDeduper{ttl: ttl, max: max, base: time.Now(),
-		running: make(map[string]struct{}), done: make(map[string]time.Duration)}
+	return &MemoryDeduper{ttl: ttl, max: max, base: time.Now(), ids: make(map[string]time.Duration)}
 }
 
 // Claim implements [Deduper]. It never fails.
 func (d *MemoryDeduper) Claim(_ context.Context, id string) (Claim, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if at, ok := d.done[id]; ok {
+	if at, ok := d.ids[id]; ok {
+		if at == processing {
+			return InProgress, nil
+		}
 		if d.now()-at < d.ttl {
 			return Done, nil
 		}
-		delete(d.done, id) // expired; its queue entry goes later
+		// expired: claimed afresh below; its queue entry goes later
 	}
-	if _, ok := d.running[id]; ok {
-		return InProgress, nil
-	}
-	d.running[id] = struct{}{}
+	d.ids[id] = processing
+	d.claimed++
 	return Claimed, nil
 }
 
@@ -119,12 +122,17 @@ func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.running, id)
-	if _, ok := d.done[id]; ok {
-		return nil
+	at, ok := d.ids[id]
+	if ok && at != processing {
+		return nil // completed already
 	}
-	id = strings.Clone(id) // do not retain the rest of the body's strings
-	d.done[id] = now
+	if ok {
+		d.claimed--
+	}
+	// Assigning replaces the key too: the map keeps the copy, not the caller's string, which may share
+	// memory with the rest of the delivery.
+	id = strings.Clone(id)
+	d.ids[id] = now
 	d.order = append(d.order, doneEntry{id, now})
 	d.expire(now)
 	for len(d.order)-d.head > d.max {
@@ -137,7 +145,10 @@ func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
 func (d *MemoryDeduper) Release(_ context.Context, id string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.running, id)
+	if at, ok := d.ids[id]; ok && at == processing {
+		delete(d.ids, id)
+		d.claimed--
+	}
 	return nil
 }
 
@@ -147,7 +158,7 @@ func (d *MemoryDeduper) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.expire(now)
-	return len(d.done)
+	return len(d.ids) - d.claimed
 }
 
 // now reads the monotonic clock only, as an offset from base.
@@ -166,8 +177,8 @@ func (d *MemoryDeduper) pop() {
 	e := d.order[d.head]
 	d.order[d.head] = doneEntry{}
 	d.head++
-	if at, ok := d.done[e.id]; ok && at == e.at {
-		delete(d.done, e.id)
+	if at, ok := d.ids[e.id]; ok && at == e.at {
+		delete(d.ids, e.id)
 	}
 	if d.head > len(d.order)/2 {
 		d.order = append(d.order[:0], d.order[d.head:]...)

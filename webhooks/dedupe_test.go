@@ -53,8 +53,8 @@ func TestMemoryDeduperSizeCap(t *testing.T) {
 		id := fmt.Sprint(i)
 		d.Claim(ctx, id)
 		d.Complete(ctx, id)
-		if len(d.done) > max || len(d.order)-d.head > max || cap(d.order) > 4*max {
-			t.Fatalf("after %d ids: %d remembered, queue len %d cap %d; want at most %d", i+1, len(d.done), len(d.order), cap(d.order), max)
+		if len(d.ids) > max || len(d.order)-d.head > max || cap(d.order) > 4*max {
+			t.Fatalf("after %d ids: %d remembered, queue len %d cap %d; want at most %d", i+1, len(d.ids), len(d.order), cap(d.order), max)
 		}
 	}
 	// The oldest were forgotten, the newest are remembered.
@@ -141,7 +141,7 @@ func TestMemoryDeduperCopiesIDs(t *testing.T) {
 	d := NewMemoryDeduper(0, 0)
 	d.Claim(t.Context(), id)
 	d.Complete(t.Context(), id)
-	for k := range d.done {
+	for k := range d.ids {
 		if unsafe.StringData(k) == unsafe.StringData(id) {
 			t.Error("the remembered id shares memory with the caller's string, keeping all of it alive")
 		}

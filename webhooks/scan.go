@@ -44,12 +44,14 @@ var plain = func() (t [256]bool) {
 }()
 
 // special flags, in the high bit of each byte of x (eight bytes of a string read little-endian), the bytes
-// that end a run of plain bytes: '"', '\\' and control characters. A flag can be wrong only above a byte
-// rightly flagged, so the lowest flag is always the first such byte.
+// that end a run of plain bytes: '"', '\\' and control characters. A byte borrows from the next one only
+// when it is itself such a byte, so a flag can be wrong only above a byte rightly flagged, and the lowest
+// flag is always the first such byte. The three tests share one mask of the high bits of ^x, since bytes
+// from 0x80 up are plain and none of '"', '\\' and 0x20 has its high bit set.
 func special(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	q, e := x^(ones*'"'), x^(ones*'\\')
-	return ((q-ones)&^q | (e-ones)&^e | (x-ones*0x20)&^x) & highs
+	return ((q - ones) | (e - ones) | (x - ones*0x20)) &^ x & highs
 }
 
 // skipString checks the string whose opening quote is b[i]. It reports whether the string holds an escape

@@ -1,7 +1,10 @@
 package webhooks
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -64,4 +67,46 @@ func nesting(v []byte) int {
 		}
 	}
 	return deepest
+}
+
+// TestSpecial compares special with the byte table it stands for, on every byte value at every position
+// and on random words, which must agree on the first byte that ends a run of plain bytes.
+func TestSpecial(t *testing.T) {
+	t.Parallel()
+	first := func(w [8]byte) int {
+		for k, c := range w {
+			if !plain[c] {
+				return k
+			}
+		}
+		return 8
+	}
+	check := func(w [8]byte) {
+		m := special(binary.LittleEndian.Uint64(w[:]))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if want := first(w); got != want {
+			t.Fatalf("special(%q) finds byte %d, want %d", w, got, want)
+		}
+	}
+	for c := range 256 {
+		for pos := range 8 {
+			for _, fill := range []byte{'a', 0x7f, 0x80, 0xff, '"' + 1, ' '} {
+				var w [8]byte
+				for k := range w {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				check(w)
+				w[(pos+3)%8] = '"' // a second special byte, above or below
+				check(w)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		check([8]byte(binary.LittleEndian.AppendUint64(nil, r.Uint64())))
+	}
 }
