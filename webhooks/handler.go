@@ -141,6 +141,9 @@ func NewHandler(opts ...Option) *Handler {
 
 // acknowledge is the default fallback.
 func (h *Handler) acknowledge(ctx context.Context, ev *Event) error {
+	if !h.log.Enabled(ctx, slog.LevelDebug) {
+		return nil
+	}
 	h.log.LogAttrs(ctx, slog.LevelDebug, "webhooks: no handler for event; acknowledged",
 		slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)))
 	return nil
