@@ -15,13 +15,14 @@ var errMethod = errors.New("hmac: method not allowed (see WithMethods)")
 // verifiedKey is the context key under which Middleware stores the verified body.
 type verifiedKey struct{}
 
-// verifiedBody is at once the restored request body and the request's new context (its parent plus one
-// value), so passing the verified bytes on costs one small allocation and no copy.
+// verifiedBody is at once the restored request body, the request's new context (its parent plus one
+// value) and the request passed on, so passing the verified bytes on costs one allocation and no copy.
 type verifiedBody struct {
 	context.Context
 	bytes.Reader
 	body []byte
 	tag  string
+	req  http.Request // the request next sees, whose context is this verifiedBody
 }
 
 // Close implements io.Closer for the restored body.
@@ -84,7 +85,8 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 		}
 		vb := &verifiedBody{Context: r.Context(), body: body, tag: tag}
 		vb.Reset(body)
-		r2 := r.WithContext(vb)
+		vb.req = *r.WithContext(vb) // WithContext is inlined and its copy stays on the stack
+		r2 := &vb.req
 		r2.Body = vb
 		r2.ContentLength = int64(len(body))
 		if v.log.Enabled(r.Context(), slog.LevelDebug) {

@@ -325,3 +325,34 @@ func TestMiddlewareRotationAndCustomScheme(t *testing.T) {
 		t.Fatalf("failing scheme: status %d, want 401", w.Code)
 	}
 }
+
+// TestMiddlewareAllocations checks that a verified request costs two allocations: the body, and one
+// object that is at once the restored body, the new context and the request passed on.
+func TestMiddlewareAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	v := mustVerifier(t, testSecret)
+	var seen []byte
+	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, _ = VerifiedBody(r.Context())
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	rd := bytes.NewReader(testBody)
+	r := httptest.NewRequest(http.MethodPost, "/hook", rd)
+	r.Header.Set(HeaderName, Sign(testSecret, testBody))
+	r.Body = io.NopCloser(rd)
+	w := &discardWriter{h: http.Header{}}
+	serve := func() {
+		rd.Reset(testBody)
+		w.status = 0
+		h.ServeHTTP(w, r)
+	}
+	serve() // warm the pools
+	if n := testing.AllocsPerRun(100, serve); n > 2 {
+		t.Errorf("Middleware allocates %.1f times per request, want at most 2", n)
+	}
+	if w.status != http.StatusNoContent || !bytes.Equal(seen, testBody) {
+		t.Errorf("status %d, verified body %q; want 204 and the body", w.status, seen)
+	}
+}

@@ -139,3 +139,24 @@ func TestReceiverTimeoutOverHTTP(t *testing.T) {
 		t.Errorf("status %d, want 503", resp.StatusCode)
 	}
 }
+
+// TestReceiverAllocations counts the allocations of one delivery through NewReceiver: the body, the
+// verified request (which is also its context and body reader), the Event, one string holding its id,
+// request id and user, and the deduper's copy of the id.
+func TestReceiverAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	const n = 512
+	rb := newReceiverBench(n, 2<<10)
+	stack, h := newStack(t, n)
+	for range n { // fill the deduper, so that each delivery also evicts an old id
+		rb.serve(stack)
+	}
+	if allocs := testing.AllocsPerRun(n, func() { rb.serve(stack) }); allocs > 5 {
+		t.Errorf("a delivery allocates %.1f times, want at most 5", allocs)
+	}
+	if s := h.Stats(); s.Handled < n || s.Duplicates != 0 {
+		t.Errorf("stats %+v; want every delivery handled once", s)
+	}
+}
