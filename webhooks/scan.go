@@ -9,7 +9,8 @@ import (
 
 // The JSON scanner: functions that check the syntax of the text at b[i:] in one pass and return the index
 // just past what they checked. They keep the position in a local variable and never allocate on valid
-// input.
+// input. Parse checks each value with skipFast, a single loop that answers only "valid up to here" or
+// not, and runs the recursive skipValue only to describe an error (or for nesting deeper than 32).
 
 // maxDepth bounds the nesting of arrays and objects Parse accepts, like encoding/json's limit.
 const maxDepth = 10000
@@ -59,13 +60,6 @@ func special(x uint64) uint64 {
 func skipString(b []byte, i int) (end int, escaped bool, err error) {
 	i++ // opening quote
 	for {
-		for i+8 <= len(b) {
-			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
 		for i < len(b) && plain[b[i]] {
 			i++
 		}
