@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -241,5 +242,40 @@ func TestMedianRun(t *testing.T) {
 	}
 	if got := median([]float64{4, 1, 3, 2}, func(x float64) float64 { return x }); got != 2.5 {
 		t.Fatalf("median of 1..4 = %v, want 2.5", got)
+	}
+}
+
+// TestRunLoadFailures checks that a load run reports a refused delivery and a handler that never answers,
+// instead of counting them as served.
+func TestRunLoadFailures(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig{deliveries: 20, senders: 4, rounds: 1, bodyBytes: 512, timeout: 300 * time.Millisecond}
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"refused", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "no", http.StatusUnauthorized)
+		}, "status 401"},
+		{"hangs", func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) // the server notices a gone client only once the body is read
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		}, "not done within"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), cfg.timeout)
+			defer cancel()
+			var seq atomic.Uint64
+			_, err := runLoad(ctx, loadTarget{name: tt.name, handler: tt.handler}, cfg, &seq)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("runLoad error = %v, want one containing %q", err, tt.want)
+			}
+		})
 	}
 }
