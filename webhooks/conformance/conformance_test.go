@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,16 +297,29 @@ func TestPathAndHeader(t *testing.T) {
 // is told to wait for processing, and is reported as losing events when it is not.
 func TestProcessingDelay(t *testing.T) {
 	t.Parallel()
-	for _, wait := range []time.Duration{0, time.Second} {
+	for _, wait := range []time.Duration{0, 10 * time.Second} {
 		t.Run(wait.String(), func(t *testing.T) {
 			t.Parallel()
 			probe := new(conformance.Probe)
+			// Without a delay to wait for, the queue is processed only once Check has returned, so that the
+			// kit cannot see the event processed however slowly it runs; with one, shortly after the answer.
+			checked := make(chan struct{})
+			var queue sync.WaitGroup
 			h := webhooks.NewHandler()
 			h.On("policy.*", func(_ context.Context, ev *webhooks.Event) error {
 				id := ev.ID
-				time.AfterFunc(30*time.Millisecond, func() { _ = probe.Observe(id) })
+				queue.Go(func() {
+					if wait == 0 {
+						<-checked
+					} else {
+						time.Sleep(30 * time.Millisecond)
+					}
+					_ = probe.Observe(id)
+				})
 				return nil
 			})
+			defer queue.Wait()
+			defer close(checked)
 			recv, err := webhooks.NewSecretReceiver(secret, h)
 			if err != nil {
 				t.Fatal(err)
