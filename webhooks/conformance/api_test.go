@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/webhooks"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 )
 
 // TestInvalidConfiguration: every mistake in the arguments is reported at once, before anything runs.

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/webhooks"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 	"go.uber.org/goleak"
 )
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/webhooks"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 )
 
 // A receiver built with package webhooks passes every scenario. The probe wraps the function that does the

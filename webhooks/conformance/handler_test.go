@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/socotra-go/sdk/webhooks/conformance"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/webhooks"
+	"github.com/socotra-go/sdk/webhooks/conformance"
 )
 
 // flaws breaks a hand-written receiver in one way each; the zero value is a receiver that conforms.
