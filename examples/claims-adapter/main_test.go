@@ -185,7 +185,9 @@ func TestForwardCancelled(t *testing.T) {
 	t.Parallel()
 	srv, calls := target(t, 503, 503, 503)
 	fw := &forwarder{url: srv.URL, client: srv.Client(), attempts: 3, wait: time.Hour, budget: time.Minute, log: slog.New(slog.DiscardHandler)}
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	// The deadline falls in the hour-long wait before the second try; generous, so that the first try
+	// finishes on a loaded machine.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	err := fw.forward(ctx, coreEvent(t, "claim.close", `{"claimLocator":"C1"}`))
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -169,7 +169,7 @@ func TestMarketplaceMode(t *testing.T) {
 
 func waitHealthy(t *testing.T, base string, done <-chan error) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
@@ -184,5 +184,5 @@ func waitHealthy(t *testing.T, base string, done <-chan error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("the app did not answer GET /health within 5s")
+	t.Fatal("the app did not answer GET /health within 30s")
 }

@@ -20,7 +20,9 @@ func TestRun(t *testing.T) {
 		`sdk log (warn): hmac: request refused status="401" reason="hmac: invalid signature"`,
 		"6 received, 5 handled, 1 duplicate, 0 failed",
 		"0 left on the tenant")
-	if took := time.Since(start); took > 5*time.Second {
+	// It takes well under a second; the bound catches a real retry wait or timeout creeping in, with room
+	// for a loaded machine running every test under -race.
+	if took := time.Since(start); took > 30*time.Second {
 		t.Errorf("run took %v; the quickstart must finish in a few seconds", took)
 	}
 	if strings.Contains(out, "Q-EVIL") {
