@@ -350,7 +350,7 @@ func (r *report) markdown() []byte {
 	p("```sh\ninternal/bench/run.sh           # full run: writes this file and internal/bench/results/latest.txt\ninternal/bench/run.sh -quick    # rough figures in about a minute, printed only\n```\n\n")
 	p("Compare a later run with this one: `go tool -modfile=tools/go.mod benchstat internal/bench/results/latest.txt new.txt`.\n\n")
 	p("- **Machine**: %s. 1-minute load average %s at the start, %s at the end (the machine is shared).\n", r.machine, r.loadBefore, r.loadAfter)
-	p("- **Method**: the whole suite ran %d times (`-count %d` as rounds, one process each, so every row's samples are spread over the run), `-benchtime %s` per row; each figure is benchstat's median of the %d samples. ", r.opts.count, r.opts.count, r.opts.benchtime, r.opts.count)
+	p("- **Method**: the whole suite ran %d time(s) (`-count %d` as rounds, one process each, so every row's samples are spread over the run), `-benchtime %s` per row; each figure is benchstat's median of the %d samples. ", r.opts.count, r.opts.count, r.opts.benchtime, r.opts.count)
 	p("Ratios divide medians of rows measured in the same run. They use **CPU time per delivery** (`cpu-ns/op`: the process's user+system time over the timed loop, read with getrusage), which unlike wall time (`ns/op`) does not grow while another program holds the core, and does include the garbage collector's work on the other core; wall-time ratios are given beside the targets and in the per-size tables.\n")
 	p("- **Deliveries**: Core events (`%s`, the event stream's shape) padded to each size with charge-like records; every row gets the same body signed its own way (stripe-construct gets a Stripe event envelope of the same size around the same data, as its API requires). ", bench.EventType)
 	p("The receiver row gets a new event locator on every delivery, so dedupe never short-circuits it.\n")
@@ -508,7 +508,7 @@ func (r *report) matrix(p func(string, ...any), title, base string) {
 func (r *report) breakdown(p func(string, ...any)) {
 	p("## Where the receive stack's time goes\n\n")
 	p("CPU time per delivery as a multiple of the per-call floor, from rows of the same run: *verify* is sdk-verify; *read body* is sdk-middleware − sdk-verify (reading the request, passing the bytes on, and the harness's recorder); ")
-	p("*parse* is `webhooks.Parse` alone and *dedupe + route* is `Handler.Handle` alone with a new event id each time (BenchmarkReceiverParts); *rest* is what the receiver row leaves over (negative when stages measured apart cost more than together: in the receiver the body parsed is still in cache). *harness* is the httptest recorder alone, included in read body and in the receiver.\n\n")
+	p("*parse* is `webhooks.Parse` alone and *dedupe + route* is `Handler.Handle` alone with a new event id each time (BenchmarkReceiverParts); *rest* is what the receiver row costs beyond those: the glue between stages (the request copy, the status) and the cache misses that stages cause each other when they run back to back, the dedupe store's map most of all (a stage timed alone keeps its data in cache). *harness* is the httptest recorder alone, included in read body and in the receiver.\n\n")
 	p("| Size | verify | read body | parse | dedupe + route | rest | receiver | harness |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	get := func(size, impl string) (float64, bool) {
 		st, ok := r.stats[key{size, impl}][cpuUnit]
@@ -578,7 +578,7 @@ func (r *report) loadSection(p func(string, ...any)) {
 		l.Bare.Senders, l.Bare.Deliveries, bytesize(float64(l.Bare.BodyBytes)))
 	p("to a bare `net/http` handler that only reads the body and to the SDK's full receiver (verify → decode → dedupe → route), alternating, %d runs each; medians below. ", len(l.Runs)/2)
 	p("Senders and server share the same 2 cores, so the client's own cost (signing, HTTP) is in both figures; *CPU/delivery* is the process's CPU time (senders and server) per delivery, which other programs on the machine disturb less than throughput. ")
-	p("The ratios are medians of the ratios within each round.\n\n")
+	p("The throughput and CPU ratios are medians of the ratios within each round; the latency ratios divide the medians.\n\n")
 	p("| Handler | deliveries/s | p50 | p99 | CPU/delivery |\n|---|---:|---:|---:|---:|\n")
 	for _, run := range []bench.LoadRun{l.Bare, l.Receiver} {
 		p("| %s | %.0f | %s | %s | %s |\n", run.Handler, run.PerSecond, duration(run.P50.Seconds()), duration(run.P99.Seconds()), duration(run.CPUPerDelivery.Seconds()))
