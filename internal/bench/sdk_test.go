@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 func init() {
 	impls["sdk-verify"] = impl{prepare: prepareSDKVerify}
 	impls["sdk-middleware"] = impl{prepare: prepareSDKMiddleware}
+	impls["sdk-verify-rotation"] = impl{prepare: prepareSDKVerifyRotation}
 }
 
 // newVerifier returns the SDK's verifier for [Secret] with default options.
@@ -35,6 +37,26 @@ func sdkHeader(tb testing.TB, body []byte) http.Header {
 func prepareSDKVerify(tb testing.TB, body []byte) func() error {
 	v, h := newVerifier(tb), sdkHeader(tb, body)
 	return func() error { return v.Verify(body, h) }
+}
+
+// prepareSDKVerifyRotation verifies with the old and the new secret configured, the old one first, and the
+// delivery signed with the new one: the worst case while a rotation is under way.
+func prepareSDKVerifyRotation(tb testing.TB, body []byte) func() error {
+	v, err := hmac.NewKeyringVerifier([]hmac.Key{
+		{Secret: []byte("whsec-bench-old-secret-0123456789"), Tag: "old"},
+		{Secret: Secret, Tag: "new"},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := sdkHeader(tb, body)
+	return func() error {
+		tag, err := v.VerifyKey(body, h)
+		if err == nil && tag != "new" {
+			err = fmt.Errorf("matched key %q, want the new one", tag)
+		}
+		return err
+	}
 }
 
 var errNotVerified = errors.New("next handler did not get the verified body")
