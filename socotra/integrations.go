@@ -22,7 +22,8 @@ const (
 )
 
 // Integration is a Legacy External Service Integration: the URL, headers and
-// security a webhook delivers with.
+// security a webhook delivers with. Printed with %v or logged, it hides the
+// secret of its security spec.
 type Integration struct {
 	Name     string
 	Type     IntegrationType
@@ -48,6 +49,15 @@ func (s SecuritySpec) String() string {
 // LogValue logs the spec with its secret hidden.
 func (s SecuritySpec) LogValue() slog.Value {
 	return slog.GroupValue(slog.Bool("hmac", s.HMAC), slog.String("secret", hide(s.Secret)), slog.String("tag", s.Tag))
+}
+
+// LogValue logs the integration with its secret hidden.
+func (in Integration) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("name", in.Name), slog.String("type", string(in.Type)), slog.String("url", in.URL)}
+	if in.Security != nil {
+		attrs = append(attrs, slog.Any("security", *in.Security))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 func (s *SecuritySpec) request() *legacyapi.SecuritySpecification {

@@ -31,6 +31,13 @@ func (c LegacyCredentials) String() string {
 		c.Username, hide(c.Password), c.HostName, c.AdminUsername, hide(c.AdminPassword), hide(c.Token))
 }
 
+// LogValue logs the credentials with passwords and token hidden.
+func (c LegacyCredentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", c.Username), slog.String("password", hide(c.Password)),
+		slog.String("hostName", c.HostName), slog.String("adminUsername", c.AdminUsername),
+		slog.String("adminPassword", hide(c.AdminPassword)), slog.String("token", hide(c.Token)))
+}
+
 func (c LegacyCredentials) validate() error {
 	user := c.Username != "" || c.Password != "" || c.HostName != ""
 	if user && (c.Username == "" || c.Password == "" || c.HostName == "") {

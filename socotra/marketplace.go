@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,7 +21,7 @@ const SMPKeyHeader = "x-smp-key"
 var ErrNoSMPKey = errors.New("socotra: request has no x-smp-key header; it did not come through the Marketplace platform")
 
 // InstallationState is what the Marketplace state API holds for one
-// installation of an app. Its String method hides Token.
+// installation of an app. Its String and LogValue methods hide Token.
 type InstallationState struct {
 	SocotraAPIURL  string            `json:"socotraApiUrl"`
 	TenantHostName string            `json:"tenantHostName"`
@@ -37,6 +38,12 @@ type InstallationState struct {
 func (s InstallationState) String() string {
 	return fmt.Sprintf("{SocotraAPIURL:%s TenantHostName:%s TenantLocator:%s Token:%s}",
 		s.SocotraAPIURL, s.TenantHostName, s.TenantLocator, hide(s.Token))
+}
+
+// LogValue logs the state with its token hidden (and without settings and mappings).
+func (s InstallationState) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("socotraApiUrl", s.SocotraAPIURL), slog.String("tenantHostName", s.TenantHostName),
+		slog.String("tenantLocator", s.TenantLocator), slog.String("token", hide(s.Token)))
 }
 
 // Marketplace fetches installation state from the Marketplace state API and

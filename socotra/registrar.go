@@ -14,7 +14,7 @@ import (
 )
 
 // Registration is one named webhook an app wants on a tenant, the unit of
-// [Registrar]. Its String method hides Secret.
+// [Registrar]. Its String and LogValue methods hide Secret.
 type Registration struct {
 	Name    string              // unique per app instance and path; the key
 	URL     string              // where deliveries go
@@ -29,6 +29,12 @@ type Registration struct {
 func (r Registration) String() string {
 	return fmt.Sprintf("{Name:%s URL:%s Events:%v Secret:%s Tag:%s Headers:%v}",
 		r.Name, r.URL, r.Events, hide(r.Secret), r.Tag, r.Headers)
+}
+
+// LogValue logs the registration with its secret hidden.
+func (r Registration) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", r.Name), slog.String("url", r.URL), slog.Any("events", r.Events),
+		slog.String("secret", hide(r.Secret)), slog.String("tag", r.Tag))
 }
 
 func (r Registration) check() error {

@@ -11,6 +11,7 @@ import (
 
 // Webhook is a Core webhook. As an argument to [CoreClient.CreateWebhook] or
 // [CoreClient.Reconcile], Locator, Suspended and SuspendedAt are ignored.
+// Printed with %v or logged, it hides the endpoint's secret.
 type Webhook struct {
 	Locator     string // ULID given by the platform
 	Name        string // chosen by the caller; not unique on the platform
@@ -47,6 +48,13 @@ func (e Endpoint) String() string {
 func (e Endpoint) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("url", e.URL), slog.Bool("hmac", e.HMAC),
 		slog.String("secret", hide(e.Secret)), slog.String("tag", e.Tag))
+}
+
+// LogValue logs the webhook with its endpoint's secret hidden.
+func (w Webhook) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("locator", w.Locator), slog.String("name", w.Name),
+		slog.Bool("enabled", w.Enabled), slog.Bool("suspended", w.Suspended),
+		slog.Any("eventTypes", w.EventTypes), slog.Any("endpoint", w.Endpoint))
 }
 
 func hide(secret string) string {
