@@ -105,14 +105,20 @@ func TestLoadLoopback(t *testing.T) {
 	rep.Ratio = median(ratios, func(x float64) float64 { return x })
 	rep.CPURatio = median(cpuRatios, func(x float64) float64 { return x })
 	t.Logf("receiver/bare: throughput %.2f×, CPU per delivery %.2f×", rep.Ratio, rep.CPURatio)
-	if *loadOut != "" {
-		data, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(*loadOut, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	writeJSON(t, *loadOut, rep)
+}
+
+// writeJSON writes v as JSON to path, when path is not empty: the report a test hands to run.sh.
+func writeJSON(t *testing.T, path string, v any) {
+	if path == "" {
+		return
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -215,15 +214,7 @@ func TestDedupeMemoryBounded(t *testing.T) {
 	if rep.BytesPerDelivery[1] > 1.25*rep.BytesPerDelivery[0]+64 {
 		t.Errorf("allocation per delivery grew from %.0f to %.0f bytes", rep.BytesPerDelivery[0], rep.BytesPerDelivery[1])
 	}
-	if *dedupeOut != "" {
-		data, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(*dedupeOut, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeJSON(t, *dedupeOut, rep)
 }
 
 // BenchmarkReceiverParts times the receiver's stages on their own, through webhooks' public API, so the

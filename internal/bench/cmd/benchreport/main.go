@@ -109,10 +109,11 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if !o.skipLoad {
-		if r.load, err = loadTest(ctx, bin, tmp, o.quick); err != nil {
+		r.load, r.dedupe = &bench.LoadReport{}, &bench.DedupeReport{}
+		if err := runCheck(ctx, bin, tmp, "TestLoadLoopback", "load", o.quick, r.load); err != nil {
 			return err
 		}
-		if r.dedupe, err = dedupeCheck(ctx, bin, tmp, o.quick); err != nil {
+		if err := runCheck(ctx, bin, tmp, "TestDedupeMemoryBounded", "dedupe", o.quick, r.dedupe); err != nil {
 			return err
 		}
 	}
@@ -235,28 +236,16 @@ func parseCSV(data []byte) (map[key]map[string]stat, error) {
 	return stats, nil
 }
 
-// loadTest runs the full (or, quick, the short) loopback load test and reads its report.
-func loadTest(ctx context.Context, bin, tmp string, quick bool) (*bench.LoadReport, error) {
-	out := filepath.Join(tmp, "load.json")
-	args := []string{"-test.run=^TestLoadLoopback$", "-test.timeout=10m", "-load.out=" + out}
+// runCheck runs one of the tests that write a report (-<prefix>.out), in its full form unless quick, and
+// decodes the report into v.
+func runCheck(ctx context.Context, bin, tmp, test, prefix string, quick bool, v any) error {
+	out := filepath.Join(tmp, prefix+".json")
+	args := []string{"-test.run=^" + test + "$", "-test.timeout=10m", "-" + prefix + ".out=" + out}
 	if !quick {
-		args = append(args, "-load.full")
+		args = append(args, "-"+prefix+".full")
 	}
-	logf("loopback load test")
-	var rep bench.LoadReport
-	return &rep, runJSON(ctx, bin, args, out, &rep)
-}
-
-// dedupeCheck runs the dedupe memory check and reads its report.
-func dedupeCheck(ctx context.Context, bin, tmp string, quick bool) (*bench.DedupeReport, error) {
-	out := filepath.Join(tmp, "dedupe.json")
-	args := []string{"-test.run=^TestDedupeMemoryBounded$", "-test.timeout=10m", "-dedupe.out=" + out}
-	if !quick {
-		args = append(args, "-dedupe.full")
-	}
-	logf("dedupe memory check")
-	var rep bench.DedupeReport
-	return &rep, runJSON(ctx, bin, args, out, &rep)
+	logf("%s", test)
+	return runJSON(ctx, bin, args, out, v)
 }
 
 func runJSON(ctx context.Context, bin string, args []string, out string, v any) error {
