@@ -120,6 +120,9 @@ func run(ctx context.Context, o options) error {
 	if r.machine, err = machine(ctx); err != nil {
 		return err
 	}
+	if r.peers, err = peerVersions(ctx); err != nil {
+		return err
+	}
 	r.loadAfter = loadAverage()
 	r.notes, _ = os.ReadFile("NOTES.md") // optional hand-written findings
 	r.elapsed = time.Since(started)
@@ -261,6 +264,23 @@ func runJSON(ctx context.Context, bin string, args []string, out string, v any) 
 	return json.Unmarshal(data, v)
 }
 
+// peerModules are the modules of the peer libraries, as in go.mod.
+var peerModules = []string{
+	"github.com/stripe/stripe-go/v84",
+	"github.com/standard-webhooks/standard-webhooks/libraries",
+	"github.com/svix/svix-webhooks",
+	"github.com/go-playground/webhooks/v6",
+}
+
+// peerVersions returns "module version" for every peer module, as the bench module resolves them.
+func peerVersions(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", append([]string{"list", "-m"}, peerModules...)...).Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m: %w", err)
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(string(out), " ", "@")), ", "), nil
+}
+
 // loadAverage returns the 1-minute load average, a hint of how busy the shared machine was.
 func loadAverage() string {
 	data, err := os.ReadFile("/proc/loadavg")
@@ -292,6 +312,7 @@ func machine(ctx context.Context) (string, error) {
 type report struct {
 	opts                  options
 	loadBefore, loadAfter string
+	peers                 string
 	started               time.Time
 	elapsed               time.Duration
 	machine               string
@@ -343,6 +364,7 @@ func (r *report) markdown() []byte {
 	p("Ratios divide medians of rows measured in the same run. They use **CPU time per delivery** (`cpu-ns/op`: the process's user+system time over the timed loop, read with getrusage), which unlike wall time (`ns/op`) does not grow while another program holds the core, and does include the garbage collector's work on the other core; wall-time ratios are given beside the targets and in the per-size tables.\n")
 	p("- **Deliveries**: Core events (`%s`, the event stream's shape) padded to each size with charge-like records; every row gets the same body signed its own way (stripe-construct gets a Stripe event envelope of the same size around the same data, as its API requires). ", bench.EventType)
 	p("The receiver row gets a new event locator on every delivery, so dedupe never short-circuits it.\n")
+	p("- **Peers**: %s, each through its own public API.\n", r.peers)
 	p("- **Heap**: the benchmark process keeps 32 MiB of pointer-free live heap, about what a receiver's full default dedupe store holds, so the garbage collector runs as often per allocated byte as in such a server instead of every few megabytes.\n")
 	p("- **Floors**: *floor* is what a user would write per call (`hmac.New`, hex decode, `hmac.Equal`); *limit* is the physical limit, one keyed HMAC reused with `Reset` and nothing allocated.\n\n")
 
