@@ -60,8 +60,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"time"
@@ -78,14 +76,7 @@ import (
 //go:embed socotra-app.json
 var appManifest []byte
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "claims-adapter:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("claims-adapter", run) }
 
 // newReceiver returns the adapter's webhook endpoint: verify, dedupe, then forward every mapped event.
 // Events without an equivalent go to the handler's fallback, which acknowledges them.

@@ -26,8 +26,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -42,14 +40,7 @@ import (
 //go:embed socotra-app.json
 var appManifest []byte
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "legacy:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("legacy", run) }
 
 // policyData is the part of a Legacy policy event's data this program reads.
 type policyData struct {

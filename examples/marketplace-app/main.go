@@ -37,16 +37,13 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/examples/internal/demo"
-	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
@@ -59,12 +56,7 @@ var appManifest []byte
 const SecretEnv = "SOCOTRA_WEBHOOK_SECRET"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "marketplace-app:", err)
-		os.Exit(1)
-	}
+	demo.Main("marketplace-app", func(ctx context.Context, stdout io.Writer) error { return run(ctx, stdout, os.Getenv) })
 }
 
 // run serves the app until ctx ends when SMP_PORT is set, and runs the demonstration otherwise.
@@ -217,16 +209,11 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	say("the app read the installation state %d time(s) for %d deliveries: the state is cached for a minute",
 		stateReads.Load(), len(tenant.Deliveries()))
 	body := tenant.Events(events.Core)[1].Body
-	req, err := hmac.NewSignedRequest(http.MethodPost, appURL+m.Socotra.Webhooks[0].Path, body, secret)
+	code, err := demo.PostSigned(ctx, appURL+m.Socotra.Webhooks[0].Path, body, secret)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	say("a signed delivery sent to the app directly, without x-smp-key -> %s", resp.Status)
+	say("a signed delivery sent to the app directly, without x-smp-key -> %d %s", code, http.StatusText(code))
 
 	status, err := get(ctx, public+"/_app/stop")
 	if err != nil {

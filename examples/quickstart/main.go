@@ -19,8 +19,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/socotra-go/sdk/events"
@@ -38,14 +36,7 @@ var appManifest []byte
 // hookPath is the manifest's webhook path, where the receiver listens.
 const hookPath = "/hooks/socotra"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("quickstart", run) }
 
 // run is the whole program; it writes one line per outcome to stdout.
 func run(ctx context.Context, stdout io.Writer) error {
@@ -166,16 +157,11 @@ func run(ctx context.Context, stdout io.Writer) error {
 	// 6. A forged delivery: a well-formed body signed with the wrong secret, sent straight to the receiver.
 	say("\na forged delivery signed with the wrong secret:")
 	body := []byte(`{"locator":"01JDFORGED0000000000000000","timestamp":"2026-11-23T18:00:00Z","type":"policy.quote.issue","data":{"quoteLocator":"Q-EVIL"}}`)
-	req, err := hmac.NewSignedRequest(http.MethodPost, base+hookPath, body, []byte("a guess"))
+	code, err := demo.PostSigned(ctx, base+hookPath, body, []byte("a guess"))
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	say("  refused with %d %s before any decoding or handler; the body says only that, the reason is logged", resp.StatusCode, http.StatusText(resp.StatusCode))
+	say("  refused with %d %s before any decoding or handler; the body says only that, the reason is logged", code, http.StatusText(code))
 
 	st := h.Stats()
 	say("\nreceiver totals: %d received, %d handled, %d duplicate, %d failed; %d unmatched went to the fallback",

@@ -21,8 +21,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
 	"sync"
 	"time"
 
@@ -34,14 +32,7 @@ import (
 	"github.com/socotra-go/sdk/webhooks"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "rotate-secret:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("rotate-secret", run) }
 
 const (
 	hookPath = "/hooks/socotra"
@@ -130,7 +121,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	for i, wait := range []time.Duration{time.Minute, grace} {
 		clock.advance(wait)
 		late := fmt.Sprintf(`{"locator":"late-%d","timestamp":"2026-11-23T08:59:00Z","type":"policy.quote.issue","data":{}}`, i)
-		status, err := post(ctx, base+hookPath, []byte(late), oldSecret)
+		status, err := demo.PostSigned(ctx, base+hookPath, []byte(late), oldSecret)
 		if err != nil {
 			return err
 		}
@@ -171,20 +162,6 @@ func describeKeys(v *hmac.Verifier) string {
 		}
 	}
 	return s
-}
-
-// post sends body signed with secret, as a delivery, and returns the status.
-func post(ctx context.Context, url string, body, secret []byte) (int, error) {
-	req, err := hmac.NewSignedRequest(http.MethodPost, url, body, secret)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
 }
 
 // tagCounter counts the events verified with each key tag.

@@ -1,15 +1,47 @@
-// Package demo holds the plumbing the example programs share and that has nothing to teach about the
-// SDK: a server on a free loopback port, and a writer that several goroutines may print to.
 package demo
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/socotra-go/sdk/hmac"
 )
+
+// Main runs a program's run function with a context that ends on an interrupt or SIGTERM, printing to
+// stdout. When run fails, it prints "name: error" to stderr and exits with status 1.
+func Main(name string, run func(ctx context.Context, stdout io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// PostSigned posts body to url as a webhook delivery signed with secret (the Socotra-Signature header
+// of [hmac.NewSignedRequest]) and returns the status of the answer.
+func PostSigned(ctx context.Context, url string, body, secret []byte) (int, error) {
+	req, err := hmac.NewSignedRequest(http.MethodPost, url, body, secret)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
 
 // Serve starts h on a free port of 127.0.0.1 and returns its base URL, such as http://127.0.0.1:41234,
 // and a function that shuts the server down, waiting up to five seconds for requests in progress.
