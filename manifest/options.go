@@ -119,6 +119,12 @@ func WithLogger(l *slog.Logger) Option {
 // registers the manifest's webhooks itself through r, and on GET /_app/stop
 // it removes them. Leave it out inside the Marketplace, where the platform
 // registers them. The default is none (Marketplace mode).
+//
+// The /_app/ endpoints carry no credentials, so in self-hosted mode anyone
+// who can reach them can point the webhooks at another URL with the start
+// call's route: serve them on a private network only, or leave them
+// unreachable and call [Runtime.Start] with the public URL from your own
+// configuration.
 func WithRegistrar(r socotra.Registrar) Option {
 	return optionFunc(func(c *config) { c.registrar = r })
 }
