@@ -50,21 +50,10 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 	if err != nil {
 		return nil, err
 	}
-	if cfg.instance == "" {
-		return nil, errors.New("manifest: WithInstance needs a non-empty id")
-	}
 	l := &Lifecycle{reg: reg, cfg: cfg, log: cfg.logger,
 		prefix: slug(m.Name) + "_" + slug(cfg.instance) + "_"}
-	paths := map[string]bool{}
 	for _, w := range m.Socotra.Webhooks {
-		paths[w.Path] = true
-		s, ok := cfg.perPath[w.Path]
-		if !ok {
-			s = cfg.defaults
-		}
-		if s.Tag != "" && s.Secret == "" {
-			return nil, fmt.Errorf("manifest: webhook %q has a tag but no secret; the tag names a secret", w.Path)
-		}
+		s := cfg.settings(w.Path)
 		l.regs = append(l.regs, socotra.Registration{
 			Name:    l.prefix + pathName(w.Path),
 			URL:     base + w.Path,
@@ -74,11 +63,6 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 			Headers: s.Headers,
 			Failure: s.Failure,
 		})
-	}
-	for p := range cfg.perPath {
-		if !paths[p] {
-			return nil, fmt.Errorf("manifest: WithWebhookSettings(%q): no socotra.webhooks entry has that path", p)
-		}
 	}
 	return l, nil
 }

@@ -413,6 +413,8 @@ func TestNewLifecycleErrors(t *testing.T) {
 		{name: "unknown path settings", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithWebhookSettings("/zz", WebhookSettings{})}, want: `WithWebhookSettings("/zz")`},
 		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},
 		{name: "empty instance", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithInstance("")}, want: "non-empty id"},
+		{name: "zero stop timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithStopTimeout(0)}, want: "WithStopTimeout(0s): want a positive duration"},
+		{name: "negative start timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithStartTimeout(-time.Second)}, want: "WithStartTimeout(-1s): want a positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

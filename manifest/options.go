@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,7 +56,9 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// validate checks m, counting warnings as errors under WithStrict.
+// validate checks m, counting warnings as errors under WithStrict, and then
+// the options against m, so that [NewLifecycle] and [NewRuntime] refuse the
+// same mistakes.
 func (c *config) validate(m *Manifest) error {
 	check := m.Validate
 	if c.strict {
@@ -64,7 +67,37 @@ func (c *config) validate(m *Manifest) error {
 	if err := check(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return nil
+	var errs []error
+	if c.instance == "" {
+		errs = append(errs, errors.New("manifest: WithInstance needs a non-empty id"))
+	}
+	if c.stopTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("manifest: WithStopTimeout(%v): want a positive duration", c.stopTimeout))
+	}
+	if c.startTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("manifest: WithStartTimeout(%v): want a positive duration", c.startTimeout))
+	}
+	paths := map[string]bool{}
+	for _, w := range m.Socotra.Webhooks {
+		paths[w.Path] = true
+		if s := c.settings(w.Path); s.Tag != "" && s.Secret == "" {
+			errs = append(errs, fmt.Errorf("manifest: webhook %q has a tag but no secret; the tag names a secret", w.Path))
+		}
+	}
+	for p := range c.perPath {
+		if !paths[p] {
+			errs = append(errs, fmt.Errorf("manifest: WithWebhookSettings(%q): no socotra.webhooks entry has that path", p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settings returns the registration settings of the entry at path.
+func (c *config) settings(path string) WebhookSettings {
+	if s, ok := c.perPath[path]; ok {
+		return s
+	}
+	return c.defaults
 }
 
 // WithInstance names this deployment of the app; registration names are made

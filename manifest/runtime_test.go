@@ -240,6 +240,15 @@ func TestNewRuntimeInvalid(t *testing.T) {
 	if _, err := NewRuntime(warned, nil, WithStrict()); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NewRuntime with warnings and WithStrict = %v, want ErrInvalid", err)
 	}
+	// Option mistakes fail here, not at the platform's first start call.
+	valid := testManifest(t, "/a")
+	_, err := NewRuntime(valid, nil, WithRegistrar(newMem()), WithInstance(""),
+		WithWebhookSettings("/zz", WebhookSettings{}), WithStartTimeout(0))
+	for _, want := range []string{"WithInstance needs a non-empty id", `WithWebhookSettings("/zz")`, "WithStartTimeout(0s)"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NewRuntime with bad options = %v, want it to say %q", err, want)
+		}
+	}
 }
 
 func TestListenAddr(t *testing.T) {
