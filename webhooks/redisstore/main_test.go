@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,5 +79,15 @@ func newClient(t testing.TB) *redis.Client {
 	return rdb
 }
 
-// prefix returns a key prefix no other test uses.
-func prefix(t testing.TB) string { return "test:" + t.Name() + ":" }
+var (
+	runID    = strconv.FormatInt(time.Now().UnixNano(), 36)
+	runs     atomic.Int64
+	prefixes sync.Map // testing.TB -> its prefix
+)
+
+// prefix returns t's key prefix, the same on every call within t. No other test uses it, nor t itself in
+// another run: go test -count=N reuses the server, and a Redis given with REDIS_ADDR keeps its keys.
+func prefix(t testing.TB) string {
+	p, _ := prefixes.LoadOrStore(t, fmt.Sprintf("test:%s-%d:%s:", runID, runs.Add(1), t.Name()))
+	return p.(string)
+}
