@@ -38,6 +38,7 @@ func TestNewDeduperRejectsBadSettings(t *testing.T) {
 		{"zero lease", rdb, []redisstore.Option{redisstore.WithLease(0)}, "WithLease"},
 		{"sub-millisecond lease", rdb, []redisstore.Option{redisstore.WithLease(time.Microsecond)}, "WithLease"},
 		{"negative ttl", rdb, []redisstore.Option{redisstore.WithTTL(-time.Hour)}, "WithTTL"},
+		{"both at once", rdb, []redisstore.Option{redisstore.WithLease(0), redisstore.WithTTL(0)}, "WithLease with a positive duration such as 5*time.Minute\nredisstore: TTL 0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

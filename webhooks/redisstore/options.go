@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -43,11 +44,12 @@ func WithTTL(d time.Duration) Option { return optionFunc(func(s *settings) { s.t
 
 // validate reports every bad setting.
 func (s *settings) validate() error {
+	var errs []error
 	if s.lease < time.Millisecond {
-		return fmt.Errorf("redisstore: lease %s is below the 1ms Redis can express; use WithLease with a positive duration such as 5*time.Minute", s.lease)
+		errs = append(errs, fmt.Errorf("redisstore: lease %s is below the 1ms Redis can express; use WithLease with a positive duration such as 5*time.Minute", s.lease))
 	}
 	if s.ttl < time.Millisecond {
-		return fmt.Errorf("redisstore: TTL %s is below the 1ms Redis can express; use WithTTL with a positive duration such as 7*24*time.Hour", s.ttl)
+		errs = append(errs, fmt.Errorf("redisstore: TTL %s is below the 1ms Redis can express; use WithTTL with a positive duration such as 7*24*time.Hour", s.ttl))
 	}
-	return nil
+	return errors.Join(errs...)
 }
