@@ -118,8 +118,9 @@ func WithDefaultSettings(s WebhookSettings) Option {
 }
 
 // WithWebhookSettings sets the secret, tag, headers and failure handling of
-// the manifest entry whose path is path. [NewLifecycle] fails if no entry
-// has that path.
+// the manifest entry whose path is path. [NewLifecycle] and [NewRuntime]
+// fail if no entry has that path. By default an entry has the settings of
+// [WithDefaultSettings].
 func WithWebhookSettings(path string, s WebhookSettings) Option {
 	return optionFunc(func(c *config) { c.perPath[path] = s })
 }
