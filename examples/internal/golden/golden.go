@@ -1,5 +1,3 @@
-// Package golden compares an example's output with a file kept in its testdata folder. Run the tests
-// with -update to rewrite the files after a deliberate change, and review the diff before committing.
 package golden
 
 import (

@@ -1,6 +1,3 @@
-// Package readme keeps README.md honest: its test checks that every Go snippet in the README is code
-// from an Example function or an example program (so it compiles and runs in CI), and that every
-// `go run` command in it names a program that exists and has a test.
 package readme
 
 import (
