@@ -18,7 +18,10 @@
 //		probe := new(conformance.Probe)
 //		h := webhooks.NewHandler()
 //		h.On("policy.*", probe.Wrap(app.OnPolicyEvent))
-//		recv, _ := webhooks.NewSecretReceiver(secret, h)
+//		recv, err := webhooks.NewSecretReceiver(secret, h)
+//		if err != nil {
+//			t.Fatal(err)
+//		}
 //		conformance.Run(t, recv, secret, conformance.WithProbe(probe),
 //			conformance.WithEvent(events.PolicyIssue, map[string]string{"policyLocator": "P1"}),
 //			conformance.WithTimeout(time.Second))
