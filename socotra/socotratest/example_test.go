@@ -3,13 +3,14 @@ package socotratest_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
-	"github.com/socotra-go/sdk/internal/coreapi"
+	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 )
 
@@ -18,16 +19,25 @@ func Example() {
 	ctx := context.Background()
 	srv := socotratest.NewServer()
 	defer srv.Close()
-	verifier, _ := hmac.NewVerifier([]byte("s3cret"))
+	verifier, err := hmac.NewVerifier([]byte("s3cret"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	recv := httptest.NewServer(verifier.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := hmac.VerifiedBody(r.Context())
-		fmt.Printf("verified %t\n", len(body) > 0)
+		body, ok := hmac.VerifiedBody(r.Context())
+		fmt.Printf("verified %t\n", ok && len(body) > 0)
 	})))
 	defer recv.Close()
 
-	srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyIssue)
-	srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"})
-	srv.Flush(ctx)
+	if _, err := srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyIssue); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.Flush(ctx); err != nil {
+		log.Fatal(err)
+	}
 	for _, d := range srv.Deliveries() {
 		fmt.Println(d.EventType, "attempt", d.Attempt, "status", d.Status)
 	}
@@ -47,10 +57,27 @@ func ExampleFakeClock() {
 	}))
 	defer down.Close()
 
-	// Through the Core API: failureHandling {retryStrategy: {type: exponential, interval: 30, attempts: 3}}.
-	registerWithRetries(srv, down.URL)
-	srv.EmitCore(ctx, events.PolicyIssue, nil)
-	srv.Flush(ctx)
+	// Registered through the Core API, with three retries 30 units apart, doubling.
+	c, err := socotra.NewCoreClient(srv.URL(), srv.TenantLocator(), srv.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.CreateWebhook(ctx, socotra.Webhook{
+		Name: "flaky", Enabled: true, EventTypes: []events.Name{events.PolicyIssue},
+		Endpoint: socotra.Endpoint{URL: down.URL},
+		Failure: &socotra.FailureHandling{
+			Retry: &socotra.RetryStrategy{Type: socotra.RetryExponential, Interval: 30, Attempts: 3},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.EmitCore(ctx, events.PolicyIssue, nil); err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.Flush(ctx); err != nil {
+		log.Fatal(err)
+	}
 	for _, d := range srv.Deliveries() {
 		fmt.Println(d.Attempt, d.Status, d.Time.Format(time.TimeOnly))
 	}
@@ -69,29 +96,19 @@ func ExampleFaults() {
 	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer recv.Close()
 
-	srv.AddCoreWebhook(recv.URL, "", events.PolicyIssue)
-	srv.EmitCore(ctx, events.PolicyIssue, nil)
-	srv.Flush(ctx)
+	if _, err := srv.AddCoreWebhook(recv.URL, "", events.PolicyIssue); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.EmitCore(ctx, events.PolicyIssue, nil); err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.Flush(ctx); err != nil {
+		log.Fatal(err)
+	}
 	for _, d := range srv.Deliveries() {
 		fmt.Println(d.Attempt, d.Status, d.Faults)
 	}
 	// Output:
 	// 1 200 none
 	// 1 200 duplicate
-}
-
-func registerWithRetries(srv *socotratest.Server, url string) {
-	c, _ := coreapi.NewClientWithResponses(srv.URL(), coreapi.WithRequestEditorFn(
-		func(_ context.Context, r *http.Request) error {
-			r.Header.Set("Authorization", "Bearer "+srv.CoreToken())
-			return nil
-		}))
-	typ, interval, attempts := coreapi.RetryTypeExponential, int64(30), int32(3)
-	c.CreateWebhookWithResponse(context.Background(), srv.TenantLocator(), coreapi.CreateWebhookRequest{
-		Name: "flaky", Enabled: true, EventTypes: []string{"policy.issue"},
-		Endpoint: coreapi.CreateEndpointRequest{Url: url},
-		FailureHandling: &coreapi.FailureHandlingCreateRequest{
-			RetryStrategy: &coreapi.RetryStrategyCreateRequest{Type: &typ, Interval: &interval, Attempts: &attempts},
-		},
-	})
 }
