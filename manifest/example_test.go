@@ -60,7 +60,10 @@ func ExampleManifest_MarshalJSON() {
 		panic(err)
 	}
 	m.Version = "1.1.0"
-	out, _ := m.MarshalJSON()
+	out, err := m.MarshalJSON()
+	if err != nil {
+		panic(err)
+	}
 	fmt.Print(string(out))
 	// Output:
 	// {
@@ -94,8 +97,11 @@ func ExampleRuntime() {
 		if err != nil {
 			panic(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			panic(err)
+		}
 		fmt.Printf("%d %s", resp.StatusCode, body)
 	}
 	// Output:

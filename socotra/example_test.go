@@ -64,10 +64,16 @@ func ExampleCoreClient_Webhooks() {
 	tenant := socotratest.NewServer()
 	defer tenant.Close()
 	ctx := context.Background()
-	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	c, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
 	for _, name := range []string{"a", "b", "c"} {
-		c.CreateWebhook(ctx, socotra.Webhook{Name: name, Enabled: name != "b",
+		_, err := c.CreateWebhook(ctx, socotra.Webhook{Name: name, Enabled: name != "b",
 			EventTypes: []events.Name{events.PolicyCreate}, Endpoint: socotra.Endpoint{URL: "https://app.example/" + name}})
+		if err != nil {
+			log.Fatal(err)
+		}
 	}
 
 	// Pages are fetched as the loop needs them (here two per request).
@@ -87,9 +93,14 @@ func ExampleCoreClient_EventStream() {
 	tenant := socotratest.NewServer()
 	defer tenant.Close()
 	ctx := context.Background()
-	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	c, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
 	for range 3 {
-		tenant.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"})
+		if _, err := tenant.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"}); err != nil {
+			log.Fatal(err)
+		}
 	}
 
 	stream := c.EventStream(socotra.EventQuery{Type: events.PolicyIssue, PageSize: 2})
@@ -132,16 +143,26 @@ func ExampleCoreClient_Registrar() {
 	tenant := socotratest.NewServer()
 	defer tenant.Close()
 	ctx := context.Background()
-	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	c, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	reg := c.Registrar() // LegacyClient.Registrar works the same way
 	r := socotra.Registration{Name: "my-app/orders", URL: "https://app.example/orders",
 		Events: []events.Name{events.PolicyIssue}, Secret: "s3cret", Tag: "v1"}
-	reg.Register(ctx, r)
+	if err := reg.Register(ctx, r); err != nil {
+		log.Fatal(err)
+	}
 	r.Events = append(r.Events, events.PolicyCancel)
-	reg.Register(ctx, r) // updates the same webhook in place
+	if err := reg.Register(ctx, r); err != nil { // updates the same webhook in place
+		log.Fatal(err)
+	}
 
-	regs, _ := reg.Registrations(ctx, "my-app/")
+	regs, err := reg.Registrations(ctx, "my-app/")
+	if err != nil {
+		log.Fatal(err)
+	}
 	for _, r := range regs {
 		fmt.Println(r.Name, r.Events)
 	}
@@ -151,9 +172,12 @@ func ExampleCoreClient_Registrar() {
 func ExampleAPIError() {
 	tenant := socotratest.NewServer()
 	defer tenant.Close()
-	c, _ := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	c, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	_, err := c.Webhook(context.Background(), "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	_, err = c.Webhook(context.Background(), "01ARZ3NDEKTSV4RRFFQ69G5FAV")
 	var apiErr *socotra.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, errors.Is(err, socotra.ErrNotFound))
