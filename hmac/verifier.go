@@ -68,6 +68,15 @@ type keyEntry struct {
 type keySet struct {
 	keys    []*keyEntry
 	bounded bool // some key has a window, so the clock must be read
+	// last is the index of the key that matched most recently. Checks start there, so once senders switch
+	// to a new secret during a rotation a delivery costs one HMAC again, not one per key tried before it.
+	last atomic.Int32
+}
+
+// at returns the i-th key to try, starting from the one that matched last.
+func (s *keySet) at(i int) (int, *keyEntry) {
+	j := (int(s.last.Load()) + i) % len(s.keys)
+	return j, s.keys[j]
 }
 
 // Verifier checks webhook signatures against one or more keys. It is safe for concurrent use, including
@@ -262,7 +271,8 @@ func (v *Verifier) verify(body []byte, h http.Header) (string, error) {
 		now = v.clock()
 	}
 	tried := false
-	for _, e := range set.keys {
+	for i := range set.keys {
+		j, e := set.at(i)
 		if set.bounded && !e.key.activeAt(now) {
 			continue
 		}
@@ -273,6 +283,9 @@ func (v *Verifier) verify(body []byte, h http.Header) (string, error) {
 		ok, decoded := v.fast.match(values, m.h.Sum(m.sum[:0]))
 		e.pool.Put(m)
 		if ok {
+			if i != 0 {
+				set.last.Store(int32(j))
+			}
 			return e.key.Tag, nil
 		}
 		if decoded == 0 {
@@ -310,7 +323,8 @@ func (v *Verifier) verifyScheme(body []byte, h http.Header) (string, error) {
 	set := v.keys.Load()
 	now := v.clock()
 	tried := false
-	for _, e := range set.keys {
+	for i := range set.keys {
+		j, e := set.at(i)
 		if !e.key.activeAt(now) {
 			continue
 		}
@@ -325,6 +339,9 @@ func (v *Verifier) verifyScheme(body []byte, h http.Header) (string, error) {
 			return "", err
 		}
 		if matched {
+			if i != 0 {
+				set.last.Store(int32(j))
+			}
 			return e.key.Tag, nil
 		}
 	}

@@ -590,3 +590,44 @@ func TestZeroVerifierFailsClosed(t *testing.T) {
 	}()
 	v.Middleware(http.NotFoundHandler())
 }
+
+// countingScheme is the default scheme on the general path, counting the keys tried (one WriteSigned each).
+type countingScheme struct {
+	Scheme
+	tried int
+}
+
+func (c *countingScheme) WriteSigned(w io.Writer, body []byte, h http.Header) error {
+	c.tried++
+	return c.Scheme.WriteSigned(w, body, h)
+}
+
+func TestVerifyTriesLastMatchedKeyFirst(t *testing.T) {
+	t.Parallel()
+	scheme := &countingScheme{Scheme: DefaultScheme()}
+	oldKey, newKey := Key{Secret: []byte("old"), Tag: "v1"}, Key{Secret: []byte("new"), Tag: "v2"}
+	v, err := NewKeyringVerifier([]Key{oldKey, newKey}, WithScheme(scheme))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		key   Key
+		tried int
+	}{
+		{newKey, 2}, // the first new signature: the old key is tried first
+		{newKey, 1}, // from then on the new key is tried first
+		{newKey, 1},
+		{oldKey, 2}, // a late retry signed with the old secret still passes
+		{oldKey, 1},
+	} {
+		h := http.Header{HeaderName: {Sign(step.key.Secret, testBody)}}
+		scheme.tried = 0
+		tag, err := v.VerifyKey(testBody, h)
+		if err != nil || tag != step.key.Tag {
+			t.Fatalf("VerifyKey signed with %s = %q, %v", step.key.Tag, tag, err)
+		}
+		if scheme.tried != step.tried {
+			t.Errorf("signed with %s: %d keys tried, want %d", step.key.Tag, scheme.tried, step.tried)
+		}
+	}
+}
