@@ -26,7 +26,7 @@ var Rows = []Row{
 	{Floor, KindFloor, "per-call crypto/hmac: new keyed HMAC, SHA-256 of the body, hex decode, hmac.Equal"},
 	{Limit, KindFloor, "one keyed HMAC reused with Reset, fixed buffers, nothing allocated (not goroutine-safe)"},
 	{"sdk-verify", KindSDK, "hmac.Verifier.Verify(body, header)"},
-	{"sdk-verify-rotation", KindSDK, "Verify with two keys during a rotation, the delivery signed with the second: two HMACs"},
+	{"sdk-verify-rotation", KindSDK, "Verify with two keys during a rotation, deliveries signed with the second (tried first once it matched)"},
 	{"sdk-middleware", KindSDK, "+ reads the *http.Request body (size-limited), hands it on via the context; httptest recorder"},
 	{"sdk-receiver", KindSDK, "+ middleware, decodes the event, dedupes its id, routes to a handler; a new event id every delivery"},
 	{"stripe-validate", KindPeer, "+ parses `t=…,v1=…`, signs `t.body`, checks a 5-minute timestamp tolerance"},
