@@ -87,8 +87,8 @@ const (
 )
 
 // NewMemoryDeduper returns a [MemoryDeduper] that remembers processed ids for ttl (DefaultDedupeTTL when
-// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). Memory use is about 95 bytes per
-// remembered 26-character id, so the default cap is about 10 MB.
+// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). A full store of 26-character ids
+// settles at about 160 bytes per remembered id (map growth included), so the default cap is about 15 MB.
 func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
