@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/socotra-go/sdk/socotra"
@@ -39,7 +40,12 @@ type config struct {
 	logger       *slog.Logger
 	registrar    socotra.Registrar
 	onStart      func(ctx context.Context, publicURL string) error
-	onStop       func(ctx context.Context) error
+	onStop       func(ctx context.Context, publicURL string) error
+	controlAuth  func(*http.Request) error
+	controlAuths int     // how many authenticators were given
+	controlErrs  []error // found while applying control options
+	publicURLs   []string
+	loopback     bool
 }
 
 func newConfig(opts []Option) config {
@@ -77,6 +83,7 @@ func (c *config) validate(m *Manifest) error {
 	if c.startTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("manifest: WithStartTimeout(%v): want a positive duration", c.startTimeout))
 	}
+	errs = append(errs, c.validateControl()...)
 	paths := map[string]bool{}
 	for _, w := range m.Socotra.Webhooks {
 		paths[w.Path] = true
@@ -154,26 +161,31 @@ func WithLogger(l *slog.Logger) Option {
 // it removes them. Leave it out inside the Marketplace, where the platform
 // registers them. The default is none (Marketplace mode).
 //
-// The /_app/ endpoints carry no credentials, so in self-hosted mode anyone
-// who can reach them can point the webhooks at another URL with the start
-// call's route: serve them on a private network only, or leave them
-// unreachable and call [Runtime.Start] with the public URL from your own
-// configuration.
+// Whoever calls /_app/start chooses where the webhooks go, so in
+// self-hosted mode the endpoints are served only with an authenticator
+// ([WithControlAuth] or [WithControlSecret]) and a configured
+// [WithPublicURL]; without them they answer 404 and the app calls
+// [Runtime.Start] and [Runtime.Stop] from its own code.
 func WithRegistrar(r socotra.Registrar) Option {
 	return optionFunc(func(c *config) { c.registrar = r })
 }
 
 // OnStart sets the hook a [Runtime] runs on GET /_app/start, with the app's
 // public URL, before any registration. It may run more than once (the
-// platform calls start again after a restart), so it must be idempotent. The
-// default does nothing.
+// platform calls start again after a restart), so it must be idempotent.
+// The URL has passed the checks described at [Runtime]; what it does not
+// prove is said there too. The Marketplace calls it only when the manifest
+// declares "start" in socotra.lifecycle. The default does nothing.
 func OnStart(fn func(ctx context.Context, publicURL string) error) Option {
 	return optionFunc(func(c *config) { c.onStart = fn })
 }
 
 // OnStop sets the hook a [Runtime] runs on GET /_app/stop, after the
-// webhooks are removed. The default does nothing.
-func OnStop(fn func(ctx context.Context) error) Option {
+// webhooks are removed, with the public URL: the stop call's route, checked
+// as for [OnStart], or when it has none the URL of this process's last
+// start, or "". The Marketplace calls it only when the manifest declares
+// "stop" in socotra.lifecycle. The default does nothing.
+func OnStop(fn func(ctx context.Context, publicURL string) error) Option {
 	return optionFunc(func(c *config) { c.onStop = fn })
 }
 

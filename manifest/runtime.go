@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Runtime is the http.Handler of a Marketplace app's own server. It answers
@@ -17,9 +18,9 @@ import (
 //
 //   - GET /health answers 200 "ok".
 //   - GET /_app/start?route=<public URL> (https:// is assumed when the route
-//     is a bare host) runs the [OnStart] hook and, in
-//     self-hosted mode, registers the manifest's webhooks; it answers 200, or
-//     500 with the reason, or 503 when [WithStartTimeout] passes first.
+//     is a bare host) runs the [OnStart] hook and, in self-hosted mode,
+//     registers the manifest's webhooks; it answers 200, or 500 with the
+//     reason, or 503 when [WithStartTimeout] passes first.
 //   - GET /_app/stop removes the webhooks in self-hosted mode, runs the
 //     [OnStop] hook and answers 200, or 500 with the reason.
 //   - Any other path under /_app/ answers 404: the prefix is reserved.
@@ -32,12 +33,59 @@ import (
 // [Lifecycle] whose public URL is the start call's route; call
 // [Runtime.Start] and [Runtime.Stop] directly when nothing calls the
 // endpoints.
+//
+// # Control endpoints
+//
+// Whoever calls /_app/start chooses the route. In self-hosted mode that
+// route is where every webhook is registered, with its secret and headers, so
+// the endpoints are served only when the app supplies an authenticator
+// ([WithControlAuth] or [WithControlSecret]) and its public URL
+// ([WithPublicURL]); otherwise they answer 404 and [NewRuntime] logs why. The
+// authenticator runs first: a refused call gets 401 and nothing else
+// happens.
+//
+// In both modes a route reaches a hook or a registration only when it is an
+// https URL (http and loopback hosts only with [WithInsecureLoopbackRoutes])
+// with no userinfo, query or fragment, whose host is a public DNS name or a
+// public IP address (not loopback, private, link-local such as the
+// 169.254.169.254 metadata service, or reserved), and, when [WithPublicURL]
+// is set, one of those URLs; anything else answers 400.
+//
+// In Marketplace mode the platform sends no credential the SDK knows of (its
+// published samples check none: socotra/amp-blueprints,
+// lifecycle-events.sample/src/server.ts), so without [WithControlAuth] a
+// hook can trust only the checks above: the URL is well formed and not an
+// internal address. It cannot trust that the platform sent it, that it
+// belongs to this app, or that its host name resolves to a public address
+// (names are not resolved). A hook that registers the URL elsewhere or
+// sends credentials to it should compare it with [WithPublicURL] or its own
+// configuration first; one that fetches it should use a dialer that refuses
+// private addresses.
 type Runtime struct {
-	m   *Manifest
-	app http.Handler
-	cfg config
-	mu  sync.Mutex
-	lc  *Lifecycle
+	m       *Manifest
+	app     http.Handler
+	cfg     config
+	control bool // the /_app/start and /_app/stop endpoints are served
+	stats   runtimeStats
+	mu      sync.Mutex
+	lc      *Lifecycle
+	started string // the public URL of the last successful Start
+}
+
+type runtimeStats struct {
+	controlRefused atomic.Int64
+}
+
+// RuntimeStats counts what a [Runtime] refused or let through by choice.
+type RuntimeStats struct {
+	// ControlRefused counts /_app/start and /_app/stop calls refused by the
+	// authenticator, for a bad route, or because they are not served.
+	ControlRefused int64
+}
+
+// Stats returns the counters of rt since it was created.
+func (rt *Runtime) Stats() RuntimeStats {
+	return RuntimeStats{ControlRefused: rt.stats.controlRefused.Load()}
 }
 
 // NewRuntime returns a Runtime for m that passes requests outside /health
@@ -54,7 +102,13 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error)
 	if app == nil {
 		app = http.NotFoundHandler()
 	}
-	return &Runtime{m: m, app: app, cfg: cfg}, nil
+	rt := &Runtime{m: m, app: app, cfg: cfg, control: cfg.registrar == nil || cfg.controlAuth != nil}
+	if !rt.control {
+		cfg.logger.Warn("manifest: GET /_app/start and /_app/stop are not served (they answer 404): " +
+			"in self-hosted mode their caller chooses where the webhooks go, and no authenticator was given; " +
+			"pass WithControlSecret or WithControlAuth with WithPublicURL, or call Runtime.Start and Runtime.Stop from your own code")
+	}
+	return rt, nil
 }
 
 // ServeHTTP answers the platform's calls and passes the rest to the app.
@@ -64,13 +118,13 @@ func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			fmt.Fprintln(w, "ok")
 		}
-	case path == "/_app/start":
-		if allow(w, r, http.MethodGet) {
-			rt.serveStart(w, r)
-		}
-	case path == "/_app/stop":
-		if allow(w, r, http.MethodGet) {
-			rt.serveStop(w, r)
+	case path == "/_app/start" || path == "/_app/stop":
+		if rt.controlAllowed(w, r) {
+			if path == "/_app/start" {
+				rt.serveStart(w, r)
+			} else {
+				rt.serveStop(w, r)
+			}
 		}
 	case path == "/_app" || strings.HasPrefix(path, "/_app/"):
 		http.NotFound(w, r)
@@ -89,17 +143,51 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	return false
 }
 
-func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
-	route := r.URL.Query().Get("route")
-	if route == "" {
+// controlAllowed answers a control call that may not proceed and reports
+// whether it may: served, authenticated, then GET.
+func (rt *Runtime) controlAllowed(w http.ResponseWriter, r *http.Request) bool {
+	if !rt.control {
+		rt.stats.controlRefused.Add(1)
+		http.NotFound(w, r)
+		return false
+	}
+	if rt.cfg.controlAuth != nil {
+		if err := rt.cfg.controlAuth(r); err != nil {
+			rt.stats.controlRefused.Add(1)
+			rt.cfg.logger.WarnContext(r.Context(), "manifest: control call refused by the authenticator",
+				"path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+			return false
+		}
+	}
+	return allow(w, r, http.MethodGet)
+}
+
+// route returns the checked route of a control call, or answers 400 and
+// returns ok false. An absent route is "" when optional.
+func (rt *Runtime) route(w http.ResponseWriter, r *http.Request, optional bool) (route string, ok bool) {
+	raw := r.URL.Query().Get("route")
+	if raw == "" {
+		if optional {
+			return "", true
+		}
+		rt.stats.controlRefused.Add(1)
 		http.Error(w, "missing route: call /_app/start?route=<public URL>", http.StatusBadRequest)
-		return
+		return "", false
 	}
-	if !strings.Contains(route, "://") {
-		route = "https://" + route // the platform may send the bare public host
-	}
-	if _, err := baseURL(route); err != nil {
+	route, err := rt.cfg.checkRoute(raw)
+	if err != nil {
+		rt.stats.controlRefused.Add(1)
+		rt.cfg.logger.WarnContext(r.Context(), "manifest: control call refused", "path", r.URL.Path, "reason", err)
 		http.Error(w, "bad route: "+err.Error(), http.StatusBadRequest)
+		return "", false
+	}
+	return route, true
+}
+
+func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
+	route, ok := rt.route(w, r, false)
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), rt.cfg.startTimeout)
@@ -125,7 +213,11 @@ func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *Runtime) serveStop(w http.ResponseWriter, r *http.Request) {
-	if err := rt.Stop(r.Context()); err != nil {
+	route, ok := rt.route(w, r, true)
+	if !ok {
+		return
+	}
+	if err := rt.stop(r.Context(), route); err != nil {
 		rt.cfg.logger.ErrorContext(r.Context(), "manifest: stop failed", "err", err)
 		http.Error(w, "stop failed: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -144,6 +236,7 @@ func (rt *Runtime) Start(ctx context.Context, publicURL string) error {
 		}
 	}
 	if rt.cfg.registrar == nil {
+		rt.started = publicURL
 		return nil // the Marketplace registers the webhooks
 	}
 	lc, err := NewLifecycle(rt.m, publicURL, rt.cfg.registrar, optionFunc(func(c *config) { *c = rt.cfg }))
@@ -154,13 +247,16 @@ func (rt *Runtime) Start(ctx context.Context, publicURL string) error {
 		return err
 	}
 	rt.lc = lc
+	rt.started = publicURL
 	return nil
 }
 
 // Stop removes the webhooks registered by [Runtime.Start] in self-hosted
 // mode (see [Lifecycle.Stop]) and then runs the stop hook, even when ctx is
-// cancelled.
-func (rt *Runtime) Stop(ctx context.Context) error {
+// cancelled, with the public URL of the last Start (or "").
+func (rt *Runtime) Stop(ctx context.Context) error { return rt.stop(ctx, "") }
+
+func (rt *Runtime) stop(ctx context.Context, publicURL string) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	var errs []error
@@ -183,10 +279,14 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 	if rt.cfg.onStop != nil {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.cfg.stopTimeout)
 		defer cancel()
-		if err := rt.cfg.onStop(hctx); err != nil {
+		if publicURL == "" {
+			publicURL = rt.started
+		}
+		if err := rt.cfg.onStop(hctx, publicURL); err != nil {
 			errs = append(errs, fmt.Errorf("manifest: stop hook: %w", err))
 		}
 	}
+	rt.started = ""
 	return errors.Join(errs...)
 }
 

@@ -63,12 +63,13 @@ func TestRuntimeRoutes(t *testing.T) {
 		{"GET", "/_app/other", 404, "404 page not found\n"},
 		{"GET", "/_app", 404, "404 page not found\n"},
 		{"GET", "/_app/start", 400, "missing route: call /_app/start?route=<public URL>\n"},
-		{"GET", startPath("ftp://files.example"), 400, "bad route: manifest: public URL \"ftp://files.example\" must be an absolute http or https URL\n"},
-		{"GET", startPath("https://a.example/?x=1"), 400, "bad route: manifest: public URL \"https://a.example/?x=1\" must not have a query or fragment\n"},
+		{"GET", startPath("ftp://files.example"), 400, "bad route: route must be an https URL\n"},
+		{"GET", startPath("https://a.example/?x=1"), 400, "bad route: route must not have a query or fragment\n"},
 		{"POST", startPath("https://a.example"), 405, "method not allowed\n"},
 		{"HEAD", startPath("https://abc.outpost.example"), 405, ""},
 		{"GET", startPath("https://abc.outpost.example"), 200, "started\n"},
-		{"GET", "/_app/stop?route=x", 200, "stopped\n"},
+		{"GET", "/_app/stop?route=x", 400, "bad route: route host is not a fully-qualified domain name\n"},
+		{"GET", "/_app/stop?route=abc.outpost.example", 200, "stopped\n"},
 	}
 	for _, tt := range tests {
 		status, body := do(t, srv, tt.method, tt.path)
@@ -119,8 +120,9 @@ func TestRuntimeSelfHosted(t *testing.T) {
 	reg := newMem()
 	var stopped atomic.Bool
 	rt, err := NewRuntime(testManifest(t, "/a", "/b"), nil, WithRegistrar(reg), WithInstance("dev"),
-		OnStop(func(ctx context.Context) error {
-			stopped.Store(ctx.Err() == nil)
+		WithControlSecret(testControlSecret), WithPublicURL("https://tunnel.example/base"),
+		OnStop(func(ctx context.Context, u string) error {
+			stopped.Store(ctx.Err() == nil && u == "https://tunnel.example/base")
 			return nil
 		}))
 	if err != nil {
@@ -128,21 +130,21 @@ func TestRuntimeSelfHosted(t *testing.T) {
 	}
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
-	if status, body := get(t, srv, startPath("https://tunnel.example/base/")); status != 200 {
+	if status, body := authGet(t, srv, startPath("https://tunnel.example/base/")); status != 200 {
 		t.Fatalf("start = %d %q", status, body)
 	}
 	got := state(t, reg, "acme-claims_dev_")
 	if len(got) != 2 || !strings.Contains(got[0], " https://tunnel.example/base/a ") || !strings.Contains(got[1], " https://tunnel.example/base/b ") {
 		t.Errorf("registered %q", got)
 	}
-	if status, body := get(t, srv, "/_app/stop"); status != 200 {
+	if status, body := authGet(t, srv, "/_app/stop"); status != 200 {
 		t.Fatalf("stop = %d %q", status, body)
 	}
 	if got := state(t, reg, ""); len(got) != 0 {
 		t.Errorf("after stop: %q", got)
 	}
 	if !stopped.Load() {
-		t.Error("stop hook did not run with a live context")
+		t.Error("stop hook did not run with a live context and the started URL")
 	}
 }
 
@@ -159,13 +161,13 @@ func TestRuntimeStopAfterRestart(t *testing.T) {
 	if err := first.Start(t.Context(), "https://app.example"); err != nil {
 		t.Fatal(err)
 	}
-	second, err := NewRuntime(m, nil, WithRegistrar(reg))
+	second, err := NewRuntime(m, nil, WithRegistrar(reg), WithControlSecret(testControlSecret), WithPublicURL("https://app.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(second)
 	t.Cleanup(srv.Close)
-	if status, body := get(t, srv, "/_app/stop"); status != 200 {
+	if status, body := authGet(t, srv, "/_app/stop"); status != 200 {
 		t.Fatalf("stop = %d %q", status, body)
 	}
 	if got := state(t, reg, ""); len(got) != 0 {
@@ -185,7 +187,8 @@ func TestRuntimeStartFailures(t *testing.T) {
 	}{
 		{name: "hook error", opts: []Option{OnStart(func(context.Context, string) error { return errors.New("no database") })},
 			status: 500, body: "start failed: manifest: start hook: no database\n"},
-		{name: "registration error", opts: []Option{WithRegistrar(&failNth{Registrar: newMem(), n: 1})},
+		{name: "registration error", opts: []Option{WithRegistrar(&failNth{Registrar: newMem(), n: 1}),
+			WithControlSecret(testControlSecret), WithPublicURL("https://a.example")},
 			status: 500, body: "injected failure"},
 		{name: "hook ignores its deadline", opts: []Option{WithStartTimeout(100 * time.Millisecond),
 			OnStart(func(context.Context, string) error { <-release; return nil })},
@@ -201,7 +204,7 @@ func TestRuntimeStartFailures(t *testing.T) {
 			srv := httptest.NewServer(rt)
 			t.Cleanup(srv.Close)
 			begin := time.Now()
-			status, body := get(t, srv, startPath("https://a.example"))
+			status, body := authGet(t, srv, startPath("https://a.example"))
 			if status != tt.status || !strings.Contains(body, tt.body) {
 				t.Errorf("start = %d %q, want %d %q", status, body, tt.status, tt.body)
 			}
@@ -214,7 +217,7 @@ func TestRuntimeStartFailures(t *testing.T) {
 
 func TestRuntimeStopHookError(t *testing.T) {
 	t.Parallel()
-	rt, err := NewRuntime(testManifest(t, "/a"), nil, OnStop(func(context.Context) error { return errors.New("flush failed") }))
+	rt, err := NewRuntime(testManifest(t, "/a"), nil, OnStop(func(context.Context, string) error { return errors.New("flush failed") }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,8 @@ import (
 // newApp returns the app's whole HTTP handler: the Marketplace runtime endpoints (/health, /_app/start,
 // /_app/stop) and, at the manifest's webhook path, the delivery endpoint. A delivery is verified first,
 // then the installation it belongs to is looked up from its x-smp-key, then it is deduplicated and routed.
-func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger) (http.Handler, error) {
+// opts are added to the runtime's options (the demonstration allows its loopback public URL).
+func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger, opts ...manifest.Option) (http.Handler, error) {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 
 	h := webhooks.NewHandler(webhooks.WithLogger(log),
@@ -53,16 +54,16 @@ func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, ou
 	for _, wh := range m.Socotra.Webhooks {
 		mux.Handle("POST "+wh.Path, v.Middleware(withInstallation(market, h, log)))
 	}
-	return manifest.NewRuntime(m, mux,
+	return manifest.NewRuntime(m, mux, append([]manifest.Option{
 		manifest.WithLogger(log),
 		manifest.OnStart(func(_ context.Context, publicURL string) error {
 			say("  app: started by the platform (public URL received)")
 			return nil
 		}),
-		manifest.OnStop(func(context.Context) error {
+		manifest.OnStop(func(context.Context, string) error {
 			say("  app: stopped by the platform")
 			return nil
-		}))
+		})}, opts...)...)
 }
 
 type tenantKey struct{}

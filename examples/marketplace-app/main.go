@@ -140,7 +140,8 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	if err != nil {
 		return err
 	}
-	app, err := newApp(m, market, secret, out, log)
+	// The demonstration's public host is on 127.0.0.1, which a real start call's route may not name.
+	app, err := newApp(m, market, secret, out, log, manifest.WithInsecureLoopbackRoutes())
 	if err != nil {
 		return err
 	}
