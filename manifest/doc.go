@@ -52,5 +52,7 @@
 //	defer lc.Stop(ctx) // runs even when ctx is cancelled
 //
 // A [Runtime] given [WithRegistrar] drives a Lifecycle from the same
-// /_app/start and /_app/stop calls.
+// /_app/start and /_app/stop calls, which it then serves only to callers
+// its authenticator accepts ([WithControlSecret], [WithControlAuth]) and
+// only for the app's own public URL ([WithPublicURL]).
 package manifest
