@@ -9,6 +9,12 @@
 // says exactly what is wrong with a malformed one. [Suggest] finds the known
 // name a typo was meant to be.
 //
+// The platform is part of every name's meaning: Core sends "claim.fnol.create"
+// and never "claim.create", Legacy the reverse. [Names] lists one platform's
+// names, [Name.SentBy] and [Name.ForeignTo] test a name against a platform,
+// and [SuggestOn] and [MatchingOn] stay within the platform asked about, so a
+// Core typo is never "corrected" to a name only Legacy sends.
+//
 // [Match] tests a name against a pattern in which '*' stands for any run of
 // characters, dots included: "policy.*", "*.create", "*". Check patterns
 // once with [ValidPattern]; [Matching] lists the known names a pattern

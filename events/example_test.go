@@ -86,3 +86,17 @@ func ExampleAll() {
 	// 288 193 100
 	// account.config.migration.failed core
 }
+
+// A message about one platform suggests only names that platform sends:
+// "policy.issue" is a Legacy name, so a Core typo of it finds nothing.
+func ExampleSuggestOn() {
+	n, ok := events.SuggestOn("policy.isue", events.Legacy)
+	fmt.Println(n, ok)
+	n, ok = events.SuggestOn("policy.isue", events.Core)
+	fmt.Printf("%q %v\n", n, ok)
+	fmt.Println(events.ClaimCreate.ForeignTo(events.Core), events.ClaimFnolCreate.SentBy(events.Core))
+	// Output:
+	// policy.issue true
+	// "" false
+	// true true
+}

@@ -54,3 +54,16 @@ func Matching(pattern string) []Name {
 	}
 	return out
 }
+
+// MatchingOn returns the known names that pattern matches and some platform
+// in p sends, sorted: MatchingOn("claim.*", Core) lists the Core claim
+// events (claim.fnol.*, …) and none of Legacy's claim.create.
+func MatchingOn(pattern string, p Platform) []Name {
+	var out []Name
+	for _, n := range names(p) {
+		if Match(pattern, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -127,6 +127,20 @@ func (n Name) Known() bool { return platformOf[n] != 0 }
 // Platforms reports which platforms send n; it is 0 for unknown names.
 func (n Name) Platforms() Platform { return platformOf[n] }
 
+// SentBy reports whether n is a known name that some platform in p sends.
+// It is false for unknown names: use [Name.ForeignTo] to tell a name p never
+// sends from one nobody knows.
+func (n Name) SentBy(p Platform) bool { return platformOf[n]&p != 0 }
+
+// ForeignTo reports whether n is a known name that no platform in p sends,
+// such as "claim.create" (Legacy only) for [Core]. Such a name can never fire
+// on p: registrations refuse it and manifests warn about it. Unknown names
+// are not foreign: Socotra adds names, and tenants emit their own.
+func (n Name) ForeignTo(p Platform) bool {
+	on := platformOf[n]
+	return on != 0 && p&(Core|Legacy) != 0 && on&p == 0
+}
+
 // Category returns the first dotted part of n ("policy" for
 // "policy.quote.accept"), or all of n when it has no dot.
 func (n Name) Category() string {

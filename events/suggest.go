@@ -9,7 +9,19 @@ import "strings"
 // name; a name that s is the tail of also counts as near, so "quote.accept"
 // finds "policy.quote.accept". Ties go to the name closer in case, then to
 // the first in sort order.
-func Suggest(s string) (Name, bool) {
+//
+// Suggest looks among the names of both platforms; a message about one
+// platform should use [SuggestOn], so that it never proposes a name that
+// platform does not send.
+func Suggest(s string) (Name, bool) { return suggest(s, allNames[:]) }
+
+// SuggestOn is [Suggest] restricted to the names some platform in p sends:
+// SuggestOn("policy.isue", Core) finds nothing rather than the Legacy-only
+// "policy.issue", and SuggestOn("claim.create", Core) finds nothing near.
+// For the empty set it returns false.
+func SuggestOn(s string, p Platform) (Name, bool) { return suggest(s, names(p)) }
+
+func suggest(s string, candidates []Name) (Name, bool) {
 	if s == "" || len(s) > 2*MaxNameLen {
 		return "", false
 	}
@@ -17,7 +29,7 @@ func Suggest(s string) (Name, bool) {
 	var best Name
 	bestScore, bestCase := limit+1, 0
 	rows := make([]int, 3*(MaxNameLen+1))
-	for _, n := range allNames {
+	for _, n := range candidates {
 		score := limit + 1
 		if abs(len(n)-len(s)) <= limit {
 			score = distance(s, string(n), true, limit, rows)
