@@ -126,3 +126,37 @@ func TestMatchingOn(t *testing.T) {
 		t.Errorf("MatchingOn(*, both) has %d names, want %d", got, want)
 	}
 }
+
+func TestNearestOn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		p    Platform
+		want Name
+	}{
+		{"claim.create", Core, ClaimFnolCreate},
+		{"claim.fnol.create", Legacy, ClaimCreate},
+		{"policy.quote.acept", Core, PolicyQuoteAccept}, // a near typo: SuggestOn's answer
+		{"policy.issue", Core, ""},                      // some Core policy.* name; checked below
+		{"", Core, ""},
+		{"claim.create", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p.String()+"/"+tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, ok := NearestOn(tt.in, tt.p)
+			if tt.in == "" || tt.p == 0 {
+				if ok {
+					t.Errorf("NearestOn(%q, %v) = %q, true; want false", tt.in, tt.p, got)
+				}
+				return
+			}
+			if !ok || !got.SentBy(tt.p) || got.Category() != Name(tt.in).Category() {
+				t.Fatalf("NearestOn(%q, %v) = %q, %v; want a %v name of category %q", tt.in, tt.p, got, ok, tt.p, Name(tt.in).Category())
+			}
+			if tt.want != "" && got != tt.want {
+				t.Errorf("NearestOn(%q, %v) = %q, want %q", tt.in, tt.p, got, tt.want)
+			}
+		})
+	}
+}

@@ -105,3 +105,40 @@ func distance(a, b string, fold bool, bound int, rows []int) int {
 	}
 	return min(prev[len(b)], bound+1)
 }
+
+// NearestOn returns the name some platform in p sends that is nearest to s,
+// however far: the [SuggestOn] answer when there is one, otherwise the name
+// of the same category (the first dotted part) with the fewest edits, or of
+// any category when p has none in s's. It names the closest thing a
+// platform offers when s is a name only the other platform sends:
+// NearestOn("claim.create", Core) is "claim.fnol.create". It returns false
+// only for an empty s or an empty p.
+func NearestOn(s string, p Platform) (Name, bool) {
+	if n, ok := SuggestOn(s, p); ok {
+		return n, true
+	}
+	if s == "" || len(s) > 2*MaxNameLen {
+		return "", false
+	}
+	cat := Name(s).Category()
+	pool := names(p)
+	var same []Name
+	for _, n := range pool {
+		if strings.EqualFold(n.Category(), cat) {
+			same = append(same, n)
+		}
+	}
+	if len(same) > 0 {
+		pool = same
+	}
+	var best Name
+	bestScore := -1
+	rows := make([]int, 3*(2*MaxNameLen+1))
+	for _, n := range pool {
+		d := distance(s, string(n), true, 4*MaxNameLen, rows)
+		if bestScore < 0 || d < bestScore {
+			best, bestScore = n, d
+		}
+	}
+	return best, best != ""
+}

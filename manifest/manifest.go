@@ -14,16 +14,67 @@ import (
 // FileName is the name the Marketplace gives an app's manifest.
 const FileName = "socotra-app.json"
 
-// TargetPlatform names the Socotra platform an app is built for.
+// TargetPlatform names the Socotra platform an app is built for, as the
+// manifest's "targetPlatform" writes it. This is the one table of the values
+// the SDK accepts and the platform each means:
+//
+//	value            events of       source
+//	(absent)         Legacy          seed 000 and the Marketplace manifest reference: the default is ConnectedCore
+//	"ConnectedCore"  Legacy          seed 000; Connected Core is the platform the SDK calls Legacy
+//	"EnterpriseCore" Core            seed 000; Enterprise Core is the platform the SDK calls Core
+//	"kernel"         Core (assumed)  socotra/amp-blueprints, branch webhook-kernel, webhooks-kernel.sample/socotra-app.json
+//
+// "kernel" is not in the published reference. The SDK treats it as Core
+// because that sample sets it on a copy of the ConnectedCore webhooks sample
+// (webhooks.sample, which names no targetPlatform) to target another
+// platform, and Enterprise Core is the only other one. The copy still lists
+// the ConnectedCore sample's events, seven of them sent only by Legacy
+// (policy.create, invoice.issue, …), so that manifest passes with warnings
+// and fails -strict. This reading is unconfirmed; [TargetPlatform.Events]
+// is where it lives.
 type TargetPlatform string
 
-// The platforms a manifest can target.
+// The platforms a manifest can target; see [TargetPlatform] for the table.
 const (
-	// ConnectedCore is the default when a manifest names no targetPlatform.
+	// ConnectedCore is the default when a manifest names no targetPlatform:
+	// Socotra Connected Core, whose events are [events.Legacy] names.
 	ConnectedCore TargetPlatform = "ConnectedCore"
-	// EnterpriseCore targets Socotra Enterprise Core.
+	// EnterpriseCore targets Socotra Enterprise Core, whose events are
+	// [events.Core] names.
 	EnterpriseCore TargetPlatform = "EnterpriseCore"
+	// Kernel is the value Socotra's own sample manifest on branch
+	// webhook-kernel of socotra/amp-blueprints uses; the SDK treats it as
+	// Core (an assumption: see [TargetPlatform]).
+	Kernel TargetPlatform = "kernel"
 )
+
+// Events returns the platform whose event names t's apps receive:
+// [events.Legacy] for ConnectedCore and for the empty value (the default),
+// [events.Core] for EnterpriseCore and kernel, and 0 for any other value.
+func (t TargetPlatform) Events() events.Platform {
+	switch t {
+	case "", ConnectedCore:
+		return events.Legacy
+	case EnterpriseCore, Kernel:
+		return events.Core
+	}
+	return 0
+}
+
+// Describe names t for messages: "EnterpriseCore (Core)",
+// "ConnectedCore (Legacy)", "kernel (Core)".
+func (t TargetPlatform) Describe() string {
+	if t == "" {
+		t = ConnectedCore
+	}
+	switch t.Events() {
+	case events.Core:
+		return string(t) + " (Core)"
+	case events.Legacy:
+		return string(t) + " (Legacy)"
+	}
+	return string(t)
+}
 
 // Manifest is a parsed socotra-app.json. The fields are the parts the SDK
 // uses; every other section (app.fields, socotra.fields, autofill,
@@ -127,7 +178,9 @@ func SyntaxErrors(err error) []*SyntaxError {
 	return out
 }
 
-// Platform returns TargetPlatform, or ConnectedCore when it is empty.
+// Platform returns TargetPlatform, or ConnectedCore when it is empty. Its
+// [TargetPlatform.Events] is the platform whose names the manifest's
+// webhooks may list.
 func (m *Manifest) Platform() TargetPlatform {
 	if m.TargetPlatform == "" {
 		return ConnectedCore

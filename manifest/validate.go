@@ -60,7 +60,8 @@ func (p *Problem) Text() string {
 // [Manifest.Warnings] and [Manifest.ValidateStrict].
 //
 // The rules: name is "org/app"; version is MAJOR.MINOR.PATCH (digits only);
-// targetPlatform, when present, is ConnectedCore or EnterpriseCore; every
+// targetPlatform, when present, is one of the values in the table of
+// [TargetPlatform] (ConnectedCore, EnterpriseCore, kernel); every
 // socotra.webhooks entry has a path that starts with '/', is not under the
 // reserved /_app/, has no query or fragment and is not repeated, and a
 // non-empty events list without duplicates whose names are well-formed
@@ -77,8 +78,11 @@ func (m *Manifest) ValidateStrict() error {
 }
 
 // Warnings lists what m's platform accepts but is probably a mistake: event
-// names the SDK does not know (with a "did you mean" when one is close),
-// unknown keys in webhook entries, keys that look like misspelt known keys.
+// names the target platform never sends (the webhook would never fire; the
+// warning names the event, the platform and the nearest name that platform
+// sends), event names the SDK does not know (with a "did you mean" among
+// the target platform's names when one is close), unknown keys in webhook
+// entries, keys that look like misspelt known keys.
 func (m *Manifest) Warnings() []*Problem {
 	_, warns := m.Check()
 	return warns
@@ -186,7 +190,7 @@ func (c *checker) manifest() {
 		if !bad["targetPlatform"] && slices.ContainsFunc(m.obj.members, func(mem member) bool { return mem.key == "targetPlatform" }) {
 			c.errorf("targetPlatform", `remove it for the default, ConnectedCore, or write "EnterpriseCore"`, "targetPlatform is empty")
 		}
-	case ConnectedCore, EnterpriseCore:
+	case ConnectedCore, EnterpriseCore, Kernel:
 	default:
 		if bad["targetPlatform"] {
 			break
@@ -243,7 +247,7 @@ func (c *checker) webhook(path string, w Webhook, seen map[string]int, i int) {
 		seen[w.Path] = i
 	}
 	if !bad["events"] {
-		c.events(path+".events", w.Events)
+		c.events(path+".events", w.Events, c.m.TargetPlatform)
 	}
 }
 
@@ -278,7 +282,14 @@ func (c *checker) webhookPath(path, p string) {
 	}
 }
 
-func (c *checker) events(path string, names []events.Name) {
+// events checks one entry's names against tp, the manifest's target
+// platform; with an unknown tp (already an error) names of either platform
+// pass.
+func (c *checker) events(path string, names []events.Name, tp TargetPlatform) {
+	on := tp.Events()
+	if on == 0 {
+		on = events.Core | events.Legacy
+	}
 	if len(names) == 0 {
 		c.errorf(path, `list the event names to receive, such as ["policy.create"]`, "no events listed")
 		return
@@ -292,20 +303,40 @@ func (c *checker) events(path string, names []events.Name) {
 		}
 		first[n] = i
 		if _, err := events.Parse(string(n)); err != nil {
-			c.errorf(at, suggestHint(n, "event names are dot-separated words, such as \"policy.quote.accept\""),
+			c.errorf(at, suggestHint(n, on, "event names are dot-separated words, such as \"policy.quote.accept\""),
 				"%s", strings.TrimPrefix(err.Error(), "events: "))
 			continue
 		}
-		if !n.Known() {
-			c.warnf(at, suggestHint(n, "allowed, as Socotra adds event names; check the spelling"),
+		switch {
+		case n.ForeignTo(on):
+			hint := fmt.Sprintf("%s sends no name near it; see events.Names", tp.Describe())
+			if near, ok := events.NearestOn(string(n), on); ok {
+				hint = fmt.Sprintf("the nearest %s name is %q", tp.Describe(), near)
+			}
+			c.warnf(at, hint, "%q is sent only by %s, never by %s: this webhook would never fire for it",
+				n, platformName(n.Platforms()), tp.Describe())
+		case !n.Known():
+			c.warnf(at, suggestHint(n, on, "allowed, as Socotra adds event names; check the spelling"),
 				"%q is not an event name this SDK knows", n)
 		}
 	}
 }
 
-// suggestHint returns a "did you mean" for n, or fallback.
-func suggestHint(n events.Name, fallback string) string {
-	if s, ok := events.Suggest(string(n)); ok && s != n {
+// platformName names a set of event platforms for messages.
+func platformName(p events.Platform) string {
+	switch p {
+	case events.Core:
+		return "Core (EnterpriseCore)"
+	case events.Legacy:
+		return "Legacy (ConnectedCore)"
+	}
+	return p.String()
+}
+
+// suggestHint returns a "did you mean" for n among the names of on, or
+// fallback.
+func suggestHint(n events.Name, on events.Platform, fallback string) string {
+	if s, ok := events.SuggestOn(string(n), on); ok && s != n {
 		return fmt.Sprintf("did you mean %q?", s)
 	}
 	return fallback

@@ -2,9 +2,12 @@ package manifest
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/socotra-go/sdk/events"
 )
 
 // problemKeys lists problems as "path: message" for comparison.
@@ -45,6 +48,18 @@ func TestValidateRules(t *testing.T) {
 		{name: "version wrong type", doc: `{"name": "a/b", "version": 1}`, errs: []string{"version: must be a string, found a number"}},
 		{name: "platform connected", doc: `{` + head + `, "targetPlatform": "ConnectedCore"}`},
 		{name: "platform enterprise", doc: `{` + head + `, "targetPlatform": "EnterpriseCore"}`},
+		{name: "platform kernel", doc: `{` + head + `, "targetPlatform": "kernel"}`},
+		{name: "core platform legacy name", doc: `{` + head + `, "targetPlatform": "EnterpriseCore", "socotra": {"webhooks": [{"path": "/a", "events": ["claim.create", "claim.fnol.create"]}]}}`,
+			warnings: []string{`socotra.webhooks[0].events[0]: "claim.create" is sent only by Legacy (ConnectedCore), never by EnterpriseCore (Core)`}},
+		{name: "kernel platform legacy name", doc: `{` + head + `, "targetPlatform": "kernel", "socotra": {"webhooks": [{"path": "/a", "events": ["invoice.issue"]}]}}`,
+			warnings: []string{`socotra.webhooks[0].events[0]: "invoice.issue" is sent only by Legacy (ConnectedCore), never by kernel (Core)`}},
+		{name: "default platform core name", doc: hook(`{"path": "/a", "events": ["claim.fnol.create", "claim.create"]}`),
+			warnings: []string{`socotra.webhooks[0].events[0]: "claim.fnol.create" is sent only by Core (EnterpriseCore), never by ConnectedCore (Legacy)`}},
+		{name: "both platforms name", doc: `{` + head + `, "targetPlatform": "EnterpriseCore", "socotra": {"webhooks": [{"path": "/a", "events": ["policy.quote.accept"]}]}}`},
+		{name: "unknown platform any name", doc: `{` + head + `, "targetPlatform": "Cloud", "socotra": {"webhooks": [{"path": "/a", "events": ["claim.create", "claim.fnol.create"]}]}}`,
+			errs: []string{`targetPlatform: unknown target platform "Cloud"`}},
+		{name: "core typo suggests core", doc: `{` + head + `, "targetPlatform": "EnterpriseCore", "socotra": {"webhooks": [{"path": "/a", "events": ["policy.isue"]}]}}`,
+			warnings: []string{`socotra.webhooks[0].events[0]: "policy.isue" is not an event name this SDK knows`}},
 		{name: "platform empty", doc: `{` + head + `, "targetPlatform": ""}`, errs: []string{"targetPlatform: targetPlatform is empty"}},
 		{name: "platform unknown", doc: `{` + head + `, "targetPlatform": "Cloud"}`, errs: []string{`targetPlatform: unknown target platform "Cloud"`}, errorHint: `"EnterpriseCore"`},
 		{name: "platform case", doc: `{` + head + `, "targetPlatform": "enterprisecore"}`, errs: []string{`targetPlatform: unknown`}, errorHint: `did you mean "EnterpriseCore"?`},
@@ -160,5 +175,80 @@ func TestProblemError(t *testing.T) {
 	p.Warning, p.Line, p.Hint = true, 0, ""
 	if got, want := p.Error(), `manifest: app.json: warning: version: "1" is not a MAJOR.MINOR.PATCH version`; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestTargetPlatformEvents pins the table in TargetPlatform's doc comment.
+func TestTargetPlatformEvents(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		tp   TargetPlatform
+		want events.Platform
+	}{
+		{"", events.Legacy},
+		{ConnectedCore, events.Legacy},
+		{EnterpriseCore, events.Core},
+		{Kernel, events.Core},
+		{"Cloud", 0},
+		{"enterprisecore", 0},
+	}
+	for _, tt := range tests {
+		if got := tt.tp.Events(); got != tt.want {
+			t.Errorf("TargetPlatform(%q).Events() = %v, want %v", tt.tp, got, tt.want)
+		}
+	}
+}
+
+// TestPlatformHints: hints stay on the manifest's platform, so a Core typo
+// of a Legacy-only name is not "corrected" to it, and a foreign name's hint
+// names the nearest name of the manifest's platform.
+func TestPlatformHints(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		platform, event string
+		hint            string // substring of the warning's hint
+		notHint         string
+	}{
+		{`"EnterpriseCore"`, "policy.isue", "check the spelling", "policy.issue"},
+		{`"ConnectedCore"`, "policy.isue", `did you mean "policy.issue"?`, ""},
+		{`"EnterpriseCore"`, "claim.create", `the nearest EnterpriseCore (Core) name is "claim.fnol.create"`, ""},
+		{`"ConnectedCore"`, "claim.fnol.create", `the nearest ConnectedCore (Legacy) name is "claim.create"`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.platform+"/"+tt.event, func(t *testing.T) {
+			t.Parallel()
+			m, err := Parse([]byte(`{"name": "a/b", "version": "1.0.0", "targetPlatform": ` + tt.platform +
+				`, "socotra": {"webhooks": [{"path": "/in", "events": ["` + tt.event + `"]}]}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := m.Warnings()
+			if len(w) != 1 {
+				t.Fatalf("warnings = %v, want one", w)
+			}
+			if !strings.Contains(w[0].Hint, tt.hint) || tt.notHint != "" && strings.Contains(w[0].Hint, tt.notHint) {
+				t.Errorf("hint %q; want it to contain %q and not %q", w[0].Hint, tt.hint, tt.notHint)
+			}
+		})
+	}
+}
+
+// TestSocotraSamples: every sample manifest of Socotra's amp-blueprints
+// repository (copies in testdata/socotra-samples) validates.
+func TestSocotraSamples(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/socotra-samples/*.json")
+	if err != nil || len(files) < 6 {
+		t.Fatalf("found %d sample manifests (%v), want 6", len(files), err)
+	}
+	for _, f := range files {
+		m, err := Load(f)
+		if err != nil {
+			t.Errorf("Load(%s): %v", f, err)
+			continue
+		}
+		if err := m.Validate(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

@@ -25,13 +25,16 @@ type route struct {
 
 // mapping is the table of the package documentation; TestDocTable keeps the two in step.
 var mapping = map[events.Name]route{
-	"claim.create":          {"claim.created", "claim"},
-	events.ClaimFnolOnclaim: {"claim.created", "claim"},
-	"claim.close":           {"claim.closed", "claim"},
-	"claim.discard":         {"claim.closed", "claim"},
-	"claim.open":            {"claim.reopened", "claim"},
-	events.ContactCreated:   {"contact.created", "contact"},
+	events.ClaimCreate:        {"claim.created", "claim"},
+	events.ClaimClose:         {"claim.closed", "claim"},
+	events.ClaimDiscard:       {"claim.closed", "claim"},
+	events.ClaimOpen:          {"claim.reopened", "claim"},
+	events.SubClaimReopen:     {"claim.reopened", "claim"},
+	events.PolicyholderCreate: {"contact.created", "contact"},
 }
+
+// idKeys are the data members that may hold the subject's id, tried in order.
+var idKeys = []string{"claimLocator", "policyholderLocator", "locator"}
 
 // mapped returns the Socotra events the adapter forwards, sorted.
 func mapped() []events.Name {
@@ -51,10 +54,11 @@ type request struct {
 
 // translate builds the claims system's request for ev, or reports false when ev has no equivalent there.
 //
-// The subject object is the event's data object as Socotra sent it, plus "id" (the claim's or contact's
-// locator: data.claimLocator, else data.locator) and "occurred_at" (the event time, RFC 3339). Socotra
-// does not say whether a person or an API call caused an event, so source is always "api", and
-// performed_by.name names the Socotra user ("socotra user <userLocator>").
+// The subject object is the event's data object as Socotra sent it, plus "id" (the claim's or
+// policyholder's locator: data.claimLocator, else data.policyholderLocator, else data.locator) and
+// "occurred_at" (the event time, RFC 3339). Socotra does not say whether a person or an API call caused
+// an event, so source is always "api", and performed_by.name names the Socotra user ("socotra user
+// <username>").
 func translate(ev *webhooks.Event) (request, bool, error) {
 	r, ok := mapping[ev.Type]
 	if !ok {
@@ -66,14 +70,14 @@ func translate(ev *webhooks.Event) (request, bool, error) {
 			return request{}, true, fmt.Errorf("claims-adapter: %s %s: data is not a JSON object: %w", ev.Type, ev.ID, err)
 		}
 	}
-	for _, key := range []string{"claimLocator", "locator"} {
+	for _, key := range idKeys {
 		if id, ok := subject[key].(string); ok && id != "" {
 			subject["id"] = id
 			break
 		}
 	}
 	if subject["id"] == nil {
-		return request{}, true, fmt.Errorf("claims-adapter: %s %s: data has neither claimLocator nor locator", ev.Type, ev.ID)
+		return request{}, true, fmt.Errorf("claims-adapter: %s %s: data has none of %s", ev.Type, ev.ID, strings.Join(idKeys, ", "))
 	}
 	subject["occurred_at"] = ev.Time.UTC().Format(time.RFC3339)
 	who := "socotra"

@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 	golden.Run(t, "testdata/output.golden", run,
 		"Socotra's deliveries got 500, 200 (Socotra retried)",
 		"1 event diverted",
-		"resent the diverted event: claim.discard -> claim.closed (claim C-200)",
+		"resent the diverted event: claim.discard -> claim.closed (claim 100000200)",
 		"nothing lost: 6 Socotra events, 6 forwarded")
 }
 
@@ -54,8 +54,8 @@ func TestDocTable(t *testing.T) {
 	}
 }
 
-// TestManifest checks that socotra-app.json subscribes to exactly the mapped events and passes the
-// manifest checker in strict mode.
+// TestManifest checks that socotra-app.json targets Connected Core, subscribes to exactly the mapped
+// events, all of them Legacy names, and passes the manifest checker in strict mode.
 func TestManifest(t *testing.T) {
 	t.Parallel()
 	m, err := manifest.Parse(appManifest)
@@ -65,15 +65,24 @@ func TestManifest(t *testing.T) {
 	if err := m.ValidateStrict(); err != nil {
 		t.Fatal(err)
 	}
+	if m.Platform().Events() != events.Legacy {
+		t.Errorf("targets %s, want Connected Core (Legacy)", m.Platform())
+	}
+	for n := range mapping {
+		if !n.SentBy(events.Legacy) {
+			t.Errorf("mapping has %q, which Connected Core does not send", n)
+		}
+	}
 	got := slices.Sorted(slices.Values(m.Socotra.Webhooks[0].Events))
 	if diff := cmp.Diff(mapped(), got); diff != "" {
 		t.Errorf("manifest events differ from the mapping (-mapping +manifest):\n%s", diff)
 	}
 }
 
-func coreEvent(t *testing.T, typ events.Name, data string) *webhooks.Event {
+// legacyEvent is a Legacy delivery (seed 003's WebhookPayload) as the receiver decodes it.
+func legacyEvent(t *testing.T, typ events.Name, data string) *webhooks.Event {
 	t.Helper()
-	body := `{"locator":"ev-` + string(typ) + `","timestamp":"2026-11-23T10:30:00+01:00","userLocator":"u-9","type":"` +
+	body := `{"id":"ev-` + string(typ) + `","timestamp":1795422600000,"transactionId":"tx-1","username":"u-9","type":"` +
 		string(typ) + `","data":` + data + `}`
 	ev, err := webhooks.Parse([]byte(body))
 	if err != nil {
@@ -90,24 +99,23 @@ func TestTranslate(t *testing.T) {
 		want    string // the JSON body; "" when not forwarded
 		wantErr string
 	}{
-		{events.ClaimFnolOnclaim, `{"claimLocator":"C1","fnolLocator":"F1"}`,
-			`{"claim":{"claimLocator":"C1","fnolLocator":"F1","id":"C1","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
-		{"claim.create", `{"claimLocator":"C1"}`, `{"claim":{"claimLocator":"C1","id":"C1","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
-		{"claim.close", `{"locator":"C2"}`, `{"claim":{"id":"C2","locator":"C2","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.closed","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
-		{"claim.discard", `{"claimLocator":"C3"}`, `{"claim":{"claimLocator":"C3","id":"C3","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.closed","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
-		{"claim.open", `{"claimLocator":"C4"}`, `{"claim":{"claimLocator":"C4","id":"C4","occurred_at":"2026-11-23T09:30:00Z"},"event_name":"claim.reopened","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
-		{events.ContactCreated, `{"locator":"K1","staticLocator":"K"}`, `{"contact":{"id":"K1","locator":"K1","occurred_at":"2026-11-23T09:30:00Z","staticLocator":"K"},"event_name":"contact.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
-		{"claim.update", `{"claimLocator":"C1"}`, "", ""},
-		{events.ClaimFnolUpdate, `{"locator":"F1"}`, "", ""},
-		{events.ContactMerged, `{"newStaticLocator":"A","oldStaticLocator":"B"}`, "", ""},
-		{"claim.create", `{"status":"open"}`, "", "neither claimLocator nor locator"},
-		{"claim.create", `null`, "", "neither claimLocator nor locator"},
-		{"claim.create", `["C1"]`, "", "data is not a JSON object"},
+		{events.ClaimCreate, `{"claimLocator":"C1"}`, `{"claim":{"claimLocator":"C1","id":"C1","occurred_at":"2026-11-23T08:30:00Z"},"event_name":"claim.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.ClaimClose, `{"locator":"C2"}`, `{"claim":{"id":"C2","locator":"C2","occurred_at":"2026-11-23T08:30:00Z"},"event_name":"claim.closed","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.ClaimDiscard, `{"claimLocator":"C3"}`, `{"claim":{"claimLocator":"C3","id":"C3","occurred_at":"2026-11-23T08:30:00Z"},"event_name":"claim.closed","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.ClaimOpen, `{"claimLocator":"C4"}`, `{"claim":{"claimLocator":"C4","id":"C4","occurred_at":"2026-11-23T08:30:00Z"},"event_name":"claim.reopened","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.SubClaimReopen, `{"claimLocator":"C4","subClaimLocator":"S1"}`, `{"claim":{"claimLocator":"C4","id":"C4","occurred_at":"2026-11-23T08:30:00Z","subClaimLocator":"S1"},"event_name":"claim.reopened","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.PolicyholderCreate, `{"policyholderLocator":"K1"}`, `{"contact":{"id":"K1","occurred_at":"2026-11-23T08:30:00Z","policyholderLocator":"K1"},"event_name":"contact.created","performed_by":{"name":"socotra user u-9"},"source":"api"}`, ""},
+		{events.ClaimUpdate, `{"claimLocator":"C1"}`, "", ""},
+		{events.SubClaimOpen, `{"claimLocator":"C1"}`, "", ""},
+		{events.PolicyholderUpdate, `{"policyholderLocator":"K1"}`, "", ""},
+		{events.ClaimCreate, `{"status":"open"}`, "", "none of claimLocator, policyholderLocator, locator"},
+		{events.ClaimCreate, `null`, "", "none of claimLocator"},
+		{events.ClaimCreate, `["C1"]`, "", "data is not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.typ)+" "+tt.data, func(t *testing.T) {
 			t.Parallel()
-			req, ok, err := translate(coreEvent(t, tt.typ, tt.data))
+			req, ok, err := translate(legacyEvent(t, tt.typ, tt.data))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
@@ -169,7 +177,7 @@ func TestForward(t *testing.T) {
 			t.Parallel()
 			srv, calls := target(t, tt.codes...)
 			fw := &forwarder{url: srv.URL, client: srv.Client(), attempts: 3, wait: time.Millisecond, budget: time.Minute, log: slog.New(slog.DiscardHandler)}
-			err := fw.forward(t.Context(), coreEvent(t, "claim.close", `{"claimLocator":"C1"}`))
+			err := fw.forward(t.Context(), legacyEvent(t, "claim.close", `{"claimLocator":"C1"}`))
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("error = %v, want %q", err, tt.wantErr)
 			}
@@ -190,7 +198,7 @@ func TestForwardCancelled(t *testing.T) {
 	client := *srv.Client()
 	client.Transport = cancelAfter{client.Transport, cancel}
 	fw := &forwarder{url: srv.URL, client: &client, attempts: 3, wait: time.Hour, budget: time.Minute, log: slog.New(slog.DiscardHandler)}
-	err := fw.forward(ctx, coreEvent(t, "claim.close", `{"claimLocator":"C1"}`))
+	err := fw.forward(ctx, legacyEvent(t, "claim.close", `{"claimLocator":"C1"}`))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
@@ -223,7 +231,7 @@ func TestReceiverStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver := func(typ events.Name, key []byte) int {
-		body := coreEvent(t, typ, `{"claimLocator":"C1"}`).Raw
+		body := legacyEvent(t, typ, `{"claimLocator":"C1"}`).Raw
 		req := httptest.NewRequest(http.MethodPost, "/socotra/claims", bytes.NewReader(body))
 		req.Header.Set(hmac.HeaderName, hmac.Sign(key, body))
 		rec := httptest.NewRecorder()
@@ -261,15 +269,16 @@ func TestWithFakeTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := httptest.NewServer(recv)
+	app := httptest.NewTLSServer(recv) // a Legacy integration carries a secret for https URLs only (seed 003)
 	defer app.Close()
 
-	tenant := socotratest.NewServer(socotratest.WithFaults(socotratest.Faults{Seed: 1, Duplicate: 1}))
+	tenant := socotratest.NewServer(socotratest.WithHTTPClient(app.Client()),
+		socotratest.WithFaults(socotratest.Faults{Seed: 1, Duplicate: 1}))
 	defer tenant.Close()
-	if _, err := tenant.AddCoreWebhook(app.URL, "s3cret", "claim.create"); err != nil {
+	if err := tenant.AddLegacyWebhook("claims-adapter", app.URL, "s3cret", events.ClaimCreate); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tenant.EmitCore(t.Context(), "claim.create", map[string]string{"claimLocator": "C1"}); err != nil {
+	if _, err := tenant.EmitLegacy(t.Context(), events.ClaimCreate, map[string]string{"claimLocator": "C1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tenant.Flush(t.Context()); err != nil {
@@ -294,13 +303,14 @@ func TestWithFakeTenant(t *testing.T) {
 func FuzzTranslate(f *testing.F) {
 	for _, seed := range []string{`{"claimLocator":"C1"}`, `{"locator":"K1","staticLocator":"K"}`, `null`, `{}`, `{"locator":7}`, `[1]`, `"x"`} {
 		f.Add("claim.create", seed)
-		f.Add("contact.created", seed)
+		f.Add("policyholder.create", seed)
+		f.Add("subClaim.reopen", seed)
 	}
 	f.Fuzz(func(t *testing.T, typ, data string) {
 		if !json.Valid([]byte(data)) {
 			return
 		}
-		body := `{"locator":"L","timestamp":"2026-11-23T10:30:00Z","type":` + strconv.Quote(typ) + `,"data":` + data + `}`
+		body := `{"id":"L","timestamp":1795422600000,"transactionId":"T","type":` + strconv.Quote(typ) + `,"data":` + data + `}`
 		ev, err := webhooks.Parse([]byte(body))
 		if err != nil {
 			return

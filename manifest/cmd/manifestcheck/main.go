@@ -8,8 +8,9 @@
 //	go run github.com/socotra-go/sdk/manifest/cmd/manifestcheck [-strict] [-format text|github] [file ...]
 //
 // With no file it checks ./socotra-app.json; "-" reads standard input.
-// -strict treats warnings (unknown event names, unknown keys in webhook
-// entries, keys that look misspelt) as errors. -format github prints GitHub
+// -strict treats warnings (event names the target platform never sends,
+// unknown event names, unknown keys in webhook entries, keys that look
+// misspelt) as errors. -format github prints GitHub
 // Actions workflow commands, so the problems show on the pull request:
 //
 //	::error file=socotra-app.json,line=21,col=2::trailing comma before '}': remove the ','

@@ -93,3 +93,75 @@ func TestDefaultFile(t *testing.T) {
 		t.Errorf("stdout = %q, want %q", &stdout, want)
 	}
 }
+
+// TestSocotraSamples runs the checker on copies of every sample manifest in
+// Socotra's public amp-blueprints repository (see the README next to them):
+// each must pass without -strict.
+func TestSocotraSamples(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(data + "socotra-samples/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 6 {
+		t.Fatalf("found %d sample manifests in %ssocotra-samples, want the 6 copied there", len(files), data)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{f}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+				t.Errorf("exit code %d, want 0; stdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+			}
+		})
+	}
+}
+
+// TestCrossPlatformStrict: a name only the other platform sends passes plain
+// manifestcheck with a warning naming the event, the platform and the nearest
+// name of that platform, and fails -strict.
+func TestCrossPlatformStrict(t *testing.T) {
+	t.Parallel()
+	manifest := func(platform, event string) string {
+		return `{"name": "acme/app", "version": "1.0.0"` + platform +
+			`, "socotra": {"webhooks": [{"path": "/in", "events": ["` + event + `"]}]}}`
+	}
+	tests := []struct {
+		name, doc string
+		want      []string // substrings of the one warning
+	}{
+		{"core manifest, legacy name", manifest(`, "targetPlatform": "EnterpriseCore"`, "claim.create"),
+			[]string{`"claim.create"`, "never by EnterpriseCore (Core)", `"claim.fnol.create"`}},
+		{"kernel manifest, legacy name", manifest(`, "targetPlatform": "kernel"`, "policy.issue"),
+			[]string{`"policy.issue"`, "never by kernel (Core)", "nearest kernel (Core) name is \"policy."}},
+		{"default manifest, core name", manifest("", "claim.fnol.create"),
+			[]string{`"claim.fnol.create"`, "never by ConnectedCore (Legacy)", `"claim.create"`}},
+		{"legacy manifest, core name", manifest(`, "targetPlatform": "ConnectedCore"`, "policy.cancellation.issue"),
+			[]string{`"policy.cancellation.issue"`, "never by ConnectedCore (Legacy)", "nearest ConnectedCore (Legacy) name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, strict := range []bool{false, true} {
+				args := []string{"-"}
+				wantCode := 0
+				if strict {
+					args, wantCode = []string{"-strict", "-"}, 1
+				}
+				var stdout, stderr bytes.Buffer
+				if code := run(args, strings.NewReader(tt.doc), &stdout, &stderr); code != wantCode {
+					t.Errorf("%v: exit code %d, want %d; stdout:\n%s", args, code, wantCode, &stdout)
+				}
+				out := stdout.String()
+				if strings.Count(out, "\n") != 1 || !strings.Contains(out, "warning: ") {
+					t.Errorf("%v: want one warning, got:\n%s", args, out)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(out, w) {
+						t.Errorf("%v: output lacks %q:\n%s", args, w, out)
+					}
+				}
+			}
+		})
+	}
+}
