@@ -24,6 +24,7 @@ type config struct {
 	client          *http.Client
 	bareList        bool
 	coreScheme      string
+	extra           extraConfig // control.go
 }
 
 func defaults() config {

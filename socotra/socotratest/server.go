@@ -103,7 +103,7 @@ func NewServer(opts ...Option) *Server {
 		fc.changed = s.notify
 		fc.mu.Unlock()
 	}
-	s.hs = httptest.NewServer(s.handler())
+	s.hs = s.start(s.handler())
 	return s
 }
 
@@ -199,6 +199,7 @@ func (s *Server) handler() http.Handler {
 			writeLegacyError(w, r, http.StatusBadRequest, err.Error())
 		},
 	})
+	s.mountExtras(mux)
 	return s.authenticate(mux)
 }
 
