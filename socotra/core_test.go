@@ -123,7 +123,7 @@ func TestCoreOperations(t *testing.T) {
 			handler:    reply(200, `{"locator":"EV1","requestId":"R1","userLocator":"U1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create","data":{"policyLocator":"P1"}}`),
 			call:       func(c *CoreClient) (any, error) { return c.Event(t.Context(), "EV1") },
 			wantMethod: "GET", wantPath: base + "/events/EV1",
-			want: StreamEvent{Locator: "EV1", RequestID: "R1", UserLocator: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+			want: StreamEvent{Platform: events.Core, Locator: "EV1", RequestID: "R1", UserLocator: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 				Type: "policy.create", Data: json.RawMessage(`{"policyLocator":"P1"}`)},
 		},
 		{
@@ -131,7 +131,7 @@ func TestCoreOperations(t *testing.T) {
 			handler:    reply(200, `[{"locator":"EV1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create"}]`),
 			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "R1") },
 			wantMethod: "GET", wantPath: base + "/events/request/R1",
-			want: []StreamEvent{{Locator: "EV1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
+			want: []StreamEvent{{Platform: events.Core, Locator: "EV1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
 		},
 	}
 	for _, tt := range tests {

@@ -115,6 +115,7 @@ func divertedFrom(d coreapi.DivertedEventResponse) DivertedEvent {
 
 func eventFrom(e coreapi.EventResponse) StreamEvent {
 	return StreamEvent{
+		Platform:    events.Core,
 		Locator:     e.Locator,
 		RequestID:   deref(e.RequestId),
 		UserLocator: deref(e.UserLocator),

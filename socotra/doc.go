@@ -44,7 +44,7 @@
 // [LegacyClient.Registrar]). [Diff] and [CoreClient.Reconcile] turn a desired
 // Core webhook into its add/remove update. [RotateSecret] moves a webhook to a
 // new signing secret while an hmac keyring accepts both. [EventStream] pages
-// through the Core event stream with a checkpoint token. [Marketplace] builds
+// through the Core or Legacy event stream with a checkpoint token. [Marketplace] builds
 // the client for the installation named by a request's x-smp-key.
 //
 // # Unconfirmed platform facts

@@ -52,8 +52,8 @@ func (c LegacyCredentials) validate() error {
 	return nil
 }
 
-// LegacyClient calls a Legacy (Connected Core) tenant's webhook and
-// integration APIs. Its token is cached, renewed a minute before it expires,
+// LegacyClient calls a Legacy (Connected Core) tenant's webhook,
+// integration and event stream APIs. Its token is cached, renewed a minute before it expires,
 // and renewed once when the server refuses it (the request is then sent once
 // more); concurrent callers share one renewal. It is safe for concurrent use
 // and retries like [CoreClient].

@@ -112,13 +112,15 @@ type DivertedEvent struct {
 	Data      json.RawMessage
 }
 
-// StreamEvent is one event of the Core event stream; webhook deliveries
-// carry the same object, so Locator is the key for removing duplicates.
+// StreamEvent is one event of a Core or Legacy event stream. Webhook
+// deliveries carry the same members, so Locator is the key for removing
+// duplicates on both platforms.
 type StreamEvent struct {
-	Locator     string
-	RequestID   string
-	UserLocator string
+	Platform    events.Platform // events.Core or events.Legacy
+	Locator     string          // Core locator; Legacy id
+	RequestID   string          // Core requestId; Legacy transactionId
+	UserLocator string          // Core userLocator; Legacy username
 	Time        time.Time
 	Type        events.Name
-	Data        json.RawMessage // decode with events.NewData(Type)
+	Data        json.RawMessage // Core: decode with events.NewData(Type)
 }

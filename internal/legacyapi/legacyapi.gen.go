@@ -421,6 +421,36 @@ type EpochMillis = json.Number
 // EventStreamData Event-specific payload, kept as raw JSON so each event type can be decoded into its own shape.
 type EventStreamData = json.RawMessage
 
+// EventStreamEvent One event of the event stream. It has the members of the webhook payload; the id is the natural key for removing duplicates.
+type EventStreamEvent struct {
+	// Data Event-specific payload, kept as raw JSON so each event type can be decoded into its own shape.
+	Data EventStreamData `json:"data,omitempty"`
+
+	// Id Id of the event.
+	Id string `json:"id"`
+
+	// Timestamp A point in time as milliseconds since the Unix epoch. The platform sends it either as a JSON number or as a string of digits, so no JSON type is fixed.
+	Timestamp EpochMillis `json:"timestamp"`
+
+	// TransactionId Transaction the event belongs to.
+	TransactionId *string `json:"transactionId,omitempty"`
+
+	// Type Name of an event the Legacy platform can deliver to a webhook. Values outside this list may still be received and are kept as they are.
+	Type EventType `json:"type"`
+
+	// Username User whose action caused the event.
+	Username *string `json:"username,omitempty"`
+}
+
+// EventStreamResponse One page of the event stream.
+type EventStreamResponse struct {
+	// Events The events of this page, oldest first; empty when there are no more yet.
+	Events []EventStreamEvent `json:"events"`
+
+	// PagingToken Where the next page starts; returned with every page.
+	PagingToken string `json:"pagingToken"`
+}
+
 // EventStreamWebhookSuspendedData Data of the event the platform raises when it suspends a webhook.
 type EventStreamWebhookSuspendedData struct {
 	// Event Name of an event the Legacy platform can deliver to a webhook. Values outside this list may still be received and are kept as they are.
@@ -739,6 +769,21 @@ type WebhookName = string
 // Exception The error body of the Legacy API. Members whose JSON type is not published accept any JSON value.
 type Exception = ExceptionResponse
 
+// ListEventsParams defines parameters for ListEvents.
+type ListEventsParams struct {
+	// StartTimestamp Only events at or after this time, in epoch milliseconds.
+	StartTimestamp *int64 `form:"startTimestamp,omitempty" json:"startTimestamp,omitempty"`
+
+	// EndTimestamp Only events before this time, in epoch milliseconds.
+	EndTimestamp *int64 `form:"endTimestamp,omitempty" json:"endTimestamp,omitempty"`
+
+	// PageSize Largest number of events to return in one page.
+	PageSize *int32 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// PagingToken Token of the previous page; where to continue. Pass it alone, without the other parameters.
+	PagingToken *string `form:"pagingToken,omitempty" json:"pagingToken,omitempty"`
+}
+
 // ListDivertedEventsParams defines parameters for ListDivertedEvents.
 type ListDivertedEventsParams struct {
 	// Limit Largest number of events to return in this page.
@@ -872,6 +917,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /account/authenticateAdmin (the `AuthenticateAdmin` operationId).
 	AuthenticateAdmin(ctx context.Context, body AuthenticateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListEvents Page through the event stream.
+	//
+	// Returns one page of the tenant's events in ascending time order. The first call may choose a time range and a page size; each later call passes only the pagingToken of the previous page. A pagingToken comes with every page, also when there are no more events, and stays valid: calling it again later returns the events that happened since. Events are emitted independently of the entities they name being stored, so wait a few seconds after an event before fetching the entity it names.
+	//
+	// Corresponds with GET /eventstream/events (the `ListEvents` operationId).
+	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIntegrations List integrations.
 	//
@@ -1057,6 +1109,23 @@ func (c *Client) AuthenticateAdminWithBody(ctx context.Context, contentType stri
 // Corresponds with POST /account/authenticateAdmin (the `AuthenticateAdmin` operationId).
 func (c *Client) AuthenticateAdmin(ctx context.Context, body AuthenticateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAuthenticateAdminRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListEvents Page through the event stream.
+//
+// Returns one page of the tenant's events in ascending time order. The first call may choose a time range and a page size; each later call passes only the pagingToken of the previous page. A pagingToken comes with every page, also when there are no more events, and stays valid: calling it again later returns the events that happened since. Events are emitted independently of the entities they name being stored, so wait a few seconds after an event before fetching the entity it names.
+//
+// Corresponds with GET /eventstream/events (the `ListEvents` operationId).
+func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1410,6 +1479,96 @@ func NewAuthenticateAdminRequestWithBody(server string, contentType string, body
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListEventsRequest constructs an http.Request for the ListEvents method
+func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/eventstream/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.StartTimestamp != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startTimestamp", *params.StartTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndTimestamp != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "endTimestamp", *params.EndTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PagingToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pagingToken", *params.PagingToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -1966,6 +2125,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /account/authenticateAdmin (the `AuthenticateAdmin` operationId).
 	AuthenticateAdminWithResponse(ctx context.Context, body AuthenticateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateAdminResponse, error)
 
+	// ListEventsWithResponse Page through the event stream.
+	//
+	// Returns one page of the tenant's events in ascending time order. The first call may choose a time range and a page size; each later call passes only the pagingToken of the previous page. A pagingToken comes with every page, also when there are no more events, and stays valid: calling it again later returns the events that happened since. Events are emitted independently of the entities they name being stored, so wait a few seconds after an event before fetching the entity it names.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /eventstream/events (the `ListEvents` operationId).
+	ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error)
+
 	// ListIntegrationsWithResponse List integrations.
 	//
 	// Returns every External Service Integration of the tenant. Needs an admin token.
@@ -2192,6 +2360,54 @@ func (r AuthenticateAdminResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AuthenticateAdminResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventStreamResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Exception
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEventsResponse) GetJSON200() *EventStreamResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListEventsResponse) GetJSONDefault() *Exception {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2806,6 +3022,21 @@ func (c *ClientWithResponses) AuthenticateAdminWithResponse(ctx context.Context,
 	return ParseAuthenticateAdminResponse(rsp)
 }
 
+// ListEventsWithResponse Page through the event stream.
+//
+// Returns one page of the tenant's events in ascending time order. The first call may choose a time range and a page size; each later call passes only the pagingToken of the previous page. A pagingToken comes with every page, also when there are no more events, and stays valid: calling it again later returns the events that happened since. Events are emitted independently of the entities they name being stored, so wait a few seconds after an event before fetching the entity it names.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /eventstream/events (the `ListEvents` operationId).
+func (c *ClientWithResponses) ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error) {
+	rsp, err := c.ListEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEventsResponse(rsp)
+}
+
 // ListIntegrationsWithResponse List integrations.
 //
 // Returns every External Service Integration of the tenant. Needs an admin token.
@@ -3080,6 +3311,39 @@ func ParseAuthenticateAdminResponse(rsp *http.Response) (*AuthenticateAdminRespo
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AuthorizationToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Exception
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
+func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventStreamResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3503,6 +3767,9 @@ type ServerInterface interface {
 	// AuthenticateAdmin Authenticate an administrator.
 	// (POST /account/authenticateAdmin)
 	AuthenticateAdmin(w http.ResponseWriter, r *http.Request)
+	// ListEvents Page through the event stream.
+	// (GET /eventstream/events)
+	ListEvents(w http.ResponseWriter, r *http.Request, params ListEventsParams)
 	// ListIntegrations List integrations.
 	// (GET /integrations)
 	ListIntegrations(w http.ResponseWriter, r *http.Request)
@@ -3569,6 +3836,78 @@ func (siw *ServerInterfaceWrapper) AuthenticateAdmin(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AuthenticateAdmin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEventsParams
+
+	// ------------- Optional query parameter "startTimestamp" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startTimestamp", r.URL.Query(), &params.StartTimestamp, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "startTimestamp"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "startTimestamp", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "endTimestamp" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endTimestamp", r.URL.Query(), &params.EndTimestamp, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "endTimestamp"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "endTimestamp", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pagingToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pagingToken", r.URL.Query(), &params.PagingToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pagingToken"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pagingToken", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListEvents(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4017,6 +4356,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/webhooks/{name}/diverted", wrapper.ListDivertedEvents)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/webhooks/{name}/diverted/{transactionId}", wrapper.DeleteDivertedEvent)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/webhooks/{name}/diverted/{transactionId}/resend", wrapper.ResendDivertedEvent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/eventstream/events", wrapper.ListEvents)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/integrations", wrapper.ListIntegrations)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/integrations", wrapper.CreateIntegration)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/integrations/{integrationName}", wrapper.DeleteIntegration)

@@ -28,7 +28,9 @@
 // Integrations with security specifications (only for https URLs; a tag needs a secret),
 // diverted events keyed by transactionId, and tokens from /account/authenticate and
 // /account/authenticateAdmin that expire after [WithTokenTTL]; the integrations API needs the
-// administrator token. Errors have the ExceptionResponse shape.
+// administrator token. The event stream at /eventstream/events pages with a pagingToken that comes
+// with every page, also when caught up, and later picks up new events. Errors have the
+// ExceptionResponse shape.
 //
 // Deliveries: [Server.EmitCore] and [Server.EmitLegacy] record an event in the stream and POST
 // it to every enabled, unsuspended webhook subscribed to its type: a Core EventResponse or a
@@ -60,12 +62,12 @@
 //     nothing more, and its failureHandling is left out of responses; an empty actOnStatusCodes
 //     means every non-2xx status.
 //   - Events emitted while a webhook is suspended or disabled are not queued for it: they are
-//     only in the event stream. Legacy has no event stream API; [Server.Events] shows it.
+//     only in the event stream; [Server.Events] shows it.
 //   - PUT /webhooks on an existing name replaces its settings; members left out go back to their
 //     defaults, except alertIntegrationName, which stays until resetAlertIntegrationName.
 //   - GET of a Core webhook returns the endpoint secret; the list returns it only with
 //     extended=true.
-//   - The event stream returns a pagingToken only while more events match; to poll for new
+//   - The Core event stream returns a pagingToken only while more events match; to poll for new
 //     events later, start again with startTimestamp.
 //   - Redirects are not followed: a 3xx answer is the delivery's status.
 //

@@ -24,7 +24,7 @@ import (
 var ErrClosed = errors.New("socotratest: server closed")
 
 // Server is a fake Socotra tenant listening on 127.0.0.1. It serves the Core API under
-// /event/{tenantLocator}/… and the Legacy API under /webhooks, /integrations and /account/…, and
+// /event/{tenantLocator}/… and the Legacy API under /webhooks, /integrations, /eventstream and /account/…, and
 // delivers emitted events to the registered webhooks. All methods are safe for concurrent use.
 type Server struct {
 	cfg         config
@@ -228,7 +228,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			if !s.legacyAuthorized(w, r, true) {
 				return
 			}
-		case path == "/webhooks" || strings.HasPrefix(path, "/webhooks/"):
+		case path == "/webhooks" || strings.HasPrefix(path, "/webhooks/"), strings.HasPrefix(path, "/eventstream/"):
 			if !s.legacyAuthorized(w, r, false) {
 				return
 			}
