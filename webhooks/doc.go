@@ -39,19 +39,45 @@
 // Socotra acts on the answer according to the webhook's failure handling (by default, 4xx, 5xx and a
 // timeout count as failures, retried or diverted when configured):
 //
-//	200  the functions returned nil, no pattern matched (default fallback), or the event was already processed
-//	400  the body is not a delivery (see Parse); the body of the answer says which field is wrong
+//	200  the functions returned nil, no pattern matched (default fallback), the event was already processed,
+//	     or the body was a failure alert (see Alert)
+//	400  the body is neither a delivery (see Parse) nor an alert; the body of the answer says what is wrong
 //	401  the signature is missing or wrong (from the hmac middleware, before any decoding)
 //	405  the method is not POST
 //	409  the same event is being processed by another delivery
 //	413  the body is larger than the limit
-//	500  a function returned an error or panicked (the panic is recovered and logged with the event id)
+//	500  a function returned an error or panicked (the panic is recovered and logged with the event id), or
+//	     the OnAlert function failed
 //	503  the WithTimeout limit passed (the functions' context is cancelled), or the Deduper failed
 //
 // [StatusCode] gives the mapping for [Handler.Handle]'s errors.
 //
+// # Inside a net/http service
+//
+// A receiver is an http.Handler like any other: mount it behind the service's middleware (authentication,
+// tenancy, tracing). The context a [HandlerFunc] receives carries every value of the request's context, and
+// [Event.Header] holds the delivery's headers (those set at registration included):
+//
+//	mux.Handle("POST /socotra", tenancy(recv))
+//	h.On("*", func(ctx context.Context, ev *webhooks.Event) error {
+//		tenant := tenantFrom(ctx)           // put there by the middleware
+//		key := ev.Header.Get("X-Route-Key") // a header the webhook was registered with
+//		...
+//	})
+//
+// # Alerts
+//
+// A webhook's failure handling may name an alert endpoint, to which Socotra posts a failure alert when a
+// delivery fails for good or the webhook is suspended. An alert is not an event: a receiver recognises it
+// (see [Alert] for the shapes), answers 200 so it is not retried, logs it at warn level, counts it in
+// [Stats].Alerts and hands it to the function set with [Handler.OnAlert].
+//
 // # Observability
 //
-// [WithLogger] logs every event's id, type, platform and outcome; [Handler.Stats] returns counters
-// (received, handled, duplicates, failures, per event type) without any metrics library.
+// [WithLogger] is the one logger of a receiver: it records every event's id, type, platform and outcome,
+// and every refused request (bad signature, body too large, not a delivery), handler error and alert.
+// Logging is off by default. [Handler.Stats] returns counters (received, handled, duplicates, failures,
+// refused, too large, alerts, per event type) without any metrics library. [WithObserver] calls an
+// [Observer] at the start and end of every delivery with its outcome and duration, for tracing and
+// metrics; the module github.com/socotra-go/sdk/webhooks/otelwebhooks provides one for OpenTelemetry.
 package webhooks

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 	"unicode/utf8"
 
@@ -39,6 +40,10 @@ type Event struct {
 	Platform events.Platform
 	// Raw is the whole body as delivered.
 	Raw []byte
+	// Header holds the headers of the request that delivered the event, as received (the signature
+	// header and any header set at registration included); nil for events that did not come over HTTP,
+	// such as a backfill's. It is the request's own map: read it, do not modify it.
+	Header http.Header
 }
 
 // ErrInvalidDelivery matches (with [errors.Is]) every error [Parse] returns.
@@ -360,6 +365,7 @@ func (e *Event) Clone() *Event {
 	c := *e
 	c.Raw = bytes.Clone(e.Raw)
 	c.Data = bytes.Clone(e.Data)
+	c.Header = e.Header.Clone()
 	return &c
 }
 

@@ -110,15 +110,15 @@ func ExampleNewReceiver() {
 	send(`{"locator":"C","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, false)
 	send(`{"locator":"D"}`, true)
 	s := h.Stats()
-	fmt.Printf("received %d, handled %d, duplicates %d, failures %d, rejected %d\n",
-		s.Received, s.Handled, s.Duplicates, s.Failures, s.Rejected)
+	fmt.Printf("received %d, handled %d, duplicates %d, failures %d, rejected %d (bad signature %d)\n",
+		s.Received, s.Handled, s.Duplicates, s.Failures, s.Rejected, s.Refused)
 	// Output:
 	// 200
 	// 200
 	// 500
 	// 401
 	// 400
-	// received 3, handled 1, duplicates 1, failures 1, rejected 1
+	// received 3, handled 1, duplicates 1, failures 1, rejected 2 (bad signature 1)
 }
 
 // sharedStore is a Deduper over a map, standing in for a store shared by several instances (Redis, SQL).
@@ -170,4 +170,33 @@ func ExampleDeduper() {
 	// instance 0 handled E1
 	// <nil>
 	// webhooks: duplicate event (already processed)
+}
+
+func ExampleHandler_OnAlert() {
+	secret := []byte("the alert endpoint's secret")
+	h := webhooks.NewHandler()
+	h.OnAlert(func(ctx context.Context, a *webhooks.Alert) error {
+		fmt.Printf("%s: webhook %q got %s for %s\n", a.Kind, a.WebhookName, a.ActualStatus, a.EventType)
+		return nil // page someone, open a ticket...
+	})
+	recv, err := webhooks.NewSecretReceiver(secret, h)
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+
+	// What Legacy posts to an alert integration when a delivery fails for good.
+	body := []byte(`{"webhookName":"claims","url":"https://app.example/socotra","expectedStatus":"2xx","actualStatus":"503",` +
+		`"eventData":{"id":"e1","timestamp":1795457045123,"type":"claim.create","data":{}}}`)
+	req, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, body, secret)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, h.Stats().Alerts)
+	// Output:
+	// delivery_failed: webhook "claims" got 503 for claim.create
+	// 200 1
 }

@@ -112,6 +112,8 @@ type Handler struct {
 	maxBody  int64
 	warned   atomic.Bool // about serving unverified requests
 	stats    stats
+	observer Observer                  // nil for none
+	onAlert  atomic.Pointer[AlertFunc] // nil for none
 }
 
 type route struct {
@@ -226,6 +228,17 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("webhooks: Handle called with a nil event")
 	}
+	if h.observer == nil {
+		return h.handle(ctx, ev)
+	}
+	o := h.startObservation(ctx, nil, ev)
+	err := h.handle(o.ctx, ev)
+	h.finish(o, ev, err, 0)
+	return err
+}
+
+// handle is Handle without the Observer.
+func (h *Handler) handle(ctx context.Context, ev *Event) error {
 	var start time.Time // read only when something may be logged
 	if h.log.Enabled(ctx, slog.LevelError) {
 		start = time.Now()
@@ -439,13 +452,26 @@ func asPanic(err error) *PanicError {
 }
 
 // ServeHTTP answers one delivery: 405 for a method other than POST, 413 for a body over the limit, 400
-// for a body [Parse] rejects, and otherwise the status for [Handler.Handle]'s result listed in the package
-// documentation. Behind [NewReceiver] it decodes the verified body without reading the request again.
+// for a body that is neither a delivery (see [Parse]) nor an alert (see [Alert]), and otherwise the status
+// for [Handler.Handle]'s result listed in the package documentation. Behind [NewReceiver] it decodes the
+// verified body without reading the request again. The [HandlerFunc]s get the request's context (with
+// every value middleware put in it) and the request's headers in [Event.Header].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var o *observation
+	if h.observer != nil {
+		o = h.startObservation(r.Context(), r, nil)
+		r = r.WithContext(o.ctx)
+	}
+	h.serve(w, r, o)
+}
+
+// serve is ServeHTTP once the delivery is observed; o is nil without an Observer.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, o *observation) {
 	if r.Method != http.MethodPost {
 		h.stats.rejected.Add(1)
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed; Socotra delivers webhooks with POST", http.StatusMethodNotAllowed)
+		h.refusedObserved(o, http.StatusMethodNotAllowed, nil)
 		return
 	}
 	body, ok := hmac.VerifiedBody(r.Context())
@@ -459,24 +485,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			code := http.StatusBadRequest
 			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 				code = http.StatusRequestEntityTooLarge
+				h.stats.tooLarge.Add(1)
 			}
 			http.Error(w, http.StatusText(code), code)
+			h.refusedObserved(o, code, err)
 			return
 		}
 	}
 	ev, err := Parse(body)
 	if err != nil {
+		if a, ok := ParseAlert(body); ok {
+			h.alert(r.Context(), w, r, a, o)
+			return
+		}
 		h.stats.rejected.Add(1)
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "webhooks: delivery rejected", slog.String("error", err.Error()))
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		h.refusedObserved(o, http.StatusBadRequest, err)
 		return
 	}
-	err = h.Handle(r.Context(), ev)
-	if code := StatusCode(err); code != http.StatusOK {
+	ev.Header = r.Header
+	err = h.handle(r.Context(), ev)
+	code := StatusCode(err)
+	if code != http.StatusOK {
 		http.Error(w, http.StatusText(code), code)
+	} else {
+		w.WriteHeader(http.StatusOK)
+	}
+	if o != nil {
+		h.finish(o, ev, err, code)
+	}
+}
+
+// refusedObserved ends the observation of a request refused before decoding.
+func (h *Handler) refusedObserved(o *observation, status int, err error) {
+	if o == nil {
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	o.info.Outcome, o.info.Status, o.info.Err = OutcomeRefused, status, err
+	h.endObservation(o)
 }
 
 // StatusCode returns the HTTP status a delivery gets for [Handler.Handle]'s result: 200 for nil and

@@ -22,8 +22,16 @@ type Stats struct {
 	// Unmatched counts the events no pattern matched, which went to the fallback.
 	Unmatched uint64
 	// Rejected counts the requests refused before decoding an event: a method other than POST, a body
-	// too large, or a body that is not a delivery (400).
+	// too large, a body that is neither a delivery nor an alert (400), and behind [NewReceiver] every
+	// request the signature check refused.
 	Rejected uint64
+	// Refused counts the requests refused for a missing or wrong signature (401), behind [NewReceiver];
+	// they count in Rejected too.
+	Refused uint64
+	// TooLarge counts the requests refused for a body over the limit (413); they count in Rejected too.
+	TooLarge uint64
+	// Alerts counts the failure alerts received (see [Alert]); they count nowhere else.
+	Alerts uint64
 	// ByType holds the counts per event name, for the names received at least once. Unknown names are
 	// listed up to a limit of 1000, beyond which they count only in the totals.
 	ByType map[events.Name]TypeStats
@@ -48,6 +56,8 @@ func (c *counters) load() TypeStats {
 type stats struct {
 	total               counters
 	unmatched, rejected atomic.Uint64
+	refused, tooLarge   atomic.Uint64
+	alerts              atomic.Uint64
 	known               []counters // indexed like knownNames
 	unknown             sync.Map   // events.Name -> *counters
 	unknownN            atomic.Int64
@@ -82,6 +92,7 @@ func (h *Handler) Stats() Stats {
 	out := Stats{
 		Received: t.Received, Handled: t.Handled, Duplicates: t.Duplicates, Failures: t.Failures,
 		Unmatched: s.unmatched.Load(), Rejected: s.rejected.Load(),
+		Refused: s.refused.Load(), TooLarge: s.tooLarge.Load(), Alerts: s.alerts.Load(),
 		ByType: make(map[events.Name]TypeStats),
 	}
 	for i := range s.known {
