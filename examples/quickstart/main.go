@@ -23,7 +23,6 @@ import (
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/examples/internal/demo"
-	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
@@ -63,12 +62,9 @@ func run(ctx context.Context, stdout io.Writer) error {
 
 	// 3. The receiver: verify the signature, then decode, dedupe and route. The secret would come from your
 	// secret store; the SDK's log records (warnings and up) are printed to show why a request was refused.
+	// The Handler's logger is the receiver's one logger: NewSecretReceiver's verifier logs through it too.
 	secret := []byte("quickstart-secret-from-your-vault")
 	log := slog.New(&sayHandler{out: out})
-	verifier, err := hmac.NewVerifier(secret, hmac.WithLogger(log))
-	if err != nil {
-		return err
-	}
 	h := webhooks.NewHandler(webhooks.WithLogger(log),
 		webhooks.WithFallback(func(_ context.Context, ev *webhooks.Event) error {
 			say("  no handler matches %s (known to the SDK: %t): the fallback acknowledges it with 200 so Socotra does not retry; data %s",
@@ -88,7 +84,11 @@ func run(ctx context.Context, stdout io.Writer) error {
 		return nil
 	})
 	mux := http.NewServeMux()
-	mux.Handle("POST "+hookPath, webhooks.NewReceiver(verifier, h))
+	recv, err := webhooks.NewSecretReceiver(secret, h)
+	if err != nil {
+		return err
+	}
+	mux.Handle("POST "+hookPath, recv)
 	base, shutdown, err := demo.Serve(mux)
 	if err != nil {
 		return err
