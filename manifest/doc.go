@@ -5,9 +5,11 @@
 // [*SyntaxError] values with a line, a column and the problem in words;
 // the reader carries on after most of them, so one run reports each
 // comment, trailing comma and unclosed bracket. Sections the SDK does not
-// model (app.fields, socotra.fields, autofill, externalRaters, lifecycle,
-// env, performancePlan, changeLogFile, releaseNotesFile, keys added later)
-// are kept in order, and [Manifest.MarshalJSON] writes them back unchanged.
+// model (app.fields, socotra.fields, autofill, externalRaters, env,
+// performancePlan, changeLogFile, releaseNotesFile, keys added later) are
+// kept in order, and [Manifest.MarshalJSON] writes them back unchanged.
+// socotra.lifecycle is modelled ([Socotra.Lifecycle]): the Marketplace calls
+// GET /_app/start and /_app/stop only when it lists "start" and "stop".
 //
 // [Manifest.Validate] reports every rule the manifest breaks at once, each a
 // [*Problem] with its JSON path, position and a hint. Event names the SDK

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/socotra-go/sdk/events"
@@ -78,7 +79,7 @@ func (t TargetPlatform) Describe() string {
 
 // Manifest is a parsed socotra-app.json. The fields are the parts the SDK
 // uses; every other section (app.fields, socotra.fields, autofill,
-// externalRaters, lifecycle, env, performancePlan, changeLogFile,
+// externalRaters, env, performancePlan, changeLogFile,
 // releaseNotesFile, keys added later) is kept as written, in its original
 // order, and [Manifest.MarshalJSON] writes it back unchanged.
 type Manifest struct {
@@ -96,8 +97,30 @@ type Manifest struct {
 // Socotra is the manifest's "socotra" section.
 type Socotra struct {
 	Webhooks []Webhook
-	obj      object
+	// Lifecycle lists the lifecycle calls the app asks the Marketplace to
+	// make: GET /_app/start for [LifecycleStart], GET /_app/stop for
+	// [LifecycleStop]. The platform makes only the calls declared here
+	// (Socotra's sample socotra/amp-blueprints,
+	// lifecycle-events.sample/socotra-app.json and its README).
+	Lifecycle []LifecycleEvent
+	obj       object
 }
+
+// LifecycleEvent is a value of socotra.lifecycle.
+type LifecycleEvent string
+
+// The lifecycle calls the Marketplace makes (socotra/amp-blueprints,
+// lifecycle-events.sample).
+const (
+	// LifecycleStart asks for GET /_app/start?route=<public URL> when an
+	// instance of the app starts.
+	LifecycleStart LifecycleEvent = "start"
+	// LifecycleStop asks for GET /_app/stop when a customer stops it.
+	LifecycleStop LifecycleEvent = "stop"
+)
+
+// Declares reports whether socotra.lifecycle lists e.
+func (s *Socotra) Declares(e LifecycleEvent) bool { return slices.Contains(s.Lifecycle, e) }
 
 // Webhook is one entry of socotra.webhooks: the platform registers the app's
 // public URL joined with Path for Events.
@@ -224,6 +247,9 @@ func (m *Manifest) decodeSocotra(v *node, path string) string {
 		return "must be an object, found " + v.kindName()
 	}
 	m.Socotra.obj = m.members(v, path, func(key, path string, v *node) string {
+		if key == "lifecycle" {
+			return m.decodeLifecycle(v, path)
+		}
 		if key != "webhooks" {
 			return "-"
 		}
@@ -242,6 +268,23 @@ func (m *Manifest) decodeSocotra(v *node, path string) string {
 		m.Socotra.Webhooks = hooks
 		return ""
 	})
+	return ""
+}
+
+func (m *Manifest) decodeLifecycle(v *node, path string) string {
+	if v.kind != '[' {
+		return `must be an array such as ["start", "stop"], found ` + v.kindName()
+	}
+	for i, e := range v.vals {
+		if e.kind != '"' {
+			return fmt.Sprintf("element %d must be a string, found %s", i, e.kindName())
+		}
+	}
+	m.Socotra.Lifecycle = make([]LifecycleEvent, len(v.vals))
+	for i, e := range v.vals {
+		m.Socotra.Lifecycle[i] = LifecycleEvent(e.str)
+		m.pos[fmt.Sprintf("%s[%d]", path, i)] = e.start
+	}
 	return ""
 }
 
@@ -358,12 +401,12 @@ func (m *Manifest) fields() []field {
 		{"name", m.Name, m.Name != ""},
 		{"version", m.Version, m.Version != ""},
 		{"targetPlatform", m.TargetPlatform, m.TargetPlatform != ""},
-		{"socotra", m.Socotra, m.Socotra.Webhooks != nil || m.Socotra.obj.present},
+		{"socotra", m.Socotra, m.Socotra.Webhooks != nil || m.Socotra.Lifecycle != nil || m.Socotra.obj.present},
 	}
 }
 
 func (s *Socotra) fields() []field {
-	return []field{{"webhooks", s.Webhooks, s.Webhooks != nil}}
+	return []field{{"webhooks", s.Webhooks, s.Webhooks != nil}, {"lifecycle", s.Lifecycle, s.Lifecycle != nil}}
 }
 
 func (w *Webhook) fields() []field {

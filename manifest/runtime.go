@@ -108,7 +108,30 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error)
 			"in self-hosted mode their caller chooses where the webhooks go, and no authenticator was given; " +
 			"pass WithControlSecret or WithControlAuth with WithPublicURL, or call Runtime.Start and Runtime.Stop from your own code")
 	}
+	if cfg.registrar == nil {
+		rt.warnUndeclared()
+	}
 	return rt, nil
+}
+
+// warnUndeclared logs, in Marketplace mode, a hook the platform would never
+// call because the manifest does not declare its lifecycle event.
+func (rt *Runtime) warnUndeclared() {
+	for _, h := range []struct {
+		set  bool
+		ev   LifecycleEvent
+		opt  string
+		call string
+	}{
+		{rt.cfg.onStart != nil, LifecycleStart, "OnStart", "/_app/start"},
+		{rt.cfg.onStop != nil, LifecycleStop, "OnStop", "/_app/stop"},
+	} {
+		if h.set && !rt.m.Socotra.Declares(h.ev) {
+			rt.cfg.logger.Warn(fmt.Sprintf("manifest: the %s hook will never run in the Marketplace: the manifest does not "+
+				"declare %q in socotra.lifecycle, so the platform does not call GET %s; add it", h.opt, h.ev, h.call),
+				"lifecycle", rt.m.Socotra.Lifecycle)
+		}
+	}
 }
 
 // ServeHTTP answers the platform's calls and passes the rest to the app.

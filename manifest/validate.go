@@ -203,13 +203,42 @@ func (c *checker) manifest() {
 		}
 		c.errorf("targetPlatform", hint, "unknown target platform %q", tp)
 	}
-	if bad["socotra"] || c.typed(m.Socotra.obj, "socotra", m.Socotra.fields())["webhooks"] {
+	if bad["socotra"] {
 		return
 	}
-	c.nearKeys(m.Socotra.obj, "socotra", "webhooks")
+	sbad := c.typed(m.Socotra.obj, "socotra", m.Socotra.fields())
+	c.nearKeys(m.Socotra.obj, "socotra", "webhooks", "lifecycle")
+	if !sbad["lifecycle"] {
+		c.lifecycle("socotra.lifecycle", m.Socotra.Lifecycle)
+	}
+	if sbad["webhooks"] {
+		return
+	}
 	seen := map[string]int{}
 	for i, w := range m.Socotra.Webhooks {
 		c.webhook(fmt.Sprintf("socotra.webhooks[%d]", i), w, seen, i)
+	}
+}
+
+// lifecycle warns about socotra.lifecycle values the Marketplace is not
+// known to call (so the hook they were meant for would never run) and about
+// repeats.
+func (c *checker) lifecycle(path string, evs []LifecycleEvent) {
+	known := []string{string(LifecycleStart), string(LifecycleStop)}
+	seen := map[LifecycleEvent]bool{}
+	for i, e := range evs {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case seen[e]:
+			c.warnf(p, "remove the repeat", "lifecycle %q is listed twice", e)
+		case !slices.Contains(known, string(e)):
+			hint := `the Marketplace calls "start" (GET /_app/start) and "stop" (GET /_app/stop)`
+			if near := nearest(string(e), known...); near != "" {
+				hint = fmt.Sprintf("did you mean %q?", near)
+			}
+			c.warnf(p, hint, "unknown lifecycle %q: no call is known for it", e)
+		}
+		seen[e] = true
 	}
 }
 

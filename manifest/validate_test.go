@@ -93,7 +93,7 @@ func TestValidateRules(t *testing.T) {
 		{name: "entry misspelt key", doc: hook(`{"path": "/a", "events": ["policy.create"], "Event": []}`), warnings: []string{`socotra.webhooks[0].Event: unknown key "Event"`}},
 		{name: "top misspelt key", doc: `{` + head + `, "target_platform": "EnterpriseCore"}`, warnings: []string{`target_platform: unknown key "target_platform" is kept but not used`}},
 		{name: "socotra misspelt key", doc: `{` + head + `, "socotra": {"webHooks": []}}`, warnings: []string{`socotra.webHooks: unknown key`}},
-		{name: "other sections quiet", doc: `{` + head + `, "env": {}, "app": {"fields": []}, "socotra": {"fields": [], "autofill": [], "externalRaters": [], "lifecycle": {}}, "performancePlan": {}, "changeLogFile": "c", "releaseNotesFile": "r"}`},
+		{name: "other sections quiet", doc: `{` + head + `, "env": {}, "app": {"fields": []}, "socotra": {"fields": [], "autofill": [], "externalRaters": [], "lifecycle": ["start"]}, "performancePlan": {}, "changeLogFile": "c", "releaseNotesFile": "r"}`},
 		{name: "odd key path", doc: `{` + head + `, "socotra": {"webhooks": [{"path": "/a", "events": ["policy.create"], "x y": 1}]}}`, warnings: []string{`socotra.webhooks[0]["x y"]: unknown key`}},
 	}
 	for _, tt := range tests {
