@@ -23,7 +23,7 @@ import (
 type CoreClient struct {
 	api    *coreapi.ClientWithResponses
 	tenant string
-	token  string
+	tokens *tokenCache // behind a pointer, so that no %+v of the client reaches the token
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -47,22 +47,16 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	t := newTransport(&s, &tokenCache{tok: token, now: s.now}, s.authScheme, nil)
+	tokens := &tokenCache{tok: token, now: s.now}
+	t := newTransport(&s, tokens, s.authScheme, nil)
 	api, err := coreapi.NewClientWithResponses(base, coreapi.WithHTTPClient(t))
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
-	return &CoreClient{api: api, tenant: tenantLocator, token: token}, nil
+	return &CoreClient{api: api, tenant: tenantLocator, tokens: tokens}, nil
 }
 
-func (c *CoreClient) secrets() []string { return []string{c.token} }
-
-func needLocator(what, v string) error {
-	if v == "" {
-		return errorf("empty %s", what)
-	}
-	return nil
-}
+func (c *CoreClient) secrets() []string { return []string{c.tokens.current()} }
 
 // CreateWebhook creates a webhook and returns it as stored, with its locator.
 // Names are not unique: creating twice gives two webhooks (use [Registrar]
@@ -85,7 +79,7 @@ func (c *CoreClient) CreateWebhook(ctx context.Context, w Webhook) (Webhook, err
 
 // Webhook returns the webhook with this locator.
 func (c *CoreClient) Webhook(ctx context.Context, locator string) (Webhook, error) {
-	if err := needLocator("webhook locator", locator); err != nil {
+	if err := needULID("webhook locator", locator); err != nil {
 		return Webhook{}, err
 	}
 	return c.webhook(c.api.GetWebhook(ctx, c.tenant, locator))
@@ -95,7 +89,7 @@ func (c *CoreClient) Webhook(ctx context.Context, locator string) (Webhook, erro
 // it. The platform applies removals before additions, so an item in both lists
 // ends up present. See [CoreClient.Reconcile] for "make it look like this".
 func (c *CoreClient) UpdateWebhook(ctx context.Context, locator string, u WebhookUpdate) (Webhook, error) {
-	if err := needLocator("webhook locator", locator); err != nil {
+	if err := needULID("webhook locator", locator); err != nil {
 		return Webhook{}, err
 	}
 	return c.webhook(c.api.UpdateWebhook(ctx, c.tenant, locator, u.request()))
@@ -118,7 +112,7 @@ func (c *CoreClient) Reconcile(ctx context.Context, locator string, desired Webh
 
 // DeleteWebhook deletes the webhook with this locator.
 func (c *CoreClient) DeleteWebhook(ctx context.Context, locator string) error {
-	if err := needLocator("webhook locator", locator); err != nil {
+	if err := needULID("webhook locator", locator); err != nil {
 		return err
 	}
 	return done(c.api.DeleteWebhook(ctx, c.tenant, locator))
@@ -126,7 +120,7 @@ func (c *CoreClient) DeleteWebhook(ctx context.Context, locator string) error {
 
 // UnsuspendWebhook resumes deliveries to a webhook the platform suspended.
 func (c *CoreClient) UnsuspendWebhook(ctx context.Context, locator string) error {
-	if err := needLocator("webhook locator", locator); err != nil {
+	if err := needULID("webhook locator", locator); err != nil {
 		return err
 	}
 	return done(c.api.UnsuspendWebhook(ctx, c.tenant, locator))
@@ -237,7 +231,7 @@ func (c *CoreClient) webhook(resp *http.Response, err error) (Webhook, error) {
 func (c *CoreClient) DivertedEvents(ctx context.Context, webhookLocator string) iter.Seq2[DivertedEvent, error] {
 	const size = 100
 	return func(yield func(DivertedEvent, error) bool) {
-		if err := needLocator("webhook locator", webhookLocator); err != nil {
+		if err := needULID("webhook locator", webhookLocator); err != nil {
 			yield(DivertedEvent{}, err)
 			return
 		}
@@ -276,7 +270,7 @@ func checkDiverted(l *coreapi.DivertedEventList) error {
 
 // DivertedEvent returns one diverted event of a webhook.
 func (c *CoreClient) DivertedEvent(ctx context.Context, webhookLocator, eventLocator string) (DivertedEvent, error) {
-	if err := errors.Join(needLocator("webhook locator", webhookLocator), needLocator("event locator", eventLocator)); err != nil {
+	if err := errors.Join(needULID("webhook locator", webhookLocator), needULID("event locator", eventLocator)); err != nil {
 		return DivertedEvent{}, err
 	}
 	resp, err := c.api.GetDivertedEvent(ctx, c.tenant, webhookLocator, eventLocator)
@@ -291,7 +285,7 @@ func (c *CoreClient) DivertedEvent(ctx context.Context, webhookLocator, eventLoc
 
 // ResendDivertedEvent asks the platform to deliver a diverted event again.
 func (c *CoreClient) ResendDivertedEvent(ctx context.Context, webhookLocator, eventLocator string) error {
-	if err := errors.Join(needLocator("webhook locator", webhookLocator), needLocator("event locator", eventLocator)); err != nil {
+	if err := errors.Join(needULID("webhook locator", webhookLocator), needULID("event locator", eventLocator)); err != nil {
 		return err
 	}
 	return done(c.api.ResendDivertedEvent(ctx, c.tenant, webhookLocator, eventLocator))
@@ -299,7 +293,7 @@ func (c *CoreClient) ResendDivertedEvent(ctx context.Context, webhookLocator, ev
 
 // DeleteDivertedEvent forgets a diverted event without delivering it.
 func (c *CoreClient) DeleteDivertedEvent(ctx context.Context, webhookLocator, eventLocator string) error {
-	if err := errors.Join(needLocator("webhook locator", webhookLocator), needLocator("event locator", eventLocator)); err != nil {
+	if err := errors.Join(needULID("webhook locator", webhookLocator), needULID("event locator", eventLocator)); err != nil {
 		return err
 	}
 	return done(c.api.DeleteDivertedEvent(ctx, c.tenant, webhookLocator, eventLocator))
@@ -307,7 +301,7 @@ func (c *CoreClient) DeleteDivertedEvent(ctx context.Context, webhookLocator, ev
 
 // Event returns one event of the stream by its locator.
 func (c *CoreClient) Event(ctx context.Context, locator string) (StreamEvent, error) {
-	if err := needLocator("event locator", locator); err != nil {
+	if err := needULID("event locator", locator); err != nil {
 		return StreamEvent{}, err
 	}
 	resp, err := c.api.GetEvent(ctx, c.tenant, locator)
@@ -320,7 +314,7 @@ func (c *CoreClient) Event(ctx context.Context, locator string) (StreamEvent, er
 
 // EventsForRequest returns every event one API request produced.
 func (c *CoreClient) EventsForRequest(ctx context.Context, requestLocator string) ([]StreamEvent, error) {
-	if err := needLocator("request locator", requestLocator); err != nil {
+	if err := needName("request locator", requestLocator); err != nil {
 		return nil, err
 	}
 	resp, err := c.api.ListEventsForRequest(ctx, c.tenant, requestLocator)

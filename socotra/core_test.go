@@ -102,36 +102,42 @@ func TestCoreOperations(t *testing.T) {
 		},
 		{
 			name: "get diverted", route: "GET " + base + "/webhooks/{loc}/diverted/{ev}",
-			handler:    reply(200, `{"eventLocator":"E1","requestLocator":"R1","failureTrigger":"5xx","failureMessage":"boom","failureTimestamp":"2026-01-02T03:04:05Z"}`),
-			call:       func(c *CoreClient) (any, error) { return c.DivertedEvent(t.Context(), whLoc, "E1") },
-			wantMethod: "GET", wantPath: base + "/webhooks/" + whLoc + "/diverted/E1",
-			want: DivertedEvent{ID: "E1", EventID: "E1", RequestID: "R1", Trigger: "5xx", Message: "boom",
+			handler: reply(200, `{"eventLocator":"01HZX3K7Q8R9S0T1V2W3X4Y5E1","requestLocator":"R1","failureTrigger":"5xx","failureMessage":"boom","failureTimestamp":"2026-01-02T03:04:05Z"}`),
+			call: func(c *CoreClient) (any, error) {
+				return c.DivertedEvent(t.Context(), whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1")
+			},
+			wantMethod: "GET", wantPath: base + "/webhooks/" + whLoc + "/diverted/01HZX3K7Q8R9S0T1V2W3X4Y5E1",
+			want: DivertedEvent{ID: "01HZX3K7Q8R9S0T1V2W3X4Y5E1", EventID: "01HZX3K7Q8R9S0T1V2W3X4Y5E1", RequestID: "R1", Trigger: "5xx", Message: "boom",
 				Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		},
 		{
 			name: "resend diverted", route: "POST " + base + "/webhooks/{loc}/diverted/{ev}/resend", handler: reply(200, `{}`),
-			call:       func(c *CoreClient) (any, error) { return nil, c.ResendDivertedEvent(t.Context(), whLoc, "E1") },
-			wantMethod: "POST", wantPath: base + "/webhooks/" + whLoc + "/diverted/E1/resend",
+			call: func(c *CoreClient) (any, error) {
+				return nil, c.ResendDivertedEvent(t.Context(), whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1")
+			},
+			wantMethod: "POST", wantPath: base + "/webhooks/" + whLoc + "/diverted/01HZX3K7Q8R9S0T1V2W3X4Y5E1/resend",
 		},
 		{
 			name: "delete diverted", route: "DELETE " + base + "/webhooks/{loc}/diverted/{ev}", handler: reply(200, `{}`),
-			call:       func(c *CoreClient) (any, error) { return nil, c.DeleteDivertedEvent(t.Context(), whLoc, "E1") },
-			wantMethod: "DELETE", wantPath: base + "/webhooks/" + whLoc + "/diverted/E1",
+			call: func(c *CoreClient) (any, error) {
+				return nil, c.DeleteDivertedEvent(t.Context(), whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1")
+			},
+			wantMethod: "DELETE", wantPath: base + "/webhooks/" + whLoc + "/diverted/01HZX3K7Q8R9S0T1V2W3X4Y5E1",
 		},
 		{
 			name: "get event", route: "GET " + base + "/events/{loc}",
-			handler:    reply(200, `{"locator":"EV1","requestId":"R1","userLocator":"U1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create","data":{"policyLocator":"P1"}}`),
-			call:       func(c *CoreClient) (any, error) { return c.Event(t.Context(), "EV1") },
-			wantMethod: "GET", wantPath: base + "/events/EV1",
-			want: StreamEvent{Platform: events.Core, Locator: "EV1", RequestID: "R1", UserLocator: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+			handler:    reply(200, `{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","requestId":"R1","userLocator":"U1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create","data":{"policyLocator":"P1"}}`),
+			call:       func(c *CoreClient) (any, error) { return c.Event(t.Context(), "01HZX3K7Q8R9S0T1V2W3X4Y5EV") },
+			wantMethod: "GET", wantPath: base + "/events/01HZX3K7Q8R9S0T1V2W3X4Y5EV",
+			want: StreamEvent{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", RequestID: "R1", UserLocator: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 				Type: "policy.create", Data: json.RawMessage(`{"policyLocator":"P1"}`)},
 		},
 		{
 			name: "events for request", route: "GET " + base + "/events/request/{loc}",
-			handler:    reply(200, `[{"locator":"EV1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create"}]`),
+			handler:    reply(200, `[{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","timestamp":"2026-01-02T03:04:05Z","type":"policy.create"}]`),
 			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "R1") },
 			wantMethod: "GET", wantPath: base + "/events/request/R1",
-			want: []StreamEvent{{Platform: events.Core, Locator: "EV1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
+			want: []StreamEvent{{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
 		},
 	}
 	for _, tt := range tests {

@@ -33,7 +33,7 @@ func createEndpoint(e Endpoint) coreapi.CreateEndpointRequest {
 	r := coreapi.CreateEndpointRequest{
 		Url:         e.URL,
 		HmacEnabled: ptrIf(e.HMAC),
-		Secret:      ptrIf(e.Secret),
+		Secret:      ptrIf(e.Secret.Reveal()),
 		Tag:         ptrIf(e.Tag),
 	}
 	if len(e.Headers) > 0 {
@@ -74,7 +74,7 @@ func endpointFrom(e *coreapi.EndpointResponse) Endpoint {
 		Headers:            deref(e.Headers),
 		InsecureSkipVerify: e.SecureSsl != nil && !*e.SecureSsl,
 		HMAC:               deref(e.HmacEnabled),
-		Secret:             deref(e.Secret),
+		Secret:             Secret(deref(e.Secret)),
 		Tag:                deref(e.Tag),
 	}
 }

@@ -24,7 +24,22 @@
 // matches it with [ErrNotFound], [ErrUnauthorized], [ErrForbidden],
 // [ErrConflict], [ErrRateLimited], [ErrServer] and [ErrUnexpectedResponse].
 // Bad arguments fail before anything is sent, matching [ErrInvalidInput].
-// Tokens, passwords and secrets are scrubbed from errors and never logged.
+// Tokens, passwords and secrets are scrubbed from errors and never logged:
+// every member of an APIError is scrubbed of the credentials the request
+// carried (secrets, passwords, tokens, delivery header values, the x-smp-key).
+//
+// # Secrets
+//
+// Signing secrets are held in [Secret] and delivery headers in [Headers] (and
+// [IntegrationHeaders]): types whose String, GoString, Format, LogValue,
+// MarshalJSON and MarshalText print [Redacted], so that no fmt verb, slog
+// handler, json.Marshal or error shows them, however deeply nested. Literals
+// assign to them directly (Secret: "s3cret"); a string variable converts
+// (socotra.Secret(s)); [Secret.Reveal] reads the value back. [LegacyCredentials],
+// [InstallationState] (except when marshalled, since it is the state API's
+// wire shape), [CoreClient] and [LegacyClient] print without their tokens and
+// passwords too. Locators, names and the x-smp-key are checked before they go
+// into a URL path, so that ".." cannot reach another endpoint.
 //
 // # Retries and tokens
 //

@@ -115,9 +115,22 @@ func newAPIError(resp *http.Response, body []byte, message string, secrets []str
 	if message == "" {
 		parseErrorBody(e, body)
 	}
+	e.scrub(secrets)
 	e.Body = truncate(redact(string(body), secrets), maxErrorBody)
-	e.Message = redact(e.Message, secrets)
 	return e
+}
+
+// scrub redacts every text member that came from the platform's answer:
+// an API may echo the request (a secret, a header, a key) in any of them.
+func (e *APIError) scrub(secrets []string) {
+	e.Code = redact(e.Code, secrets)
+	e.Message = redact(e.Message, secrets)
+	e.RequestID = redact(e.RequestID, secrets)
+	e.Body = redact(e.Body, secrets)
+	for i := range e.FieldErrors {
+		f := &e.FieldErrors[i]
+		f.Field, f.Message = redact(f.Field, secrets), redact(f.Message, secrets)
+	}
 }
 
 // parseErrorBody fills e from the Legacy ExceptionResponse or any similar JSON
@@ -181,32 +194,72 @@ func firstHeader(h http.Header, names ...string) string {
 	return ""
 }
 
-// secretMember matches a JSON string member whose name says it holds a
-// credential, such as "authorizationToken", "secret" or "password".
-var secretMember = regexp.MustCompile(`(?i)("[a-z_]*(?:token|secret|password|authorization|apikey)"\s*:\s*)"(?:[^"\\]|\\.)*("|$)`)
+// credentialName matches a JSON member or header name that says it holds a
+// credential, such as "authorizationToken", "secret", "password" or "x-api-key".
+const credentialName = `(?:token|secret|password|passwd|authorization|api[-_]?key|credential|cookie)`
 
-const redacted = "[REDACTED]"
+// secretMember matches a JSON string member whose name says it holds a
+// credential.
+var secretMember = regexp.MustCompile(`(?i)("[a-z0-9_-]*` + credentialName + `[a-z0-9_-]*"\s*:\s*)"(?:[^"\\]|\\.)*("|$)`)
 
 // secretValue captures the value of a credential-named JSON string member.
-var secretValue = regexp.MustCompile(`(?i)"[a-z_]*(?:token|secret|password|authorization|apikey)"\s*:\s*"((?:[^"\\]|\\.)*)"`)
+var secretValue = regexp.MustCompile(`(?i)"[a-z0-9_-]*` + credentialName + `[a-z0-9_-]*"\s*:\s*"((?:[^"\\]|\\.)*)"`)
+
+var (
+	credentialKey = regexp.MustCompile(`(?i)` + credentialName)
+	headersKey    = regexp.MustCompile(`(?i)^(add)?headers$`)
+)
 
 // secretsIn returns the credential values a JSON request body carries, so
-// that an error echoing them can be scrubbed.
+// that an error echoing them can be scrubbed: every string under a member
+// named like a credential, and every header value (the members of
+// "headers", "addHeaders" and the like, which may hold the app's own
+// credentials).
 func secretsIn(body []byte) []string {
-	var out []string
-	for _, m := range secretValue.FindAllSubmatch(body, -1) {
-		out = append(out, string(m[1]))
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		var out []string
+		for _, m := range secretValue.FindAllSubmatch(body, -1) {
+			out = append(out, string(m[1]))
+		}
+		return out
 	}
+	var out []string
+	var walk func(v any, all bool)
+	walk = func(v any, all bool) {
+		switch v := v.(type) {
+		case string:
+			if all {
+				out = append(out, v)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x, all)
+			}
+		case map[string]any:
+			for k, x := range v {
+				walk(x, all || credentialKey.MatchString(k) || headersKey.MatchString(k))
+			}
+		}
+	}
+	walk(v, false)
 	return out
 }
 
 // redact removes credentials from s: the values of JSON members named like a
-// credential, and every literal in secrets.
+// credential, and every literal in secrets (as written, and as escaped in a
+// JSON string).
 func redact(s string, secrets []string) string {
 	s = secretMember.ReplaceAllString(s, `$1"`+redacted+`"`)
 	for _, v := range secrets {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, redacted)
+		if len(v) < 4 {
+			continue
+		}
+		s = strings.ReplaceAll(s, v, redacted)
+		if q, err := json.Marshal(v); err == nil {
+			if esc := string(q[1 : len(q)-1]); esc != v {
+				s = strings.ReplaceAll(s, esc, redacted)
+			}
 		}
 	}
 	return s

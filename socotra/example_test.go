@@ -133,10 +133,13 @@ func ExampleDiff() {
 	u := socotra.Diff(current, desired)
 	fmt.Println("add:", u.AddEventTypes, "remove:", u.RemoveEventTypes)
 	// A changed header is removed and added: removals apply first, so the new value stays.
+	// Header values may be credentials: printed, they are hidden; indexed, they are read.
 	fmt.Println("headers: add", u.Endpoint.AddHeaders, "remove", u.Endpoint.RemoveHeaders)
+	fmt.Println("X-Env:", u.Endpoint.AddHeaders["X-Env"])
 	// Output:
 	// add: [policy.cancel] remove: [policy.create]
-	// headers: add map[X-Env:[prod]] remove [X-Env]
+	// headers: add map[X-Env:[[REDACTED]]] remove [X-Env]
+	// X-Env: [prod]
 }
 
 func ExampleCoreClient_Registrar() {

@@ -22,33 +22,33 @@ const (
 )
 
 // Integration is a Legacy External Service Integration: the URL, headers and
-// security a webhook delivers with. Printed with %v or logged, it hides the
-// secret of its security spec.
+// security a webhook delivers with. Printed, logged or marshalled, it hides
+// the secret of its security spec and the values of its headers.
 type Integration struct {
 	Name     string
 	Type     IntegrationType
 	URL      string
-	Headers  map[string]string
-	Security *SecuritySpec // nil: none; the platform allows it for https URLs only
+	Headers  IntegrationHeaders // values print as [Redacted]
+	Security *SecuritySpec      // nil: none; the platform allows it for https URLs only
 }
 
 // SecuritySpec is how a Legacy integration signs and checks deliveries. Its
-// String and LogValue methods hide Secret.
+// Secret never prints: see [Secret].
 type SecuritySpec struct {
 	HMAC               bool
-	Secret             string
+	Secret             Secret
 	InsecureSkipVerify bool   // turn off the TLS certificate check (secureSSL=false)
 	Tag                string // names the secret in use; needs Secret
 }
 
 // String prints the spec with its secret hidden.
 func (s SecuritySpec) String() string {
-	return fmt.Sprintf("{HMAC:%t Secret:%s InsecureSkipVerify:%t Tag:%s}", s.HMAC, hide(s.Secret), s.InsecureSkipVerify, s.Tag)
+	return fmt.Sprintf("{HMAC:%t Secret:%s InsecureSkipVerify:%t Tag:%s}", s.HMAC, s.Secret, s.InsecureSkipVerify, s.Tag)
 }
 
 // LogValue logs the spec with its secret hidden.
 func (s SecuritySpec) LogValue() slog.Value {
-	return slog.GroupValue(slog.Bool("hmac", s.HMAC), slog.String("secret", hide(s.Secret)), slog.String("tag", s.Tag))
+	return slog.GroupValue(slog.Bool("hmac", s.HMAC), slog.String("secret", s.Secret.String()), slog.String("tag", s.Tag))
 }
 
 // LogValue logs the integration with its secret hidden.
@@ -65,13 +65,16 @@ func (s *SecuritySpec) request() *legacyapi.SecuritySpecification {
 		return nil
 	}
 	return &legacyapi.SecuritySpecification{
-		HmacEnabled: ptr(s.HMAC), Secret: ptrIf(s.Secret), SecureSSL: ptr(!s.InsecureSkipVerify), Tag: ptrIf(s.Tag),
+		HmacEnabled: ptr(s.HMAC), Secret: ptrIf(s.Secret.Reveal()), SecureSSL: ptr(!s.InsecureSkipVerify), Tag: ptrIf(s.Tag),
 	}
 }
 
 func (in Integration) check(op string) error {
 	if in.Name == "" || in.URL == "" {
 		return errorf("%s integration: Name and URL are required", op)
+	}
+	if err := needName("integration name", in.Name); err != nil {
+		return err
 	}
 	if in.Security != nil && in.Security.Tag != "" && in.Security.Secret == "" {
 		return errorf("%s integration %q: a security Tag needs a Secret", op, in.Name)
@@ -134,7 +137,7 @@ func (c *LegacyClient) ReplaceIntegration(ctx context.Context, in Integration) (
 
 // DeleteIntegration removes the integration with this name (admin token).
 func (c *LegacyClient) DeleteIntegration(ctx context.Context, name string) error {
-	if err := needLocator("integration name", name); err != nil {
+	if err := needName("integration name", name); err != nil {
 		return err
 	}
 	return done(c.admin.DeleteIntegration(ctx, name))
@@ -157,7 +160,7 @@ func integrationFrom(in legacyapi.ExternalServiceIntegration) Integration {
 	out := Integration{Name: in.Name, Type: IntegrationType(deref(in.Type)), URL: deref(in.Url), Headers: deref(in.Headers)}
 	if s := in.SecuritySpec; s != nil {
 		out.Security = &SecuritySpec{
-			HMAC: deref(s.HmacEnabled), Secret: deref(s.Secret), InsecureSkipVerify: s.SecureSSL != nil && !*s.SecureSSL, Tag: deref(s.Tag),
+			HMAC: deref(s.HmacEnabled), Secret: Secret(deref(s.Secret)), InsecureSkipVerify: s.SecureSSL != nil && !*s.SecureSSL, Tag: deref(s.Tag),
 		}
 	}
 	return out

@@ -59,7 +59,7 @@ func (c LegacyCredentials) validate() error {
 // and retries like [CoreClient].
 type LegacyClient struct {
 	api, admin *legacyapi.ClientWithResponses
-	creds      LegacyCredentials
+	creds      *LegacyCredentials // behind a pointer, so that no %+v of the client reaches them
 	log        *slog.Logger
 }
 
@@ -77,7 +77,7 @@ func NewLegacyClient(baseURL string, creds LegacyCredentials, opts ...Option) (*
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	c := &LegacyClient{creds: creds, log: s.logger}
+	c := &LegacyClient{creds: &creds, log: s.logger}
 	plain, err := legacyapi.NewClientWithResponses(base, legacyapi.WithHTTPClient(newTransport(&s, nil, "", c.secrets)))
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
@@ -208,7 +208,7 @@ func (c *LegacyClient) PutWebhook(ctx context.Context, w LegacyWebhook) (LegacyW
 
 // Webhook returns the webhook with this name.
 func (c *LegacyClient) Webhook(ctx context.Context, name string) (LegacyWebhook, error) {
-	if err := needLocator("webhook name", name); err != nil {
+	if err := needName("webhook name", name); err != nil {
 		return LegacyWebhook{}, err
 	}
 	return c.webhook(c.api.GetWebhook(ctx, name))
@@ -243,7 +243,7 @@ func (c *LegacyClient) Webhooks(ctx context.Context) ([]LegacyWebhook, error) {
 
 // DeleteWebhook deletes the webhook with this name; its integration stays.
 func (c *LegacyClient) DeleteWebhook(ctx context.Context, name string) error {
-	if err := needLocator("webhook name", name); err != nil {
+	if err := needName("webhook name", name); err != nil {
 		return err
 	}
 	return done(c.api.DeleteWebhook(ctx, name))
@@ -251,7 +251,7 @@ func (c *LegacyClient) DeleteWebhook(ctx context.Context, name string) error {
 
 // UnsuspendWebhook resumes deliveries to a webhook the platform suspended.
 func (c *LegacyClient) UnsuspendWebhook(ctx context.Context, name string) error {
-	if err := needLocator("webhook name", name); err != nil {
+	if err := needName("webhook name", name); err != nil {
 		return err
 	}
 	return done(c.api.UnsuspendWebhook(ctx, name))
@@ -262,7 +262,7 @@ func (c *LegacyClient) UnsuspendWebhook(ctx context.Context, name string) error 
 func (c *LegacyClient) DivertedEvents(ctx context.Context, name string) iter.Seq2[DivertedEvent, error] {
 	const size = 100
 	return func(yield func(DivertedEvent, error) bool) {
-		if err := needLocator("webhook name", name); err != nil {
+		if err := needName("webhook name", name); err != nil {
 			yield(DivertedEvent{}, err)
 			return
 		}
@@ -305,7 +305,7 @@ func (c *LegacyClient) DivertedEvents(ctx context.Context, name string) iter.Seq
 
 // DeleteDivertedEvent forgets a diverted event without delivering it.
 func (c *LegacyClient) DeleteDivertedEvent(ctx context.Context, name, transactionID string) error {
-	if err := errors.Join(needLocator("webhook name", name), needLocator("transaction id", transactionID)); err != nil {
+	if err := errors.Join(needName("webhook name", name), needName("transaction id", transactionID)); err != nil {
 		return err
 	}
 	return done(c.api.DeleteDivertedEvent(ctx, name, transactionID))
@@ -313,7 +313,7 @@ func (c *LegacyClient) DeleteDivertedEvent(ctx context.Context, name, transactio
 
 // ResendDivertedEvent asks the platform to deliver a diverted event again.
 func (c *LegacyClient) ResendDivertedEvent(ctx context.Context, name, transactionID string) error {
-	if err := errors.Join(needLocator("webhook name", name), needLocator("transaction id", transactionID)); err != nil {
+	if err := errors.Join(needName("webhook name", name), needName("transaction id", transactionID)); err != nil {
 		return err
 	}
 	return done(c.api.ResendDivertedEvent(ctx, name, transactionID))

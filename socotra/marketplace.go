@@ -144,6 +144,9 @@ func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*insta
 	if key == "" {
 		return nil, ErrNoSMPKey
 	}
+	if err := checkSMPKey(key); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	in, ok := m.cache[key]
 	if ok && m.now().Sub(in.fetched) < m.ttl {
@@ -169,6 +172,7 @@ func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*insta
 }
 
 func (m *Marketplace) fetch(ctx context.Context, key string) (InstallationState, error) {
+	ctx = withSecrets(ctx, key) // an answer may echo the key; keep it out of errors and logs
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.base+"/state/"+url.PathEscape(key), nil)
 	if err != nil {
 		return InstallationState{}, fmt.Errorf("socotra: installation state: %w", err)

@@ -14,27 +14,28 @@ import (
 )
 
 // Registration is one named webhook an app wants on a tenant, the unit of
-// [Registrar]. Its String and LogValue methods hide Secret.
+// [Registrar]. Secret and the values of Headers never print: see [Secret]
+// and [Headers].
 type Registration struct {
-	Name    string              // unique per app instance and path; the key
-	URL     string              // where deliveries go
-	Events  []events.Name       // event types to deliver
-	Secret  string              // optional; deliveries are signed when set
-	Tag     string              // optional; names the secret, for rotation
-	Headers map[string][]string // optional; added to each delivery
-	Failure *FailureHandling    // optional; nil = platform default
+	Name    string           // unique per app instance and path; the key
+	URL     string           // where deliveries go
+	Events  []events.Name    // event types to deliver
+	Secret  Secret           // optional; deliveries are signed when set
+	Tag     string           // optional; names the secret, for rotation
+	Headers Headers          // optional; added to each delivery
+	Failure *FailureHandling // optional; nil = platform default
 }
 
 // String prints the registration with its secret hidden.
 func (r Registration) String() string {
 	return fmt.Sprintf("{Name:%s URL:%s Events:%v Secret:%s Tag:%s Headers:%v}",
-		r.Name, r.URL, r.Events, hide(r.Secret), r.Tag, r.Headers)
+		r.Name, r.URL, r.Events, r.Secret, r.Tag, r.Headers)
 }
 
 // LogValue logs the registration with its secret hidden.
 func (r Registration) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("name", r.Name), slog.String("url", r.URL), slog.Any("events", r.Events),
-		slog.String("secret", hide(r.Secret)), slog.String("tag", r.Tag))
+		slog.String("secret", r.Secret.String()), slog.String("tag", r.Tag), slog.Any("headers", r.Headers))
 }
 
 func (r Registration) check() error {

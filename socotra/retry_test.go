@@ -122,7 +122,7 @@ func TestRetry(t *testing.T) {
 			n.Add(1)
 			hijackClose(w)
 		}, 0, func(ctx context.Context, c *CoreClient) {
-			err := c.ResendDivertedEvent(ctx, whLoc, "E1")
+			err := c.ResendDivertedEvent(ctx, whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1")
 			if err == nil || n.Load() != 1 {
 				t.Errorf("err = %v after %d attempts; want a failure after 1", err, n.Load())
 			}
@@ -135,7 +135,7 @@ func TestRetry(t *testing.T) {
 			n.Add(1)
 			reply(200, `{}`)(w, r)
 		}, 2, func(ctx context.Context, c *CoreClient) {
-			if err := c.ResendDivertedEvent(ctx, whLoc, "E1"); err != nil || n.Load() != 1 {
+			if err := c.ResendDivertedEvent(ctx, whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1"); err != nil || n.Load() != 1 {
 				t.Errorf("err = %v; server saw %d POSTs, want 1", err, n.Load())
 			}
 		})
@@ -147,7 +147,7 @@ func TestRetry(t *testing.T) {
 			n.Add(1)
 			reply(503, `{}`)(w, r)
 		}, 0, func(ctx context.Context, c *CoreClient) {
-			if err := c.ResendDivertedEvent(ctx, whLoc, "E1"); !errors.Is(err, ErrServer) || n.Load() != 1 {
+			if err := c.ResendDivertedEvent(ctx, whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1"); !errors.Is(err, ErrServer) || n.Load() != 1 {
 				t.Errorf("err = %v after %d attempts", err, n.Load())
 			}
 		})

@@ -18,7 +18,7 @@ type Keyring interface {
 // Rotation moves the registration Name to a new signing Secret and Tag.
 type Rotation struct {
 	Name   string
-	Secret string
+	Secret Secret
 	Tag    string // must differ from the current tag, so both keys can coexist
 	// Grace is how long deliveries signed with the old secret still pass after
 	// the switch (deliveries in flight and platform retries).
@@ -58,7 +58,7 @@ func RotateSecret(ctx context.Context, reg Registrar, ring Keyring, rot Rotation
 	if cur.Tag == rot.Tag {
 		return errorf("rotate secret %q: new tag %q is the current tag; choose a new one", rot.Name, rot.Tag)
 	}
-	if err := ring.AddKey(hmac.Key{Secret: []byte(rot.Secret), Tag: rot.Tag}); err != nil {
+	if err := ring.AddKey(hmac.Key{Secret: []byte(rot.Secret.Reveal()), Tag: rot.Tag}); err != nil {
 		return fmt.Errorf("socotra: rotate secret %q: add key: %w", rot.Name, err)
 	}
 	next := cur

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -101,7 +102,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		t.logger.LogAttrs(ctx, slog.LevelDebug, "socotra: request failed", slog.String("method", req.Method),
-			slog.String("path", t.path(req)), slog.String("error", redact(err.Error(), t.secretList())))
+			slog.String("path", t.path(req)), slog.String("error", redact(err.Error(), t.secretList(ctx))))
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("socotra: %s %s: %w", req.Method, t.path(req), ctx.Err())
 		}
@@ -111,7 +112,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		resp.Body.Close()
-		e := newAPIError(resp, b, "", append(t.secretList(), secretsIn(body)...))
+		e := newAPIError(resp, b, "", append(t.secretList(ctx), secretsIn(body)...))
 		if t.redactURL {
 			e.Path = redacted
 		}
@@ -125,10 +126,22 @@ func (t *transport) logDone(ctx context.Context, req *http.Request, resp *http.R
 		slog.String("path", t.path(req)), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
 }
 
-func (t *transport) secretList() []string {
-	var s []string
+// secretsKey carries, in a request's context, values that must not appear in
+// anything the request's failure reports (such as the x-smp-key in a path).
+type secretsKey struct{}
+
+// withSecrets returns ctx carrying secrets for the transport to scrub from
+// errors and logs of requests made with it.
+func withSecrets(ctx context.Context, secrets ...string) context.Context {
+	prev, _ := ctx.Value(secretsKey{}).([]string)
+	return context.WithValue(ctx, secretsKey{}, append(slices.Clip(prev), secrets...))
+}
+
+func (t *transport) secretList(ctx context.Context) []string {
+	s, _ := ctx.Value(secretsKey{}).([]string)
+	s = slices.Clip(s)
 	if t.secrets != nil {
-		s = t.secrets()
+		s = append(s, t.secrets()...)
 	}
 	if t.tokens != nil {
 		s = append(s, t.tokens.current())

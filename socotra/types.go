@@ -25,29 +25,29 @@ type Webhook struct {
 	Failure *FailureHandling
 }
 
-// Endpoint is where and how a webhook delivers. Its String and LogValue
-// methods hide Secret.
+// Endpoint is where and how a webhook delivers. Secret and the values of
+// Headers never print: see [Secret] and [Headers].
 type Endpoint struct {
 	URL     string
-	Headers map[string][]string // added to every delivery
+	Headers Headers // added to every delivery; values print as [Redacted]
 	// InsecureSkipVerify turns off the platform's TLS certificate check of URL
 	// (the API's secureSsl=false). Leave it false.
 	InsecureSkipVerify bool
 	HMAC               bool   // sign deliveries with Secret in the Socotra-Signature header
-	Secret             string // shared signing secret; the platform may not return it
+	Secret             Secret // shared signing secret; the platform may not return it
 	Tag                string // names the secret in use, for rotation
 }
 
 // String prints the endpoint with its secret hidden.
 func (e Endpoint) String() string {
 	return fmt.Sprintf("{URL:%s Headers:%v InsecureSkipVerify:%t HMAC:%t Secret:%s Tag:%s}",
-		e.URL, e.Headers, e.InsecureSkipVerify, e.HMAC, hide(e.Secret), e.Tag)
+		e.URL, e.Headers, e.InsecureSkipVerify, e.HMAC, e.Secret, e.Tag)
 }
 
 // LogValue logs the endpoint with its secret hidden.
 func (e Endpoint) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("url", e.URL), slog.Bool("hmac", e.HMAC),
-		slog.String("secret", hide(e.Secret)), slog.String("tag", e.Tag))
+		slog.Any("headers", e.Headers), slog.String("secret", e.Secret.String()), slog.String("tag", e.Tag))
 }
 
 // LogValue logs the webhook with its endpoint's secret hidden.
@@ -57,12 +57,8 @@ func (w Webhook) LogValue() slog.Value {
 		slog.Any("eventTypes", w.EventTypes), slog.Any("endpoint", w.Endpoint))
 }
 
-func hide(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return redacted
-}
+// hide returns [Redacted] for a non-empty credential held as a plain string.
+func hide(secret string) string { return Secret(secret).String() }
 
 // FailureHandling is what the Core platform does when a delivery fails.
 type FailureHandling struct {

@@ -27,11 +27,11 @@ type WebhookUpdate struct {
 // EndpointUpdate changes an endpoint; nil members are left as they are.
 type EndpointUpdate struct {
 	URL                *string
-	AddHeaders         map[string][]string
+	AddHeaders         Headers
 	RemoveHeaders      []string
 	InsecureSkipVerify *bool
 	HMAC               *bool
-	Secret             *string
+	Secret             *Secret
 	Tag                *string
 }
 
@@ -104,7 +104,7 @@ func diffEndpoint(cur, want Endpoint) *EndpointUpdate {
 			continue
 		}
 		if e.AddHeaders == nil {
-			e.AddHeaders = map[string][]string{}
+			e.AddHeaders = Headers{}
 		}
 		e.AddHeaders[name] = vals
 		if ok { // replace: removals apply first, so the new values win
@@ -226,7 +226,10 @@ func (e *EndpointUpdate) request() *coreapi.UpdateEndpointRequest {
 		return nil
 	}
 	r := &coreapi.UpdateEndpointRequest{
-		Url: e.URL, RemoveHeaders: sliceIf(e.RemoveHeaders), HmacEnabled: e.HMAC, Secret: e.Secret, Tag: e.Tag,
+		Url: e.URL, RemoveHeaders: sliceIf(e.RemoveHeaders), HmacEnabled: e.HMAC, Tag: e.Tag,
+	}
+	if e.Secret != nil {
+		r.Secret = ptr(e.Secret.Reveal())
 	}
 	if len(e.AddHeaders) > 0 {
 		h := coreapi.Headers(e.AddHeaders)

@@ -48,7 +48,7 @@ func TestDiff(t *testing.T) {
 			w.Name, w.Enabled, w.Endpoint.URL, w.Endpoint.Tag, w.Endpoint.Secret = "o2", false, "https://b.example/h", "v2", "new-secret"
 			w.Endpoint.InsecureSkipVerify = true
 		}), WebhookUpdate{Name: ptr("o2"), Enabled: ptr(false), Endpoint: &EndpointUpdate{
-			URL: ptr("https://b.example/h"), Tag: ptr("v2"), Secret: ptr("new-secret"), InsecureSkipVerify: ptr(true)}}},
+			URL: ptr("https://b.example/h"), Tag: ptr("v2"), Secret: ptr(Secret("new-secret")), InsecureSkipVerify: ptr(true)}}},
 		{"empty desired secret keeps the current one", with(func(w *Webhook) { w.Endpoint.Secret = "old" }), base, WebhookUpdate{}},
 		{"header names compare case-insensitively", base, with(func(w *Webhook) {
 			w.Endpoint.Headers = map[string][]string{"x-keep": {"1"}, "X-CHANGE": {"old"}, "x-drop": {"z"}}

@@ -75,7 +75,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	reg := client.Registrar()
 	const name = "orders-receiver"
 	err = reg.Register(ctx, socotra.Registration{Name: name, URL: base + hookPath,
-		Events: []events.Name{events.PolicyQuoteIssue}, Secret: string(oldSecret), Tag: oldTag})
+		Events: []events.Name{events.PolicyQuoteIssue}, Secret: socotra.Secret(oldSecret), Tag: oldTag})
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	var wg sync.WaitGroup
 	var emitErr error
 	wg.Go(func() { emitErr = emit(20) })
-	err = socotra.RotateSecret(ctx, reg, ring, socotra.Rotation{Name: name, Secret: string(newSecret), Tag: newTag, Grace: grace, Now: clock.Now})
+	err = socotra.RotateSecret(ctx, reg, ring, socotra.Rotation{Name: name, Secret: socotra.Secret(newSecret), Tag: newTag, Grace: grace, Now: clock.Now})
 	wg.Wait()
 	if err != nil {
 		return err
