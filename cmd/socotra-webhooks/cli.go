@@ -45,7 +45,7 @@ const prog = "socotra-webhooks"
 var commands []*command
 
 func init() {
-	commands = []*command{triggerCmd}
+	commands = []*command{triggerCmd, serveCmd}
 }
 
 func lookup(name string) *command {

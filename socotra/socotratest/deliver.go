@@ -67,6 +67,8 @@ type Delivery struct {
 	Err       string // transport error, if any
 	Faults    Fault  // faults applied to this request
 	Time      time.Time
+	Latency   time.Duration // from sending the request to reading the answer, in real time
+	Response  []byte        // the answer's body, at most its first 4 KiB
 }
 
 // EmitCore records a Core event of type typ with data (see [Event.Data]) and delivers it to every
@@ -375,11 +377,14 @@ func (s *Server) send(t *target, d Delivery, ev *event, body []byte, faults Faul
 			client = s.insecure
 		}
 		var resp *http.Response
+		began := time.Now()
 		if resp, err = client.Do(req); err == nil {
+			d.Response, _ = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 			_ = resp.Body.Close()
 			d.Status = resp.StatusCode
 		}
+		d.Latency = time.Since(began)
 	}
 	if err != nil {
 		d.Err = err.Error()
@@ -390,6 +395,9 @@ func (s *Server) send(t *target, d Delivery, ev *event, body []byte, faults Faul
 		"status", d.Status, "err", d.Err, "faults", d.Faults)
 	return d
 }
+
+// maxResponseBytes bounds the answer body kept in a Delivery.
+const maxResponseBytes = 4 << 10
 
 func (s *Server) record(d Delivery, ev *event) {
 	d.Platform, d.EventID, d.EventType = ev.platform, ev.id, ev.typ

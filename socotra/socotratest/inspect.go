@@ -42,7 +42,7 @@ func (s *Server) Deliveries() []Delivery {
 	defer s.mu.Unlock()
 	out := make([]Delivery, len(s.deliveries))
 	for i, d := range s.deliveries {
-		d.Header, d.Body = d.Header.Clone(), slices.Clone(d.Body)
+		d.Header, d.Body, d.Response = d.Header.Clone(), slices.Clone(d.Body), slices.Clone(d.Response)
 		out[i] = d
 	}
 	return out
