@@ -144,6 +144,6 @@ func ExampleNewLifecycle() {
 	regs, _ = client.Registrar().Registrations(ctx, lc.Prefix())
 	fmt.Println("after Stop:", len(regs))
 	// Output:
-	// acme-claims_eu_hooks-quotes-0e2abe0a https://claims.example.com/hooks/quotes [policy.quote.accept]
+	// acme-claims_eu_d3fdac49fece_hooks-quotes-0e2abe0a https://claims.example.com/hooks/quotes [policy.quote.accept]
 	// after Stop: 0
 }

@@ -26,6 +26,8 @@ var ErrInvalid = errors.New("manifest: invalid manifest")
 type Lifecycle struct {
 	reg    socotra.Registrar
 	prefix string
+	list   string          // the prefix listed: common to prefix and the old scheme's
+	old    map[string]bool // names the old naming scheme gave this instance's entries
 	regs   []socotra.Registration
 	cfg    config
 	log    *slog.Logger
@@ -36,8 +38,21 @@ type Lifecycle struct {
 // publicURL joined with the entry's path, through reg (the Registrar of a
 // Core or Legacy client). m must validate (and, with [WithStrict], have no
 // warnings); publicURL must be an absolute http or https URL without query
-// or fragment. Registration names are "<app>_<instance>_<path>-<hash>", with
-// each part reduced to lowercase letters, digits and '-': see [WithInstance].
+// or fragment. Registration names are "<app>_<instance>_<id>_<path>-<hash>":
+// app, instance and path reduced to lowercase letters, digits and '-' (app
+// cut to 32 characters, instance to 16, path to 40) for reading, <id> twelve
+// hex digits of a SHA-256 of the exact app name and instance, and <hash>
+// eight of the exact path, so that apps or instances that read alike
+// ("eu_prod" and "eu-prod", "Prod" and "prod") never share a name or a
+// prefix: see [WithInstance]. Names stay within [a-z0-9_-] and 112
+// characters, since no source publishes the platforms' limits on webhook and
+// integration names (seeds 001 and 003 and the specs in api/ say only
+// "string"; a Legacy name is also a URL path segment).
+//
+// Names written by earlier versions ("<app>_<instance>_<path>-<hash>", which
+// such apps and instances shared) are recognised for this instance's current
+// entries only: [Lifecycle.Start] removes them once the new names are in
+// place, and [Lifecycle.Stop] removes them too.
 func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...Option) (*Lifecycle, error) {
 	if m == nil || reg == nil {
 		return nil, errors.New("manifest: NewLifecycle needs a manifest and a registrar")
@@ -50,9 +65,11 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 	if err != nil {
 		return nil, err
 	}
-	l := &Lifecycle{reg: reg, cfg: cfg, log: cfg.logger,
-		prefix: slug(m.Name) + "_" + slug(cfg.instance) + "_"}
+	prefix, oldPrefix := namePrefix(m.Name, cfg.instance), oldNamePrefix(m.Name, cfg.instance)
+	l := &Lifecycle{reg: reg, cfg: cfg, log: cfg.logger, prefix: prefix,
+		list: commonPrefix(prefix, oldPrefix), old: map[string]bool{}}
 	for _, w := range m.Socotra.Webhooks {
+		l.old[oldPrefix+pathName(w.Path)] = true
 		s := cfg.settings(w.Path)
 		l.regs = append(l.regs, socotra.Registration{
 			Name:    l.prefix + pathName(w.Path),
@@ -81,6 +98,46 @@ func baseURL(publicURL string) (string, error) {
 	return strings.TrimRight(publicURL, "/"), nil
 }
 
+// Name part limits: see NewLifecycle.
+const (
+	maxAppPart      = 32
+	maxInstancePart = 16
+	maxPathPart     = 40
+)
+
+// namePrefix is "<app>_<instance>_<id>_": readable slugs of app and instance,
+// and <id> from a SHA-256 of their exact bytes (length-prefixed, so that no
+// two pairs give the same input). Slugs hold no '_', so one prefix is never
+// the start of another unless the ids match.
+func namePrefix(app, instance string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d:%s%d:%s", len(app), app, len(instance), instance)
+	id := hex.EncodeToString(h.Sum(nil)[:6])
+	return cut(slug(app), maxAppPart) + "_" + cut(slug(instance), maxInstancePart) + "_" + id + "_"
+}
+
+// oldNamePrefix is the prefix of names written before namePrefix: slugs
+// alone, which apps and instances that read alike shared.
+func oldNamePrefix(app, instance string) string {
+	return slug(app) + "_" + slug(instance) + "_"
+}
+
+func commonPrefix(a, b string) string {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
+}
+
+// cut shortens a slug to at most n bytes without a trailing '-'.
+func cut(s string, n int) string {
+	if len(s) > n {
+		s = strings.TrimRight(s[:n], "-")
+	}
+	return s
+}
+
 // slug reduces s to lowercase letters, digits and single '-'.
 func slug(s string) string {
 	var b strings.Builder
@@ -102,10 +159,7 @@ func slug(s string) string {
 // pathName is a readable, collision-free name part for a webhook path.
 func pathName(path string) string {
 	sum := sha256.Sum256([]byte(path))
-	s := slug(path)
-	if len(s) > 40 {
-		s = strings.TrimRight(s[:40], "-")
-	}
+	s := cut(slug(path), maxPathPart)
 	if s == "" {
 		s = "root"
 	}
@@ -133,7 +187,7 @@ func (l *Lifecycle) Prefix() string { return l.prefix }
 func (l *Lifecycle) Start(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	before, err := l.reg.Registrations(ctx, l.prefix)
+	before, old, err := l.listed(ctx)
 	if err != nil {
 		return fmt.Errorf("manifest: start: list registrations %q: %w", l.prefix, err)
 	}
@@ -167,6 +221,15 @@ func (l *Lifecycle) Start(ctx context.Context) error {
 		}
 	}
 	if len(errs) == 0 {
+		for _, name := range old {
+			if err := l.reg.Unregister(ctx, name); err != nil {
+				errs = append(errs, fmt.Errorf("manifest: start: remove %s, named by an earlier version: %w", name, err))
+			} else {
+				l.log.InfoContext(ctx, "manifest: removed a registration named by an earlier version", "name", name)
+			}
+		}
+	}
+	if len(errs) == 0 {
 		l.log.InfoContext(ctx, "manifest: webhooks registered", "count", len(l.regs), "created", len(created))
 		return nil
 	}
@@ -179,6 +242,25 @@ func (l *Lifecycle) Start(ctx context.Context) error {
 	}
 	l.log.ErrorContext(ctx, "manifest: start failed; rolled back", "created", len(created), "errors", len(errs))
 	return errors.Join(errs...)
+}
+
+// listed returns this instance's registrations (under its prefix) and the
+// names an earlier version gave its current entries that still exist, from
+// one listing.
+func (l *Lifecycle) listed(ctx context.Context) (mine []socotra.Registration, old []string, err error) {
+	all, err := l.reg.Registrations(ctx, l.list)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range all {
+		switch {
+		case strings.HasPrefix(r.Name, l.prefix):
+			mine = append(mine, r)
+		case l.old[r.Name]:
+			old = append(old, r.Name)
+		}
+	}
+	return mine, old, nil
 }
 
 // settle registers the entries this Start created once more. Two instances
@@ -210,7 +292,7 @@ func (l *Lifecycle) Stop(ctx context.Context) error {
 		names = append(names, r.Name)
 	}
 	var errs []error
-	listed, err := l.reg.Registrations(ctx, l.prefix)
+	listed, old, err := l.listed(ctx)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("manifest: stop: list registrations %q: %w", l.prefix, err))
 	}
@@ -219,6 +301,7 @@ func (l *Lifecycle) Stop(ctx context.Context) error {
 			names = append(names, r.Name)
 		}
 	}
+	names = append(names, old...)
 	for _, name := range names {
 		if err := l.reg.Unregister(ctx, name); err != nil {
 			errs = append(errs, fmt.Errorf("manifest: stop: unregister %s: %w", name, err))

@@ -133,14 +133,15 @@ func TestLifecycleNames(t *testing.T) {
 	for _, r := range l.Registrations() {
 		names, urls = append(names, r.Name), append(urls, r.URL)
 	}
-	want := []string{"acme-claims_eu-west-1_hooks-policy-" + hashOf("/hooks/Policy"), "acme-claims_eu-west-1_root-" + hashOf("/")}
+	const prefix = "acme-claims_eu-west-1_9bed2edec1fc_"
+	want := []string{prefix + "hooks-policy-" + hashOf("/hooks/Policy"), prefix + "root-" + hashOf("/")}
 	if !slices.Equal(names, want) {
 		t.Errorf("names = %q, want %q", names, want)
 	}
 	if wantURLs := []string{"https://abc.example.com/hooks/Policy", "https://abc.example.com/"}; !slices.Equal(urls, wantURLs) {
 		t.Errorf("URLs = %q, want %q", urls, wantURLs)
 	}
-	if l.Prefix() != "acme-claims_eu-west-1_" {
+	if l.Prefix() != prefix {
 		t.Errorf("Prefix() = %q", l.Prefix())
 	}
 	// Paths that slug alike still get distinct names.
