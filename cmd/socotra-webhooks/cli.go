@@ -45,7 +45,7 @@ const prog = "socotra-webhooks"
 var commands []*command
 
 func init() {
-	commands = []*command{triggerCmd, serveCmd}
+	commands = []*command{triggerCmd, listenCmd, serveCmd}
 }
 
 func lookup(name string) *command {

@@ -25,6 +25,15 @@ type strictReceiver struct {
 	got     map[events.Name][]*webhooks.Event
 	errs    []error
 	headers []http.Header // of every request, verified or not
+	order   []string      // event ids in arrival order
+}
+
+// newHTTPServer starts h on loopback until the end of the test and returns its URL.
+func newHTTPServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func newStrictReceiver(t *testing.T, secret string) (*strictReceiver, *httptest.Server) {
@@ -36,6 +45,7 @@ func newStrictReceiver(t *testing.T, secret string) (*strictReceiver, *httptest.
 		sr.mu.Lock()
 		defer sr.mu.Unlock()
 		sr.got[ev.Type] = append(sr.got[ev.Type], ev)
+		sr.order = append(sr.order, ev.ID)
 		if err != nil {
 			sr.errs = append(sr.errs, err)
 		}
