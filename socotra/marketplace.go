@@ -21,16 +21,26 @@ const SMPKeyHeader = "x-smp-key"
 var ErrNoSMPKey = errors.New("socotra: request has no x-smp-key header; it did not come through the Marketplace platform")
 
 // InstallationState is what the Marketplace state API holds for one
-// installation of an app. Its String and LogValue methods hide Token.
+// installation of an app: GET {SMP_STATE_API}/state/{x-smp-key} answers
+// {socotraApiUrl, tenantHostName, token, settings, mappings} in Socotra's
+// samples (socotra/smp-node-vin-app src/index.js; socotra/amp-examples
+// dotNet/vin-lookup/src/Socotra.VinLookup/Models/StateApi/StateApiResponse.cs
+// and Mappings.cs). Its String and LogValue methods hide Token.
 type InstallationState struct {
-	SocotraAPIURL  string            `json:"socotraApiUrl"`
-	TenantHostName string            `json:"tenantHostName"`
-	Token          string            `json:"token"`
-	Settings       map[string]any    `json:"settings"`
-	Mappings       []json.RawMessage `json:"mappings"`
-	// TenantLocator is the Core tenant (a UUID). The state API's member for it
-	// is unconfirmed: it is read from "tenantLocator" at the top level or in
-	// Settings.
+	SocotraAPIURL  string `json:"socotraApiUrl"`  // the tenant's API base URL
+	TenantHostName string `json:"tenantHostName"` // the tenant's host name
+	Token          string `json:"token"`          // the installation's API token
+	// Settings are the values the installer entered for the app's settings
+	// (strings in Socotra's samples).
+	Settings map[string]any `json:"settings"`
+	// Mappings are the installer's field mappings, kept as sent; in Socotra's
+	// sample each is {"productName": …, "fields": {name: path}}.
+	Mappings []json.RawMessage `json:"mappings"`
+	// TenantLocator is the Core tenant (a UUID). No published state carries
+	// it, so after a fetch it holds the first found of: a top-level
+	// "tenantLocator" member, a "tenantLocator" or "tenant_locator" claim of
+	// Token when Token is a JWT, and Settings["tenantLocator"] (all three
+	// unconfirmed); "" when none has one. See [Installation.CoreClient].
 	TenantLocator string `json:"tenantLocator"`
 }
 
@@ -50,20 +60,23 @@ func (s InstallationState) LogValue() slog.Value {
 // builds clients from it, caching each installation's state and clients for a
 // short time ([WithStateTTL]). It is safe for concurrent use.
 type Marketplace struct {
-	base  string
-	t     *transport
-	ttl   time.Duration
-	now   func() time.Time
-	opts  []Option
-	mu    sync.Mutex
-	cache map[string]*installation
+	base   string
+	t      *transport
+	ttl    time.Duration
+	now    func() time.Time
+	tenant func(context.Context, InstallationState) (string, error)
+	opts   []Option
+	mu     sync.Mutex
+	cache  map[string]*installation
 }
 
 type installation struct {
 	state   InstallationState
 	fetched time.Time
-	core    *CoreClient
+	core    *CoreClient // built on first use, under Marketplace.mu
 	legacy  *LegacyClient
+	// tenantSource names where state.TenantLocator came from.
+	tenantSource string
 }
 
 // NewMarketplace returns a Marketplace reading state from stateAPI, or from
@@ -84,7 +97,7 @@ func NewMarketplace(stateAPI string, opts ...Option) (*Marketplace, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, opts: opts, cache: map[string]*installation{}}
+	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, tenant: s.tenantFunc, opts: opts, cache: map[string]*installation{}}
 	m.t = newTransport(&s, nil, "", nil)
 	m.t.redactURL = true // the path holds the installation key
 	return m, nil
@@ -99,44 +112,34 @@ func (m *Marketplace) State(ctx context.Context, r *http.Request) (InstallationS
 	return in.state, nil
 }
 
-// CoreClient returns a [CoreClient] for the request's installation,
-// authorised by the installation's Personal Access Token.
+// CoreClient returns a [CoreClient] for the request's installation; see
+// [Installation.CoreClient].
 func (m *Marketplace) CoreClient(ctx context.Context, r *http.Request) (*CoreClient, error) {
-	in, err := m.installation(ctx, r)
+	in, err := m.Installation(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if in.core == nil {
-		c, err := NewCoreClient(in.state.SocotraAPIURL, in.state.TenantLocator, in.state.Token, m.opts...)
-		if err != nil {
-			return nil, fmt.Errorf("socotra: installation state: %w", err)
-		}
-		in.core = c
-	}
-	return in.core, nil
+	return in.CoreClient(ctx)
 }
 
-// LegacyClient returns a [LegacyClient] for the request's installation,
-// authorised by the installation's token (which it cannot renew; a refused
-// token is an error matching [ErrUnauthorized], and the next call after the
-// TTL fetches fresh state).
+// LegacyClient returns a [LegacyClient] for the request's installation; see
+// [Installation.LegacyClient].
 func (m *Marketplace) LegacyClient(ctx context.Context, r *http.Request) (*LegacyClient, error) {
+	in, err := m.Installation(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return in.LegacyClient()
+}
+
+// Installation returns the installation of the request's x-smp-key, from
+// the cache or the state API.
+func (m *Marketplace) Installation(ctx context.Context, r *http.Request) (*Installation, error) {
 	in, err := m.installation(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if in.legacy == nil {
-		c, err := NewLegacyClient(in.state.SocotraAPIURL, LegacyCredentials{Token: in.state.Token}, m.opts...)
-		if err != nil {
-			return nil, fmt.Errorf("socotra: installation state: %w", err)
-		}
-		in.legacy = c
-	}
-	return in.legacy, nil
+	return &Installation{m: m, in: in}, nil
 }
 
 func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*installation, error) {
@@ -160,6 +163,7 @@ func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*insta
 		return nil, err
 	}
 	in = &installation{state: st, fetched: m.now()}
+	in.state.TenantLocator, in.tenantSource = findTenantLocator(st)
 	m.mu.Lock()
 	for k, old := range m.cache { // drop expired entries as we go
 		if m.now().Sub(old.fetched) >= m.ttl {
@@ -190,9 +194,6 @@ func (m *Marketplace) fetch(ctx context.Context, key string) (InstallationState,
 	})
 	if err != nil {
 		return InstallationState{}, fmt.Errorf("socotra: installation state: %w", redactErr(err, key))
-	}
-	if st.TenantLocator == "" {
-		st.TenantLocator, _ = st.Settings["tenantLocator"].(string)
 	}
 	return st, nil
 }

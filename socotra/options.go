@@ -1,6 +1,7 @@
 package socotra
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,6 +37,7 @@ type settings struct {
 	authScheme    string
 	stateTTL      time.Duration
 	now           func() time.Time
+	tenantFunc    func(context.Context, InstallationState) (string, error)
 }
 
 type optionFunc func(*settings)
@@ -120,6 +122,15 @@ func WithAuthScheme(scheme string) Option {
 // before fetching it again. Default: [DefaultStateTTL].
 func WithStateTTL(d time.Duration) Option {
 	return optionFunc(func(s *settings) { s.stateTTL = d })
+}
+
+// WithTenantLocatorFunc gives a [Marketplace] the last source of an
+// installation's Core tenant locator, asked only when the installation
+// names none itself (see [Installation.CoreClient]): fn gets the state and
+// returns the locator (a UUID), for example looked up from TenantHostName in
+// the app's own configuration. Default: none.
+func WithTenantLocatorFunc(fn func(ctx context.Context, st InstallationState) (string, error)) Option {
+	return optionFunc(func(s *settings) { s.tenantFunc = fn })
 }
 
 // WithClock replaces time.Now for token expiry and state caching, for tests.
