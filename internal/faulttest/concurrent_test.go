@@ -17,7 +17,7 @@ import (
 func TestBackfillWhileDeliveriesArrive(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{faults: socotratest.Faults{Seed: 7, Drop: 0.2, Duplicate: 0.2}})
-	b, err := backfill.New(e.h, backfill.WithPageSize(25))
+	b, err := backfill.New(e.h, backfill.WithFromBeginning(), backfill.WithPageSize(25))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func TestTenThousandEventsExactlyOnce(t *testing.T) {
 	delivered := time.Since(began)
 
 	ctx := context.WithValue(t.Context(), viaBackfill{}, true)
-	b, err := backfill.New(e.h, backfill.WithPageSize(500))
+	b, err := backfill.New(e.h, backfill.WithFromBeginning(), backfill.WithPageSize(500))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 func (e *env) backfillAll(t *testing.T) (diverted, stream backfill.Report) {
 	t.Helper()
 	ctx := context.WithValue(t.Context(), viaBackfill{}, true)
-	b, err := backfill.New(e.h, backfill.WithPageSize(50))
+	b, err := backfill.New(e.h, backfill.WithFromBeginning(), backfill.WithPageSize(50))
 	if err != nil {
 		t.Fatal(err)
 	}

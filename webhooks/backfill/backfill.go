@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -17,6 +18,12 @@ import (
 type Handler interface {
 	Handle(ctx context.Context, ev *webhooks.Event) error
 }
+
+// ErrNoStart matches (with [errors.Is]) the error [Backfiller.Stream] returns when its checkpoint is empty and
+// the Backfiller was not told where to begin: pass [WithStart] or [WithFromBeginning] to [New]. An empty
+// checkpoint is what a first run sees, but also what a lost or reset checkpoint looks like, and reading the
+// stream from its beginning replays the tenant's whole history.
+var ErrNoStart = errors.New("backfill: the checkpoint is empty and no start was chosen; pass WithStart(t) to begin at a time, or WithFromBeginning() to replay the whole event stream")
 
 // ErrIncomplete matches (with [errors.Is]) the error a backfill returns when some events could not be
 // handled. Their diverted records were kept and the checkpoint was not moved past them, so running the
@@ -75,8 +82,24 @@ func WithTypes(patterns ...string) Option {
 }
 
 // WithStart sets where [Backfiller.Stream] begins when the checkpoint is empty: at the first event at or after
-// t. The default, the zero time, begins at the start of the tenant's event stream.
-func WithStart(t time.Time) Option { return optionFunc(func(b *Backfiller) { b.start = t }) }
+// t. Once the checkpoint holds a position, that position wins. There is no default: with an empty checkpoint
+// and neither WithStart nor [WithFromBeginning], Stream refuses to run ([ErrNoStart]), so that a lost
+// checkpoint never replays a tenant's whole history by accident. A zero t is refused by [New].
+func WithStart(t time.Time) Option {
+	return optionFunc(func(b *Backfiller) {
+		b.start, b.starts = t, append(b.starts, "WithStart")
+		if t.IsZero() {
+			b.startErr = errors.New("backfill: WithStart(zero time): give the time to start from, or use WithFromBeginning to read the whole event stream")
+		}
+	})
+}
+
+// WithFromBeginning makes [Backfiller.Stream] begin at the start of the tenant's event stream when the
+// checkpoint is empty, replaying its whole history. Once the checkpoint holds a position, that position wins.
+// There is no default; see [WithStart].
+func WithFromBeginning() Option {
+	return optionFunc(func(b *Backfiller) { b.starts = append(b.starts, "WithFromBeginning") })
+}
 
 // WithPageSize sets how many events [Backfiller.Stream] asks for per page of the event stream. The default,
 // 0, lets the platform choose.
@@ -92,13 +115,15 @@ func WithInProgressWait(d time.Duration) Option {
 }
 
 // Backfiller replays the events a receiver missed through its [Handler]: the diverted events of a Core or
-// Legacy webhook, and the Core event stream from a [Checkpoint]. Runs are sequential and in source order; a
+// Legacy webhook, and the Core or Legacy event stream from a [Checkpoint]. Runs are sequential and in source order; a
 // Backfiller is safe for concurrent use, but two runs over the same source only duplicate work.
 type Backfiller struct {
 	h              Handler
 	log            *slog.Logger
 	types          []string
 	start          time.Time
+	starts         []string // the start options given, by name
+	startErr       error
 	pageSize       int
 	every          int
 	inProgressWait time.Duration
@@ -120,6 +145,12 @@ func New(h Handler, opts ...Option) (*Backfiller, error) {
 		if p == "" {
 			errs = append(errs, errors.New(`backfill: WithTypes: empty pattern; use "*" for every event`))
 		}
+	}
+	if b.startErr != nil {
+		errs = append(errs, b.startErr)
+	}
+	if len(b.starts) > 1 {
+		errs = append(errs, fmt.Errorf("backfill: %s: choose one start", strings.Join(b.starts, " and ")))
 	}
 	if b.pageSize < 0 {
 		errs = append(errs, fmt.Errorf("backfill: WithPageSize(%d): must be 0 (platform default) or positive", b.pageSize))

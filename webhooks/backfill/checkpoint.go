@@ -8,10 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 )
 
-// Checkpoint stores a [Backfiller]'s position in the Core event stream: the paging token of the first page
-// not yet fully handled. [FileCheckpoint] keeps it in a file; package
+// Checkpoint stores a [Backfiller]'s position in a Core or Legacy event stream: the paging token of the first
+// page not yet fully handled. [FileCheckpoint] keeps it in a file; package
 // github.com/socotra-go/sdk/webhooks/redisstore keeps it in Redis for services with several instances.
 type Checkpoint interface {
 	// Load returns the saved token, or "" when none was saved yet.
@@ -49,7 +50,13 @@ func NewFileCheckpoint(path string) (*FileCheckpoint, error) {
 // Path returns the file the checkpoint is kept in.
 func (c *FileCheckpoint) Path() string { return c.path }
 
-// Load implements [Checkpoint]: it returns the token in the file, or "" when the file does not exist.
+// Load implements [Checkpoint]: it returns the token in the file, or "" when the file does not exist. The
+// line ending Save writes is removed, and so is a carriage return before it (a file edited on Windows).
+//
+// A file that exists but holds no token (empty, or only whitespace) is an error, not a fresh start: Save
+// never writes one, so it means the file was truncated or reset, and starting over could replay the
+// tenant's whole history or skip what was missed. So is a token with spaces or control characters inside.
+// To start over on purpose, delete the file and choose the start ([WithStart], [WithFromBeginning]).
 func (c *FileCheckpoint) Load(context.Context) (string, error) {
 	b, err := os.ReadFile(c.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -58,11 +65,31 @@ func (c *FileCheckpoint) Load(context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("backfill: load checkpoint: %w", err)
 	}
-	return strings.TrimSuffix(string(b), "\n"), nil
+	tok := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if strings.TrimSpace(tok) == "" {
+		return "", fmt.Errorf("backfill: load checkpoint: %s exists but holds no token; "+
+			"restore it, or delete it and choose where to start with WithStart or WithFromBeginning", c.path)
+	}
+	if i := strings.IndexFunc(tok, badTokenRune); i >= 0 {
+		return "", fmt.Errorf("backfill: load checkpoint: %s is corrupt: a space or control character at byte %d; "+
+			"restore it, or delete it and choose where to start with WithStart or WithFromBeginning", c.path, i)
+	}
+	return tok, nil
 }
 
-// Save implements [Checkpoint]: it replaces the file atomically with token and a newline.
+// badTokenRune reports whether r cannot be part of a saved token: whitespace and control characters would
+// not survive the file's line format.
+func badTokenRune(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+// Save implements [Checkpoint]: it replaces the file atomically with token and a newline. It refuses an
+// empty token and one with spaces or control characters, which Load could not read back unchanged.
 func (c *FileCheckpoint) Save(_ context.Context, token string) error {
+	switch {
+	case token == "":
+		return errors.New("backfill: save checkpoint: empty token")
+	case strings.ContainsFunc(token, badTokenRune):
+		return errors.New("backfill: save checkpoint: the token has a space or control character, which the file cannot hold")
+	}
 	if err := c.save(token); err != nil {
 		return fmt.Errorf("backfill: save checkpoint: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socotra-go/sdk/webhooks"
 	"github.com/socotra-go/sdk/webhooks/backfill"
@@ -100,6 +101,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"empty pattern", h, []backfill.Option{backfill.WithTypes("policy.*", "")}, []string{"WithTypes: empty pattern"}},
 		{"several at once", h, []backfill.Option{backfill.WithPageSize(-1), backfill.WithProgressEvery(0), backfill.WithInProgressWait(-1)},
 			[]string{"WithPageSize(-1)", "WithProgressEvery(0)", "WithInProgressWait(-1ns)"}},
+		{"zero start", h, []backfill.Option{backfill.WithStart(time.Time{})}, []string{"WithStart(zero time)", "WithFromBeginning"}},
+		{"two starts", h, []backfill.Option{backfill.WithStart(time.Now()), backfill.WithFromBeginning()},
+			[]string{"WithStart and WithFromBeginning: choose one start"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -116,5 +120,73 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 	if _, err := backfill.New(h, backfill.WithTypes("policy.*"), backfill.WithPageSize(50)); err != nil {
 		t.Errorf("New with good options: %v", err)
+	}
+}
+
+// A checkpoint file that exists but holds no token was truncated or reset: loading it is an error, not a
+// silent restart from the beginning of the stream. A CRLF line ending is not part of the token.
+func TestFileCheckpointLoadsOnlyATokenLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, content string
+		want          string // the token, or "" for an error
+		errHas        string
+	}{
+		{"LF", "tok-1\n", "tok-1", ""},
+		{"CRLF", "tok-1\r\n", "tok-1", ""},
+		{"no line ending", "tok-1", "tok-1", ""},
+		{"since time", "since:2026-01-01T00:00:00Z\n", "since:2026-01-01T00:00:00Z", ""},
+		{"empty", "", "", "holds no token"},
+		{"newline only", "\n", "", "holds no token"},
+		{"CRLF only", "\r\n", "", "holds no token"},
+		{"spaces", "   \n", "", "holds no token"},
+		{"tabs and newlines", "\t\n\n\t", "", "holds no token"},
+		{"two lines", "tok-1\ntok-2\n", "", "corrupt: a space or control character at byte 5"},
+		{"leading space", " tok-1\n", "", "corrupt"},
+		{"trailing space", "tok-1 \n", "", "corrupt"},
+		{"CR inside", "tok\r-1\n", "", "corrupt"},
+		{"NUL", "tok\x001\n", "", "corrupt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "cp")
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cp, err := backfill.NewFileCheckpoint(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := cp.Load(t.Context())
+			if tc.want != "" {
+				if err != nil || got != tc.want {
+					t.Errorf("Load = %q, %v; want %q", got, err, tc.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.errHas) || !strings.Contains(err.Error(), path) ||
+				!strings.Contains(err.Error(), "WithFromBeginning") {
+				t.Errorf("Load = %q, %v; want an error naming the file, containing %q and saying how to start over", got, err, tc.errHas)
+			}
+		})
+	}
+}
+
+func TestFileCheckpointSaveRefusesWhatLoadCannotReadBack(t *testing.T) {
+	t.Parallel()
+	cp, err := backfill.NewFileCheckpoint(filepath.Join(t.TempDir(), "cp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.Save(t.Context(), "good"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"", " ", "tok\r", "tok\n", "a b", "tok\x00"} {
+		if err := cp.Save(t.Context(), tok); err == nil || !strings.HasPrefix(err.Error(), "backfill: save checkpoint: ") {
+			t.Errorf("Save(%q) = %v, want an error", tok, err)
+		}
+	}
+	if got, err := cp.Load(t.Context()); got != "good" || err != nil {
+		t.Errorf("after refused saves, Load = %q, %v; want the last good token", got, err)
 	}
 }

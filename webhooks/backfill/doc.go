@@ -2,15 +2,19 @@
 // live deliveries, so that routes and dedupe are shared and every event is processed exactly once however
 // it arrives.
 //
-// Two sources are covered:
+// Two sources are covered, on both platforms:
 //
 //   - Diverted events: deliveries that failed and that the platform kept (failure handling with divert).
-//     [Backfiller.CoreDiverted] lists a Core webhook's diverted records, fetches each event from the event
-//     stream and handles it; [Backfiller.LegacyDiverted] handles the event a Legacy record carries. A
-//     record is deleted only after its event was handled (or found done already).
-//   - The Core event stream: [Backfiller.Stream] reads from the position saved in a [Checkpoint] and saves
-//     the paging token only after every event before it was handled. [FileCheckpoint] is the default
-//     store; package github.com/socotra-go/sdk/webhooks/redisstore has one for several instances.
+//     [Backfiller.Diverted] takes the name the webhook was registered with; [Backfiller.CoreDiverted] lists
+//     a Core webhook's diverted records by its locator, fetches each event from the event stream and
+//     handles it; [Backfiller.LegacyDiverted] handles the event a Legacy record carries. A record is
+//     deleted only after its event was handled (or found done already).
+//   - The event stream of a Core or a Legacy tenant: [Backfiller.Stream] reads from the position saved in
+//     a [Checkpoint] and saves the paging token only after every event before it was handled.
+//     [FileCheckpoint] is the default store; package github.com/socotra-go/sdk/webhooks/redisstore has one
+//     for several instances. With an empty checkpoint, Stream begins only where [WithStart] or
+//     [WithFromBeginning] says ([ErrNoStart] otherwise), so that a lost checkpoint never replays a
+//     tenant's whole history by accident.
 //
 // A run may stop at any point (crash, deploy, cancelled context): the next run starts from what was not
 // confirmed, and the Handler's dedupe turns the events processed in between into duplicates
@@ -20,7 +24,8 @@
 //
 //	h := webhooks.NewHandler(webhooks.WithDeduper(dd)) // the Handler the receiver serves
 //	h.On("policy.*", onPolicy)
-//	b, err := backfill.New(h, backfill.WithTypes("policy.*"), backfill.WithLogger(logger))
+//	b, err := backfill.New(h, backfill.WithTypes("policy.*"), backfill.WithLogger(logger),
+//		backfill.WithStart(deployedAt)) // where to begin while the checkpoint is still empty
 //	if err != nil {
 //		return err
 //	}
@@ -28,8 +33,8 @@
 //	if err != nil {
 //		return err
 //	}
-//	rep, err := b.Stream(ctx, coreClient, cp) // run at start-up and then periodically
-//	log.Print(rep)                            // seen 120: handled 7, duplicates 113, ...
+//	rep, err := b.Stream(ctx, client, cp) // a Core or Legacy client; at start-up and then periodically
+//	log.Print(rep)                        // seen 120: handled 7, duplicates 113, ...
 //
 // Each run returns a [Report] of counts, logs progress every [WithProgressEvery] events, and returns an
 // error matching [ErrIncomplete] when some events failed, so that a scheduler can alert and run it again.

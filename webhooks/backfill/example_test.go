@@ -97,7 +97,7 @@ func ExampleBackfiller_Stream() {
 		log.Fatal(err)
 	}
 
-	b, err := backfill.New(h, backfill.WithTypes("policy.quote.*"))
+	b, err := backfill.New(h, backfill.WithTypes("policy.quote.*"), backfill.WithFromBeginning())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -113,4 +113,56 @@ func ExampleBackfiller_Stream() {
 	// handled policy.quote.issue
 	// handled 2, duplicates 0
 	// handled 0, duplicates 1
+}
+
+// A Legacy receiver was down; the tenant diverted its deliveries. Diverted replays them by the name the
+// webhook was registered with, on either platform, and deletes the diverted records.
+func ExampleBackfiller_Diverted() {
+	ctx := context.Background()
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	user, password, host := tenant.LegacyCredentials()
+	admin, adminPassword := tenant.LegacyAdminCredentials()
+	client, err := socotra.NewLegacyClient(tenant.URL(), socotra.LegacyCredentials{
+		Username: user, Password: password, HostName: host, AdminUsername: admin, AdminPassword: adminPassword,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	down := httptest.NewServer(nil)
+	down.Close() // nothing listens: deliveries fail
+	err = client.Registrar().Register(ctx, socotra.Registration{
+		Name: "orders", URL: down.URL, Events: []events.Name{events.PolicyCreate, events.PolicyIssue},
+		Failure: &socotra.FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, typ := range []events.Name{events.PolicyCreate, events.PolicyIssue} {
+		if _, err := tenant.EmitLegacy(ctx, typ, nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := tenant.Flush(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	h := webhooks.NewHandler()
+	h.On("policy.*", func(_ context.Context, ev *webhooks.Event) error {
+		fmt.Println("handled", ev.Type)
+		return nil
+	})
+	b, err := backfill.New(h)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := b.Diverted(ctx, client, "orders")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("handled %d, deleted %d\n", rep.Handled, rep.Deleted)
+	// Output:
+	// handled policy.create
+	// handled policy.issue
+	// handled 2, deleted 2
 }

@@ -2,35 +2,54 @@ package backfill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/socotra"
 )
 
-// Stream replays the Core event stream from the position saved in cp (or from [WithStart] when cp is
-// empty) up to the present, and saves the new position as it goes.
+// Client is a tenant's API client whose event stream [Backfiller.Stream] reads: a *socotra.CoreClient or a
+// *socotra.LegacyClient. [Backfiller.Diverted] accepts the same two.
+type Client interface {
+	EventStream(q socotra.EventQuery) *socotra.EventStream
+}
+
+var (
+	_ Client = (*socotra.CoreClient)(nil)
+	_ Client = (*socotra.LegacyClient)(nil)
+)
+
+// Stream replays the event stream of c, a Core or a Legacy tenant, from the position saved in cp up to the
+// present, and saves the new position as it goes. When cp is empty (a first run, or a lost checkpoint), it
+// begins where [WithStart] or [WithFromBeginning] says, and fails with [ErrNoStart] when neither was given.
 //
 // The position is the paging token of a page, and it is saved only once every event of the pages before it
 // was handled: a crash at any point resumes at a page some of whose events were handled already, and dedupe
 // turns those into duplicates. When an event fails, the remaining events are still handled but the
 // checkpoint stays before the failed one, so the next run retries it (the others are then duplicates).
 //
-// The platform gives no paging token when everything fits in one page. The checkpoint then records the time
-// of the last event instead (as "since:" and an RFC 3339 time), and the next run starts there, reading the
-// events of that instant again as duplicates.
-func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Checkpoint) (Report, error) {
-	r := b.newRun(ctx, "core event stream")
-	if c == nil {
+// The Legacy platform returns a token with every page, also once caught up, and that token later returns
+// the events that happened since (reference/socotra-facts.md, section 6), so a Legacy checkpoint resumes
+// without repeating any event. Core may give no paging token when everything fits in one page. The
+// checkpoint then records the time of the last event instead (as "since:" and an RFC 3339 time), and the
+// next run starts there, reading the events of that instant again as duplicates.
+func (b *Backfiller) Stream(ctx context.Context, c Client, cp Checkpoint) (Report, error) {
+	r := b.newRun(ctx, streamName(c))
+	if isNil(c) {
 		return r.finish(ctx, errNilClient)
 	}
 	if cp == nil {
-		return r.finish(ctx, fmt.Errorf("backfill: nil Checkpoint; use NewFileCheckpoint or a redisstore.Checkpoint"))
+		return r.finish(ctx, errors.New("backfill: nil Checkpoint; use NewFileCheckpoint or a redisstore.Checkpoint"))
 	}
 	tok, err := cp.Load(ctx)
 	if err != nil {
 		return r.finish(ctx, fmt.Errorf("backfill: %w", err))
+	}
+	if tok == "" && len(b.starts) == 0 {
+		return r.finish(ctx, ErrNoStart)
 	}
 	r.rep.Checkpoint = tok
 	q := socotra.EventQuery{PagingToken: tok, Start: b.start, PageSize: b.pageSize}
@@ -66,7 +85,7 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 			r.skip(ctx)
 			continue
 		}
-		o, err := b.process(ctx, coreEvent(se))
+		o, err := b.process(ctx, streamEvent(se))
 		if o == failed {
 			stuck = true
 		}
@@ -87,3 +106,35 @@ func (b *Backfiller) Stream(ctx context.Context, c *socotra.CoreClient, cp Check
 
 // sincePrefix starts a checkpoint that holds a start time rather than a paging token.
 const sincePrefix = "since:"
+
+// streamName names the source of a Stream run in logs.
+func streamName(c Client) string {
+	switch c.(type) {
+	case *socotra.CoreClient:
+		return "core event stream"
+	case *socotra.LegacyClient:
+		return "legacy event stream"
+	}
+	return "event stream"
+}
+
+// isNil reports whether c is nil or a nil pointer to one of the two clients.
+func isNil(c Client) bool {
+	switch c := c.(type) {
+	case nil:
+		return true
+	case *socotra.CoreClient:
+		return c == nil
+	case *socotra.LegacyClient:
+		return c == nil
+	}
+	return false
+}
+
+// streamEvent rebuilds the delivery body of a stream event in its platform's format.
+func streamEvent(e socotra.StreamEvent) []byte {
+	if e.Platform == events.Legacy {
+		return legacyBody(e.Locator, e.Time, e.RequestID, e.Type, e.UserLocator, e.Data)
+	}
+	return coreEvent(e)
+}

@@ -31,7 +31,7 @@ func streamFixture(t *testing.T, n int) (*fixture, []string, *backfill.FileCheck
 func TestStreamReplaysMissedEventsAndResumes(t *testing.T) {
 	t.Parallel()
 	f, ids, cp := streamFixture(t, 23)
-	b, _ := backfill.New(f.h, backfill.WithPageSize(5))
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(5))
 	rep, err := b.Stream(t.Context(), f.core, cp)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestStreamCrashAtAnyPoint(t *testing.T) {
 				}
 				return nil
 			})
-			b, _ := backfill.New(f.h, backfill.WithPageSize(page))
+			b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(page))
 			if _, err := b.Stream(ctx, f.core, cp); !errors.Is(err, context.Canceled) {
 				t.Fatalf("crashed run: %v, want context.Canceled", err)
 			}
@@ -101,7 +101,7 @@ func TestStreamFailedEventHoldsTheCheckpoint(t *testing.T) {
 		}
 		return nil
 	})
-	b, _ := backfill.New(f.h, backfill.WithPageSize(5))
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(5))
 	rep, err := b.Stream(t.Context(), f.core, cp)
 	if !errors.Is(err, backfill.ErrIncomplete) || rep.Failed != 1 || rep.Handled != 22 {
 		t.Fatalf("first run: %s, %v", rep, err)
@@ -134,7 +134,7 @@ func (c *failingCheckpoint) Save(ctx context.Context, tok string) error {
 func TestStreamCheckpointSaveFailureStopsTheRun(t *testing.T) {
 	t.Parallel()
 	f, ids, cp := streamFixture(t, 23)
-	b, _ := backfill.New(f.h, backfill.WithPageSize(5))
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(5))
 	rep, err := b.Stream(t.Context(), f.core, &failingCheckpoint{Checkpoint: cp, ok: 2})
 	if err == nil || !strings.Contains(err.Error(), "disk full") || rep.Seen != 15 {
 		t.Fatalf("run with a failing checkpoint: %s, %v; want it to stop when the third save fails", rep, err)
@@ -173,7 +173,7 @@ func TestStreamStartsAtWithStart(t *testing.T) {
 func TestStreamTypeFilterSkipsAndAdvances(t *testing.T) {
 	t.Parallel()
 	f, ids, cp := streamFixture(t, 12)
-	b, _ := backfill.New(f.h, backfill.WithPageSize(4), backfill.WithTypes("billing.*"))
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(4), backfill.WithTypes("billing.*"))
 	rep, err := b.Stream(t.Context(), f.core, cp)
 	if err != nil || rep.Handled != 4 || rep.Skipped != 8 {
 		t.Fatalf("%s, %v; want 4 billing events handled and 8 skipped", rep, err)
@@ -220,7 +220,7 @@ func TestStreamWaitsForAnEventInProgress(t *testing.T) {
 				})
 			}
 			cp, _ := backfill.NewFileCheckpoint(filepath.Join(t.TempDir(), "cp"))
-			b, _ := backfill.New(target, backfill.WithInProgressWait(tc.wait))
+			b, _ := backfill.New(target, backfill.WithFromBeginning(), backfill.WithInProgressWait(tc.wait))
 			start := time.Now()
 			rep, err := b.Stream(ctx, f.core, cp)
 			if !errors.Is(err, tc.wantErr) {
@@ -244,7 +244,7 @@ func (f handlerFunc) Handle(ctx context.Context, ev *webhooks.Event) error { ret
 func TestNilArgumentsAreRefused(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	b, _ := backfill.New(f.h)
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning())
 	if _, err := b.Stream(t.Context(), f.core, nil); err == nil || !strings.Contains(err.Error(), "nil Checkpoint") {
 		t.Errorf("Stream(nil checkpoint) = %v", err)
 	}
@@ -265,7 +265,7 @@ func TestNilArgumentsAreRefused(t *testing.T) {
 func TestStreamWithoutPagingTokenRemembersTheTime(t *testing.T) {
 	t.Parallel()
 	f, ids, cp := streamFixture(t, 3)
-	b, _ := backfill.New(f.h) // the platform's page size, far above 3
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning()) // the platform's page size, far above 3
 	rep, err := b.Stream(t.Context(), f.core, cp)
 	if err != nil || rep.Handled != 3 || !strings.HasPrefix(rep.Checkpoint, "since:") {
 		t.Fatalf("first run: %s, %v, checkpoint %q", rep, err, rep.Checkpoint)

@@ -163,14 +163,14 @@ func TestStreamBackfillResumesOnAnotherInstance(t *testing.T) {
 		}
 		return c.handle(ctx, ev)
 	})
-	b1, err := backfill.New(crashing, backfill.WithPageSize(6))
+	b1, err := backfill.New(crashing, backfill.WithFromBeginning(), backfill.WithPageSize(6))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b1.Stream(ctx, core, checkpoint()); err == nil {
 		t.Fatal("the crashed run returned nil")
 	}
-	b2, err := backfill.New(newReplica(t, c), backfill.WithPageSize(6))
+	b2, err := backfill.New(newReplica(t, c), backfill.WithFromBeginning(), backfill.WithPageSize(6))
 	if err != nil {
 		t.Fatal(err)
 	}
