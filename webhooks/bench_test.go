@@ -228,10 +228,13 @@ func newStack(tb testing.TB, distinct int) (http.Handler, *Handler) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := NewHandler(WithDeduper(NewMemoryDeduper(time.Hour, distinct/2)))
+	h := NewHandler(WithDeduper(NewMemoryDeduper(time.Hour, idBytes(distinct/2))))
 	h.On("billing.*", func(ctx context.Context, ev *Event) error { return nil })
 	return NewReceiver(v, h), h
 }
+
+// idBytes is the budget of a MemoryDeduper that remembers at most n ids of 26 bytes.
+func idBytes(n int) int64 { return int64(n) * (26 + DedupeEntryOverhead) }
 
 // BenchmarkReceiver measures, per delivery of distinct 2 KiB Core events, the full stack (NewReceiver:
 // verify, decode, dedupe, route), the hmac middleware alone in front of a handler that only answers 200,
@@ -319,7 +322,7 @@ func BenchmarkReceiverStages(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := NewHandler(WithDeduper(NewMemoryDeduper(time.Hour, n/2)))
+	h := NewHandler(WithDeduper(NewMemoryDeduper(time.Hour, idBytes(n/2))))
 	h.On("billing.*", func(ctx context.Context, ev *Event) error { return nil })
 	mac := stdhmac.New(sha256.New, secret)
 	var sum [sha256.Size]byte

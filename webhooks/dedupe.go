@@ -2,6 +2,9 @@ package webhooks
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,11 +42,12 @@ func (c Claim) String() string {
 //
 // Implementations must be safe for concurrent use, and Claim must be atomic: of two concurrent calls for
 // the same id, one gets Claimed. A shared store makes dedupe hold across several instances of a service; a
-// claim should then expire after a while in case the process holding it dies. With Redis, for example:
+// claim should then expire after a while in case the process holding it dies, and belong to the caller
+// that made it: implement [LeasedDeduper] too. With Redis, for example:
 //
-//	Claim:    SET whk:<id> running NX PX <lease>; if it was not set, GET whk:<id>: "done" is Done, else InProgress
+//	Claim:    SET whk:<id> <token> NX PX <lease>; if it was not set, GET whk:<id>: "done" is Done, else InProgress
 //	Complete: SET whk:<id> done PX <ttl>
-//	Release:  DEL whk:<id> (a script that deletes only a "running" value is safer)
+//	Release:  DEL whk:<id> if its value is still <token> (a script)
 //
 // and with SQL, an INSERT on a unique key for Claim, an UPDATE of a state column for Complete, and a
 // DELETE of the running row for Release.
@@ -56,98 +60,138 @@ type Deduper interface {
 	Release(ctx context.Context, id string) error
 }
 
-// MemoryDeduper is the in-process [Deduper] a [Handler] uses by default. It remembers a processed id for a
-// time-to-live and at most a fixed number of ids, forgetting the oldest first; ids being processed are held
-// until completed or released and do not count toward the cap. It is safe for concurrent use.
+// LeasedDeduper is a Deduper whose claims expire after a lease and belong to the caller that made them.
+//
+// A [Handler] whose store implements LeasedDeduper uses these methods instead of Claim, Complete and
+// Release, so that a claim whose holder hangs or dies lapses, and a holder whose lease lapsed cannot
+// release or complete a claim another delivery took since. A lease of zero or less asks for the store's
+// own default lease. A type that embeds a LeasedDeduper (such as *[MemoryDeduper]) to change
+// Claim, Complete or Release must change these methods too, since a Handler calls these instead.
+type LeasedDeduper interface {
+	Deduper
+	// ClaimLease is Claim with a lease: an unfinished claim lapses after lease. On Claimed, token names
+	// this claim; CompleteLease and ReleaseLease act only while token still owns the claim.
+	ClaimLease(ctx context.Context, id string, lease time.Duration) (c Claim, token string, err error)
+	CompleteLease(ctx context.Context, id, token string) error
+	ReleaseLease(ctx context.Context, id, token string) error
+}
+
+// ErrLeaseLost is returned by [LeasedDeduper.CompleteLease] when the claim lapsed and another delivery
+// claimed the event since: the event was processed, and may be processed once more by that delivery.
+var ErrLeaseLost = errors.New("webhooks: the claim's lease lapsed and another delivery claimed the event")
+
+// MemoryDeduper is the in-process [LeasedDeduper] a [Handler] uses by default.
+//
+// It remembers a processed id for at least its time-to-live, within a memory budget counted in bytes
+// (each id costs its length plus [DedupeEntryOverhead]). Processed ids are kept in two generations: new
+// ones go into the current generation, which becomes the previous one after a TTL or when it holds half
+// the budget, and the previous generation is then dropped whole. So an id is forgotten between one and two
+// TTLs after it was processed, or sooner when the budget runs out (the last half budget's worth of ids is
+// always remembered); dropping a whole map gives its memory back, and lookups never wade through deleted
+// entries.
+//
+// A claim holds until it is completed or released, or until its lease lapses (another Claim of the id then
+// succeeds). Claims do not count toward the budget. It is safe for concurrent use.
 type MemoryDeduper struct {
-	ttl time.Duration
-	max int
+	ttl      time.Duration
+	maxBytes int64
 
 	base time.Time // times below are offsets from base on the monotonic clock, one cheap clock read each
 
-	mu      sync.Mutex
-	ids     map[string]time.Duration // id -> when it was completed, or processing while it is being processed
-	claimed int                      // ids being processed
-	order   []doneEntry              // completed ids, oldest first, from head on
-	head    int
+	mu        sync.Mutex
+	cur, prev map[string]time.Duration // processed id -> when it was completed
+	curBytes  int64
+	prevBytes int64
+	born      time.Duration // when cur became the current generation
+	claims    map[string]claimEntry
+	swept     int // len(claims) after the last sweep of lapsed claims
+	seq       uint64
 }
 
-// processing marks an id being processed in MemoryDeduper.ids; completion times are never negative.
-const processing time.Duration = -1
-
-type doneEntry struct {
-	id string
-	at time.Duration
+// claimEntry is one claim: a copy of the id (so the map never keeps a delivery's memory alive), the
+// claim's token and when its lease lapses.
+type claimEntry struct {
+	id    string
+	token uint64
+	until time.Duration
 }
 
-// Defaults of [NewMemoryDeduper] for non-positive arguments.
+// Defaults of [NewMemoryDeduper] for non-positive arguments, and of the lease of a plain Claim.
 const (
-	DefaultDedupeTTL = 24 * time.Hour
-	DefaultDedupeMax = 100_000
+	DefaultDedupeTTL   = 24 * time.Hour
+	DefaultDedupeBytes = 16 << 20
+	DefaultLease       = 5 * time.Minute
 )
 
-// NewMemoryDeduper returns a [MemoryDeduper] that remembers processed ids for ttl (DefaultDedupeTTL when
-// ttl <= 0), and at most max of them (DefaultDedupeMax when max <= 0). A full store of 26-character ids
-// settles at about 160 bytes per remembered id (map growth included), so the default cap is about 15 MB.
-func NewMemoryDeduper(ttl time.Duration, max int) *MemoryDeduper {
+// DedupeEntryOverhead is what a [MemoryDeduper] counts for each remembered id besides the id's bytes: the
+// string header, the completion time and the map's own share, measured with 26-byte ids at steady state.
+const DedupeEntryOverhead = 96
+
+// MaxIDBytes is the longest event id a [Handler] accepts (Core locators are 26-byte ULIDs and Legacy ids
+// 36-byte UUIDs, reference/socotra-facts.md §3); a longer one is refused as an invalid delivery, so that
+// no store keeps an attacker's megabyte per event.
+const MaxIDBytes = 256
+
+// NewMemoryDeduper returns a [MemoryDeduper] that remembers processed ids for at least ttl
+// (DefaultDedupeTTL when ttl <= 0) within maxBytes of memory (DefaultDedupeBytes, 16 MiB, when
+// maxBytes <= 0; about 130 000 ids of 26 bytes).
+func NewMemoryDeduper(ttl time.Duration, maxBytes int64) *MemoryDeduper {
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
 	}
-	if max <= 0 {
-		max = DefaultDedupeMax
+	if maxBytes <= 0 {
+		maxBytes = DefaultDedupeBytes
 	}
-	return &MemoryDeduper{ttl: ttl, max: max, base: time.Now(), ids: make(map[string]time.Duration)}
+	return &MemoryDeduper{
+		ttl: ttl, maxBytes: maxBytes, base: time.Now(),
+		cur: make(map[string]time.Duration), claims: make(map[string]claimEntry),
+	}
 }
 
-// Claim implements [Deduper]. It never fails.
+// Claim implements [Deduper] with a lease of [DefaultLease]. It never fails.
 func (d *MemoryDeduper) Claim(_ context.Context, id string) (Claim, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if at, ok := d.ids[id]; ok {
-		if at == processing {
-			return InProgress, nil
-		}
-		if d.now()-at < d.ttl {
-			return Done, nil
-		}
-		// expired: claimed afresh below; its queue entry goes later
-	}
-	d.ids[id] = processing
-	d.claimed++
-	return Claimed, nil
+	c, _ := d.claim(id, DefaultLease)
+	return c, nil
 }
 
-// Complete implements [Deduper]. It never fails.
+// Complete implements [Deduper]: it marks id processed, whoever holds the claim. It never fails.
 func (d *MemoryDeduper) Complete(_ context.Context, id string) error {
-	now := d.now()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	at, ok := d.ids[id]
-	if ok && at != processing {
-		return nil // completed already
+	d.complete(id, 0)
+	return nil
+}
+
+// Release implements [Deduper]: it drops the claim on id, whoever holds it. It never fails.
+func (d *MemoryDeduper) Release(_ context.Context, id string) error {
+	d.release(id, 0)
+	return nil
+}
+
+// ClaimLease implements [LeasedDeduper]; a lease <= 0 means [DefaultLease]. It never fails.
+func (d *MemoryDeduper) ClaimLease(_ context.Context, id string, lease time.Duration) (Claim, string, error) {
+	c, tok := d.claim(id, lease)
+	if c != Claimed {
+		return c, "", nil
 	}
-	if ok {
-		d.claimed--
+	return c, strconv.FormatUint(tok, 36), nil
+}
+
+// CompleteLease implements [LeasedDeduper]: it marks id processed unless another claim replaced token's,
+// which it reports with [ErrLeaseLost].
+func (d *MemoryDeduper) CompleteLease(_ context.Context, id, token string) error {
+	tok, err := strconv.ParseUint(token, 36, 64)
+	if err != nil || tok == 0 {
+		return errors.New("webhooks: MemoryDeduper.CompleteLease: not a token from ClaimLease")
 	}
-	// Assigning replaces the key too: the map keeps the copy, not the caller's string, which may share
-	// memory with the rest of the delivery.
-	id = strings.Clone(id)
-	d.ids[id] = now
-	d.order = append(d.order, doneEntry{id, now})
-	d.expire(now)
-	for len(d.order)-d.head > d.max {
-		d.pop()
+	if !d.complete(id, tok) {
+		return ErrLeaseLost
 	}
 	return nil
 }
 
-// Release implements [Deduper]. It never fails.
-func (d *MemoryDeduper) Release(_ context.Context, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if at, ok := d.ids[id]; ok && at == processing {
-		delete(d.ids, id)
-		d.claimed--
+// ReleaseLease implements [LeasedDeduper]: it drops the claim on id if token still owns it. It never fails.
+func (d *MemoryDeduper) ReleaseLease(_ context.Context, id, token string) error {
+	if tok, err := strconv.ParseUint(token, 36, 64); err == nil && tok != 0 {
+		d.release(id, tok)
 	}
 	return nil
 }
@@ -157,31 +201,152 @@ func (d *MemoryDeduper) Len() int {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.expire(now)
-	return len(d.ids) - d.claimed
+	d.age(now)
+	n := 0
+	for _, at := range d.cur {
+		if now-at < d.ttl {
+			n++
+		}
+	}
+	for id, at := range d.prev {
+		if _, again := d.cur[id]; !again && now-at < d.ttl {
+			n++
+		}
+	}
+	return n
+}
+
+// Bytes returns how many bytes of its budget d counts for the ids it keeps now.
+func (d *MemoryDeduper) Bytes() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.curBytes + d.prevBytes
 }
 
 // now reads the monotonic clock only, as an offset from base.
 func (d *MemoryDeduper) now() time.Duration { return time.Since(d.base) }
 
-// expire forgets the ids completed more than ttl before now.
-func (d *MemoryDeduper) expire(now time.Duration) {
-	for d.head < len(d.order) && now-d.order[d.head].at >= d.ttl {
-		d.pop()
+// claim is Claim with a lease, returning the new claim's token (never 0).
+func (d *MemoryDeduper) claim(id string, lease time.Duration) (Claim, uint64) {
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	now := d.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c, ok := d.claims[id]; ok && now < c.until {
+		return InProgress, 0
+	}
+	d.age(now)
+	if at, ok := d.cur[id]; ok && now-at < d.ttl {
+		return Done, 0
+	}
+	if at, ok := d.prev[id]; ok && now-at < d.ttl {
+		return Done, 0
+	}
+	if len(d.claims) >= 2*d.swept+64 {
+		d.sweep(now)
+	}
+	d.seq++
+	until := now + lease
+	if until < now {
+		until = 1<<63 - 1
+	}
+	// The map keeps a copy, not the caller's string, which may share memory with the rest of the delivery.
+	c := claimEntry{id: strings.Clone(id), token: d.seq, until: until}
+	d.claims[c.id] = c
+	return Claimed, c.token
+}
+
+// complete marks id processed and drops its claim. With a token, it does nothing and reports false when
+// another claim replaced that one.
+func (d *MemoryDeduper) complete(id string, token uint64) bool {
+	now := d.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, claimed := d.claims[id]
+	if token != 0 && claimed && c.token != token {
+		return false
+	}
+	if claimed {
+		delete(d.claims, id)
+	} else {
+		c.id = strings.Clone(id)
+	}
+	d.age(now)
+	if _, ok := d.cur[c.id]; ok {
+		d.cur[c.id] = now // completed again after it was forgotten or released: counted already
+		return true
+	}
+	size := int64(len(c.id)) + DedupeEntryOverhead
+	if d.curBytes+size > d.maxBytes/2 {
+		d.rotate(now) // each generation has half the budget; the previous one goes first
+	}
+	d.cur[c.id] = now
+	d.curBytes += size
+	return true
+}
+
+// release drops the claim on id; with a token, only if that token still owns it.
+func (d *MemoryDeduper) release(id string, token uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c, ok := d.claims[id]; ok && (token == 0 || c.token == token) {
+		delete(d.claims, id)
 	}
 }
 
-// pop forgets the oldest completed id, unless it was completed again since, and compacts the queue once
-// half of it is spent.
-func (d *MemoryDeduper) pop() {
-	e := d.order[d.head]
-	d.order[d.head] = doneEntry{}
-	d.head++
-	if at, ok := d.ids[e.id]; ok && at == e.at {
-		delete(d.ids, e.id)
+// age starts a new generation once the current one is a TTL old, and drops both once the previous one is
+// entirely past the TTL too.
+func (d *MemoryDeduper) age(now time.Duration) {
+	switch since := now - d.born; {
+	case since >= 2*d.ttl:
+		d.prev, d.prevBytes = nil, 0
+		d.rotate(now)
+	case since >= d.ttl:
+		d.rotate(now)
 	}
-	if d.head > len(d.order)/2 {
-		d.order = append(d.order[:0], d.order[d.head:]...)
-		d.head = 0
+}
+
+// rotate makes the current generation the previous one, dropping the previous one whole.
+func (d *MemoryDeduper) rotate(now time.Duration) {
+	d.prev, d.prevBytes = d.cur, d.curBytes
+	d.cur, d.curBytes = make(map[string]time.Duration, len(d.prev)/2), 0
+	d.born = now
+}
+
+// sweep drops the claims whose lease lapsed.
+func (d *MemoryDeduper) sweep(now time.Duration) {
+	for id, c := range d.claims {
+		if now >= c.until {
+			delete(d.claims, id)
+		}
 	}
+	d.swept = len(d.claims)
+}
+
+// leasedOf returns d as a LeasedDeduper when the Handler should use the lease methods: when d implements
+// them itself. A type that embeds *MemoryDeduper gets its lease methods by promotion while it may change
+// Claim, Complete or Release (to count or fail calls, say); the Handler then calls those, as before leases
+// existed.
+func leasedOf(d Deduper) LeasedDeduper {
+	ld, ok := d.(LeasedDeduper)
+	if !ok {
+		return nil
+	}
+	if _, mem := d.(*MemoryDeduper); mem {
+		return ld
+	}
+	t := reflect.TypeOf(d)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct {
+		for i := range t.NumField() {
+			if f := t.Field(i); f.Anonymous && (f.Type == reflect.TypeFor[*MemoryDeduper]() || f.Type == reflect.TypeFor[MemoryDeduper]()) {
+				return nil
+			}
+		}
+	}
+	return ld
 }

@@ -44,25 +44,54 @@ func TestMemoryDeduperStates(t *testing.T) {
 	}
 }
 
-func TestMemoryDeduperSizeCap(t *testing.T) {
+func TestMemoryDeduperByteCap(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	const max = 100
-	d := NewMemoryDeduper(time.Hour, max)
-	for i := range 10 * max {
-		id := fmt.Sprint(i)
+	const budget = 100 * (4 + DedupeEntryOverhead) // about 100 ids of 4 bytes
+	d := NewMemoryDeduper(time.Hour, budget)
+	for i := range 1000 {
+		id := fmt.Sprintf("%04d", i)
 		d.Claim(ctx, id)
 		d.Complete(ctx, id)
-		if len(d.ids) > max || len(d.order)-d.head > max || cap(d.order) > 4*max {
-			t.Fatalf("after %d ids: %d remembered, queue len %d cap %d; want at most %d", i+1, len(d.ids), len(d.order), cap(d.order), max)
+		if d.Bytes() > budget || len(d.cur)+len(d.prev) > 100 {
+			t.Fatalf("after %d ids: %d bytes, %d ids; want at most %d bytes", i+1, d.Bytes(), len(d.cur)+len(d.prev), budget)
 		}
 	}
-	// The oldest were forgotten, the newest are remembered.
-	if c, _ := d.Claim(ctx, "0"); c != Claimed {
+	// The oldest were forgotten, the newest are remembered: at least half the budget's worth.
+	if c, _ := d.Claim(ctx, "0000"); c != Claimed {
 		t.Errorf("oldest id: %v, want forgotten (claimed)", c)
 	}
-	if c, _ := d.Claim(ctx, fmt.Sprint(10*max-1)); c != Done {
-		t.Errorf("newest id: %v, want done", c)
+	for i := 999; i >= 950; i-- {
+		if c, _ := d.Claim(ctx, fmt.Sprintf("%04d", i)); c != Done {
+			t.Fatalf("id %d of the last 50: %v, want done", i, c)
+		}
+	}
+}
+
+// Regression: the store was bounded by entries, so 2 000 ids of 64 KiB grew it by 125 MiB. Counted in
+// bytes, long ids take their share of the budget.
+func TestMemoryDeduperLongIDsStayInBudget(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	const budget = 1 << 20
+	d := NewMemoryDeduper(time.Hour, budget)
+	for i := range 2000 {
+		id := fmt.Sprintf("%05d", i) + strings.Repeat("x", 64<<10)
+		d.Claim(ctx, id)
+		d.Complete(ctx, id)
+	}
+	if d.Bytes() > budget {
+		t.Fatalf("2000 ids of 64 KiB take %d bytes, budget %d", d.Bytes(), budget)
+	}
+	var held int
+	for id := range d.cur {
+		held += len(id)
+	}
+	for id := range d.prev {
+		held += len(id)
+	}
+	if held > budget {
+		t.Errorf("the store holds %d bytes of ids, budget %d", held, budget)
 	}
 }
 
@@ -99,8 +128,8 @@ func TestMemoryDeduperTTL(t *testing.T) {
 func TestMemoryDeduperDefaults(t *testing.T) {
 	t.Parallel()
 	d := NewMemoryDeduper(-1, 0)
-	if d.ttl != DefaultDedupeTTL || d.max != DefaultDedupeMax {
-		t.Errorf("defaults ttl %v max %d", d.ttl, d.max)
+	if d.ttl != DefaultDedupeTTL || d.maxBytes != DefaultDedupeBytes {
+		t.Errorf("defaults ttl %v maxBytes %d", d.ttl, d.maxBytes)
 	}
 }
 
@@ -141,9 +170,15 @@ func TestMemoryDeduperCopiesIDs(t *testing.T) {
 	d := NewMemoryDeduper(0, 0)
 	d.Claim(t.Context(), id)
 	d.Complete(t.Context(), id)
-	for k := range d.ids {
+	for k := range d.cur {
 		if unsafe.StringData(k) == unsafe.StringData(id) {
 			t.Error("the remembered id shares memory with the caller's string, keeping all of it alive")
+		}
+	}
+	d.Claim(t.Context(), id+"2")
+	for k, c := range d.claims {
+		if unsafe.StringData(k) == unsafe.StringData(id) || unsafe.StringData(c.id) == unsafe.StringData(id) {
+			t.Error("the claimed id shares memory with the caller's string, keeping all of it alive")
 		}
 	}
 }

@@ -252,6 +252,9 @@ func (ev *Event) fill(raw *[nFields][]byte) error {
 	if ev.ID = strs[idKey]; ev.ID == "" {
 		return fieldError(fieldNames[idKey], nil, "empty; want the event's id")
 	}
+	if len(ev.ID) > MaxIDBytes {
+		return fieldError(fieldNames[idKey], nil, "%d bytes long; want at most %d (Socotra's ids are ULIDs or UUIDs)", len(ev.ID), MaxIDBytes)
+	}
 	ev.RequestID, ev.User = strs[reqKey], strs[userKey]
 
 	typ, err := parseType(raw[fType])

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -35,6 +34,8 @@ var (
 	ErrTimeout = fmt.Errorf("webhooks: handler timed out: %w", context.DeadlineExceeded)
 	// ErrDedupe: the [Deduper] failed to claim the event, so no handler ran.
 	ErrDedupe = errors.New("webhooks: dedupe store failed")
+	// ErrTooOld: the event happened longer ago than [WithMaxEventAge] allows; no handler ran.
+	ErrTooOld = errors.New("webhooks: event older than the maximum event age")
 )
 
 // PanicError is the error a handler's panic is turned into. The panic is recovered, the delivery answered
@@ -56,8 +57,36 @@ func (f optionFunc) apply(h *Handler) { f(h) }
 
 // WithDeduper sets the store that makes each event run once. The default is NewMemoryDeduper(0, 0), which
 // works within one process; use a shared store when several instances receive the same webhook. nil turns
-// dedupe off: every delivery runs the handlers.
+// dedupe off: every delivery runs the handlers. When d implements [LeasedDeduper], its claims get the
+// lease of [WithLease] and a token of their own.
 func WithDeduper(d Deduper) Option { return optionFunc(func(h *Handler) { h.dedupe = d }) }
+
+// WithLease sets how long a claim on an event holds in a [LeasedDeduper] while the handlers run: if this
+// process neither completes nor releases it by then (it died, or a handler hangs), the store lets another
+// instance process the event. A d below twice the [WithTimeout] limit is raised to that. The default, 0,
+// leaves the lease to the store ([DefaultLease] for a [MemoryDeduper]; keep a shared store's lease above
+// the timeout too). Within this process an event never runs twice at once, whatever the lease.
+func WithLease(d time.Duration) Option { return optionFunc(func(h *Handler) { h.lease = max(d, 0) }) }
+
+// WithMaxEventAge refuses events whose [Event.Time] is more than d in the past: no handler runs, the error
+// matches [ErrTooOld] and the delivery is answered 422, so Socotra counts it as failed (retried, then
+// diverted when the webhook says so) instead of it being lost silently. It closes the replay window that
+// dedupe leaves open once a store forgets an id: set d no longer than the store's TTL. The default, 0, is
+// off, because Socotra keeps an event's original time on every retry and resend and has no signed
+// timestamp (reference/socotra-facts.md §3): an honest delivery retried after a long outage, or a backfill
+// of diverted events days later, is as old as a replay, so any limit is the app's trade-off to make.
+func WithMaxEventAge(d time.Duration) Option {
+	return optionFunc(func(h *Handler) { h.maxAge = max(d, 0) })
+}
+
+// InsecureAcceptUnverified lets a Handler mounted without [NewReceiver] (mux.Handle(path, h)) process
+// requests whose signature nothing checked. Without it such a request is refused with 401 before its body
+// is read. It exists for tests and for apps that verify deliveries some other way in front of the Handler.
+// [NewHandler] logs a warning each time it is given, and [Stats.Unverified] counts the requests served
+// this way. Default: off.
+func InsecureAcceptUnverified() Option {
+	return optionFunc(func(h *Handler) { h.unverified = true })
+}
 
 // WithLogger sets the logger that records each event's id, type and outcome. The default discards.
 func WithLogger(l *slog.Logger) Option {
@@ -70,8 +99,14 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithTimeout bounds how long the handlers of one event may run. When d passes, their context is
 // cancelled and the delivery is answered 503 at once, without waiting for them to return; set d below the
-// webhook's timeout at Socotra so that the answer arrives first. A handler still running completes or
-// releases the event's claim when it returns. The default, 0, sets no limit.
+// webhook's timeout at Socotra so that the answer arrives first. The default, 0, sets no limit.
+//
+// Go cannot stop a function that ignores its context, so a handler may outlive the limit. While it runs,
+// its event stays claimed: in this process a redelivery of the event is answered 409 and runs nothing, so
+// the retry never runs alongside the late handler; another instance sharing a [LeasedDeduper] may take the
+// event over once the claim's lease ([WithLease]) lapses. When the late handler returns, its outcome is
+// logged at warning level and settles the claim (done on success, released on failure) unless another
+// delivery took it since.
 func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(h *Handler) { h.timeout = max(d, 0) })
 }
@@ -86,9 +121,9 @@ func WithFallback(fn HandlerFunc) Option {
 	})
 }
 
-// WithMaxBodyBytes limits the body the [Handler] reads itself, when it is served without [NewReceiver]
-// (a larger body gets 413). The default is hmac.DefaultMaxBodyBytes (1 MiB). Behind [NewReceiver] the
-// verifier's limit applies instead.
+// WithMaxBodyBytes limits the body the [Handler] reads itself, when it is served without [NewReceiver] and
+// with [InsecureAcceptUnverified] (a larger body gets 413). The default is hmac.DefaultMaxBodyBytes (1 MiB).
+// Behind [NewReceiver] the verifier's limit applies instead.
 func WithMaxBodyBytes(n int64) Option {
 	return optionFunc(func(h *Handler) {
 		if n > 0 {
@@ -101,19 +136,26 @@ func WithMaxBodyBytes(n int64) Option {
 // answering Socotra deliveries with the status codes listed in the package documentation, and its
 // [Handler.Handle] runs the same dedupe and routing for events from elsewhere (a backfill of diverted
 // events or the event stream). Handlers may be added while it serves. A Handler does not check
-// signatures: serve it behind [NewReceiver].
+// signatures: serve it behind [NewReceiver]. Mounted on its own it refuses every request with 401, unless
+// [InsecureAcceptUnverified] says otherwise.
 type Handler struct {
-	routes   atomic.Pointer[[]route]
-	mu       sync.Mutex // serialises route changes
-	dedupe   Deduper
-	log      *slog.Logger
-	timeout  time.Duration
-	fallback HandlerFunc
-	maxBody  int64
-	warned   atomic.Bool // about serving unverified requests
-	stats    stats
-	observer Observer                  // nil for none
-	onAlert  atomic.Pointer[AlertFunc] // nil for none
+	routes     atomic.Pointer[[]route]
+	mu         sync.Mutex // serialises route changes
+	dedupe     Deduper
+	leased     LeasedDeduper  // dedupe, when the Handler uses its lease methods
+	mem        *MemoryDeduper // dedupe, when it is exactly a *MemoryDeduper (called directly)
+	running    runningSet     // ids whose handlers run in this process
+	lease      time.Duration
+	maxAge     time.Duration
+	log        *slog.Logger
+	timeout    time.Duration
+	fallback   HandlerFunc
+	maxBody    int64
+	unverified bool         // InsecureAcceptUnverified
+	insecure   http.Handler // reads unverified requests when unverified is set
+	stats      stats
+	observer   Observer                  // nil for none
+	onAlert    atomic.Pointer[AlertFunc] // nil for none
 }
 
 type route struct {
@@ -138,6 +180,24 @@ func NewHandler(opts ...Option) *Handler {
 	}
 	h.routes.Store(&[]route{})
 	h.stats.init()
+	h.mem, _ = h.dedupe.(*MemoryDeduper)
+	if h.dedupe != nil {
+		h.leased = leasedOf(h.dedupe)
+	}
+	h.running.ids = make(map[string]struct{})
+	if h.lease > 0 {
+		h.lease = max(h.lease, 2*h.timeout)
+	}
+	if h.unverified {
+		h.log.LogAttrs(context.Background(), slog.LevelWarn,
+			"webhooks: InsecureAcceptUnverified is set: requests no signature check passed are processed; use NewReceiver to verify deliveries")
+		// The one reader of request bodies is the hmac middleware; here it checks the method and the size only.
+		v, err := hmac.NewVerifier(nil, hmac.InsecureSkipVerify(), hmac.WithMaxBodyBytes(h.maxBody), hmac.WithLogger(h.log))
+		if err != nil {
+			panic(err) // the options above are always valid
+		}
+		h.insecure = newReceiver(v, h, true)
+	}
 	return h
 }
 
@@ -218,8 +278,9 @@ func checkPattern(p string) error {
 // Handle processes ev as if it had been delivered: it claims ev.ID with the [Deduper], runs the matching
 // functions (see [Handler.On]), then marks the event done if they all returned nil or releases the claim if
 // one failed. It returns nil on success, [ErrDuplicate] for an event already processed, [ErrInProgress] when
-// another delivery holds the claim, an error matching [ErrTimeout] or [ErrDedupe], a *[PanicError], or the
-// first handler error, wrapped with the pattern and event id.
+// another delivery holds the claim, an error matching [ErrTimeout], [ErrDedupe], [ErrTooOld] or
+// [ErrInvalidDelivery] (an empty id, or one longer than [MaxIDBytes]), a *[PanicError], or the first
+// handler error, wrapped with the pattern and event id.
 //
 // The [WithTimeout] limit applies as for a delivery. A backfill of missed events calls Handle for each,
 // treating ErrDuplicate as success. An event whose Type is not a well-formed name (see events.Parse) is
@@ -239,6 +300,10 @@ func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 
 // handle is Handle without the Observer.
 func (h *Handler) handle(ctx context.Context, ev *Event) error {
+	if msg := idProblem(ev.ID); msg != "" {
+		h.stats.rejected.Add(1)
+		return fmt.Errorf("%w: event id %s", ErrInvalidDelivery, msg)
+	}
 	var start time.Time // read only when something may be logged
 	if h.log.Enabled(ctx, slog.LevelError) {
 		start = time.Now()
@@ -250,13 +315,27 @@ func (h *Handler) handle(ctx context.Context, ev *Event) error {
 	h.stats.total.received.Add(1)
 	tc.received.Add(1)
 	var err error
-	if h.timeout > 0 {
+	switch {
+	case h.maxAge > 0 && time.Since(ev.Time) > h.maxAge:
+		err = fmt.Errorf("%w: event %s happened at %s, more than %s ago", ErrTooOld, ev.ID, ev.Time.Format(time.RFC3339), h.maxAge)
+	case h.timeout > 0:
 		err = h.processWithin(ctx, ev)
-	} else {
+	default:
 		err = h.process(ctx, ev)
 	}
 	h.record(ctx, ev, tc, err, start)
 	return err
+}
+
+// idProblem says what is wrong with an event id for dedupe, or "" when nothing is.
+func idProblem(id string) string {
+	switch {
+	case id == "":
+		return "is empty; dedupe is keyed on it, so two id-less events would look like one"
+	case len(id) > MaxIDBytes:
+		return fmt.Sprintf("is %d bytes long; Socotra's ids are ULIDs or UUIDs, and at most %d bytes are accepted", len(id), MaxIDBytes)
+	}
+	return ""
 }
 
 // noteMalformedType logs, at debug level, an event whose type is not a well-formed event name. Such an
@@ -271,8 +350,12 @@ func (h *Handler) noteMalformedType(ctx context.Context, ev *Event) {
 	}
 }
 
+// errGoexit is the outcome of handlers that called runtime.Goexit.
+var errGoexit = errors.New("webhooks: a handler called runtime.Goexit")
+
 // processWithin runs process under the WithTimeout limit, returning at the limit even if the handlers do
-// not. Handlers that finish after the caller gave up have their outcome logged.
+// not. Handlers that finish after the caller gave up have their outcome logged. Nothing that happens on
+// the goroutine it starts (a panic in a Deduper, runtime.Goexit in a handler) escapes it.
 func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, h.timeout, ErrTimeout)
 	var (
@@ -281,21 +364,27 @@ func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 	)
 	done := make(chan error, 1)
 	go func() {
-		defer cancel()
-		err := h.process(ctx, ev)
-		mu.Lock()
-		finished = true
-		late := gaveUp
-		mu.Unlock()
-		done <- err
-		if late {
-			outcome := "handled"
-			if err != nil {
-				outcome = err.Error()
+		err := errGoexit // unless process returns
+		defer func() {
+			if p := recover(); p != nil {
+				err = &PanicError{Value: p, Stack: debug.Stack()}
 			}
-			h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, "webhooks: handlers finished after the timeout",
-				slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)), slog.String("outcome", outcome))
-		}
+			cancel()
+			mu.Lock()
+			finished = true
+			late := gaveUp
+			mu.Unlock()
+			done <- err
+			if late {
+				outcome := "handled"
+				if err != nil {
+					outcome = err.Error()
+				}
+				h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, "webhooks: handlers finished after the timeout",
+					slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)), slog.String("outcome", outcome))
+			}
+		}()
+		err = h.process(ctx, ev)
 	}()
 	select {
 	case err := <-done:
@@ -322,12 +411,23 @@ func (h *Handler) timedOut(ctx context.Context, err error) error {
 	return err
 }
 
-// process is dedupe around route.
-func (h *Handler) process(ctx context.Context, ev *Event) error {
+// claimToken names one claim: tok for the MemoryDeduper called directly, s for a LeasedDeduper.
+type claimToken struct {
+	tok uint64
+	s   string
+}
+
+// process is dedupe around route. The claim is settled on every way out: complete when the functions
+// returned nil, released when one failed, panicked past call or called runtime.Goexit.
+func (h *Handler) process(ctx context.Context, ev *Event) (err error) {
 	if h.dedupe == nil {
 		return h.route(ctx, ev)
 	}
-	c, err := h.dedupe.Claim(ctx, ev.ID)
+	if !h.running.start(ev.ID) {
+		return ErrInProgress // a delivery of the same event runs in this process, maybe past its timeout
+	}
+	defer h.running.stop(ev.ID)
+	c, tok, err := h.claim(ctx, ev.ID)
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: claim %s: %w", ErrDedupe, ev.ID, err)
@@ -338,23 +438,94 @@ func (h *Handler) process(ctx context.Context, ev *Event) error {
 	case c != Claimed:
 		return fmt.Errorf("%w: claim %s: unknown answer %d", ErrDedupe, ev.ID, c)
 	}
+	settled := false
+	defer func() {
+		if !settled {
+			h.settle(context.WithoutCancel(ctx), ev, tok, errGoexit)
+		}
+	}()
 	err = h.route(ctx, ev)
+	settled = true
 	settle := ctx
 	if ctx.Err() != nil {
 		settle = context.WithoutCancel(ctx) // record the outcome even after a timeout
 	}
-	if err != nil {
-		if rerr := h.dedupe.Release(settle, ev.ID); rerr != nil {
-			h.log.LogAttrs(settle, slog.LevelError, "webhooks: could not release the claim; redeliveries may be refused until it expires",
-				slog.String("event_id", ev.ID), slog.String("error", rerr.Error()))
+	h.settle(settle, ev, tok, err)
+	return err
+}
+
+// claim asks the store for ev's claim. A store's panic goes up to the caller (net/http recovers it and drops
+// the connection, so Socotra retries), or is recovered on the goroutine of [WithTimeout].
+func (h *Handler) claim(ctx context.Context, id string) (c Claim, tok claimToken, err error) {
+	if h.mem != nil {
+		c, tok.tok = h.mem.claim(id, h.lease)
+		return c, tok, nil
+	}
+	if h.leased != nil {
+		c, tok.s, err = h.leased.ClaimLease(ctx, id, h.lease)
+		return c, tok, err
+	}
+	c, err = h.dedupe.Claim(ctx, id)
+	return c, tok, err
+}
+
+// settle completes the claim when the functions' outcome is nil and releases it otherwise, logging what the
+// store could not do.
+func (h *Handler) settle(ctx context.Context, ev *Event, tok claimToken, outcome error) {
+	if h.mem != nil {
+		if outcome != nil {
+			h.mem.release(ev.ID, tok.tok)
+		} else if !h.mem.complete(ev.ID, tok.tok) {
+			h.logSettle(ctx, ev, ErrLeaseLost, true)
 		}
-		return err
+		return
 	}
-	if cerr := h.dedupe.Complete(settle, ev.ID); cerr != nil {
-		h.log.LogAttrs(settle, slog.LevelError, "webhooks: event handled but not recorded as done; a redelivery would run it again",
-			slog.String("event_id", ev.ID), slog.String("error", cerr.Error()))
+	var err error
+	switch {
+	case h.leased != nil && outcome != nil:
+		err = h.leased.ReleaseLease(ctx, ev.ID, tok.s)
+	case h.leased != nil:
+		err = h.leased.CompleteLease(ctx, ev.ID, tok.s)
+	case outcome != nil:
+		err = h.dedupe.Release(ctx, ev.ID)
+	default:
+		err = h.dedupe.Complete(ctx, ev.ID)
 	}
-	return nil
+	if err != nil {
+		h.logSettle(ctx, ev, err, outcome == nil)
+	}
+}
+
+func (h *Handler) logSettle(ctx context.Context, ev *Event, err error, completing bool) {
+	msg := "webhooks: could not release the claim; redeliveries may be refused until its lease lapses"
+	if completing {
+		msg = "webhooks: event handled but not recorded as done; a redelivery would run it again"
+	}
+	h.log.LogAttrs(ctx, slog.LevelError, msg, slog.String("event_id", ev.ID), slog.String("error", err.Error()))
+}
+
+// runningSet holds the ids of the events whose functions run in this process, so that a redelivery never
+// runs alongside them, even once a claim's lease lapsed.
+type runningSet struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+}
+
+// start adds id, reporting false when it was there already.
+func (s *runningSet) start(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[id]; ok {
+		return false
+	}
+	s.ids[id] = struct{}{} // the key is the event's own string, dropped before the event is
+	return true
+}
+
+func (s *runningSet) stop(id string) {
+	s.mu.Lock()
+	delete(s.ids, id)
+	s.mu.Unlock()
 }
 
 // route runs every function whose pattern matches ev, in registration order, or the fallback.
@@ -451,12 +622,21 @@ func asPanic(err error) *PanicError {
 	return pe
 }
 
-// ServeHTTP answers one delivery: 405 for a method other than POST, 413 for a body over the limit, 400
+// ServeHTTP answers one delivery whose body an hmac middleware verified (behind [NewReceiver], say): 400
 // for a body that is neither a delivery (see [Parse]) nor an alert (see [Alert]), and otherwise the status
-// for [Handler.Handle]'s result listed in the package documentation. Behind [NewReceiver] it decodes the
-// verified body without reading the request again. The [HandlerFunc]s get the request's context (with
-// every value middleware put in it) and the request's headers in [Event.Header].
+// for [Handler.Handle]'s result listed in the package documentation. It decodes the verified body without
+// reading the request again. The [HandlerFunc]s get the request's context (with every value middleware put
+// in it) and the request's headers in [Event.Header].
+//
+// A request no signature check passed is refused with 401 before its body is read, unless
+// [InsecureAcceptUnverified] is given: then the hmac middleware, the one place that reads bodies, answers
+// 405 for a method other than POST and 413 for a body over the [WithMaxBodyBytes] limit before the Handler
+// decodes it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, ok := hmac.VerifiedBody(r.Context()); !ok {
+		h.serveUnverified(w, r)
+		return
+	}
 	var o *observation
 	if h.observer != nil {
 		o = h.startObservation(r.Context(), r, nil)
@@ -465,33 +645,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, o)
 }
 
-// serve is ServeHTTP once the delivery is observed; o is nil without an Observer.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, o *observation) {
-	if r.Method != http.MethodPost {
-		h.stats.rejected.Add(1)
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed; Socotra delivers webhooks with POST", http.StatusMethodNotAllowed)
-		h.refusedObserved(o, http.StatusMethodNotAllowed, nil)
+// serveUnverified refuses a request no signature check passed, or serves it through the insecure receiver
+// when InsecureAcceptUnverified says so.
+func (h *Handler) serveUnverified(w http.ResponseWriter, r *http.Request) {
+	if h.insecure != nil {
+		h.stats.unverified.Add(1)
+		h.insecure.ServeHTTP(w, r)
 		return
 	}
-	body, ok := hmac.VerifiedBody(r.Context())
-	if !ok {
-		if !h.warned.Swap(true) {
-			h.log.LogAttrs(r.Context(), slog.LevelWarn, "webhooks: serving a request no signature check passed; use NewReceiver to verify deliveries")
-		}
-		var err error
-		if body, err = readBody(w, r, h.maxBody); err != nil {
-			h.stats.rejected.Add(1)
-			code := http.StatusBadRequest
-			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-				code = http.StatusRequestEntityTooLarge
-				h.stats.tooLarge.Add(1)
-			}
-			http.Error(w, http.StatusText(code), code)
-			h.refusedObserved(o, code, err)
-			return
-		}
+	h.refused(r, http.StatusUnauthorized, false)
+	h.log.LogAttrs(r.Context(), slog.LevelWarn, "webhooks: request refused: no signature check passed; serve the Handler behind NewReceiver",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+	if h.observer != nil {
+		h.refusedObserved(h.startObservation(r.Context(), r, nil), http.StatusUnauthorized, errUnverified)
 	}
+}
+
+// errUnverified is why a Handler mounted on its own refuses a request.
+var errUnverified = errors.New("webhooks: no signature check passed; serve the Handler behind NewReceiver")
+
+// serve is ServeHTTP once the delivery is observed; o is nil without an Observer. The body is one an hmac
+// middleware read.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, o *observation) {
+	body, _ := hmac.VerifiedBody(r.Context())
 	ev, err := Parse(body)
 	if err != nil {
 		if a, ok := ParseAlert(body); ok {
@@ -528,7 +705,7 @@ func (h *Handler) refusedObserved(o *observation, status int, err error) {
 
 // StatusCode returns the HTTP status a delivery gets for [Handler.Handle]'s result: 200 for nil and
 // [ErrDuplicate], 409 for [ErrInProgress], 503 for [ErrTimeout], [ErrDedupe] and a cancelled request, 400
-// for an [ErrInvalidDelivery], and 500 for anything else (handler errors and panics).
+// for an [ErrInvalidDelivery], 422 for [ErrTooOld], and 500 for anything else (handler errors and panics).
 func StatusCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, ErrDuplicate):
@@ -539,14 +716,8 @@ func StatusCode(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrInvalidDelivery):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrTooOld):
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
-}
-
-// readBody reads the whole body, up to limit bytes.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		return nil, &http.MaxBytesError{Limit: limit}
-	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }

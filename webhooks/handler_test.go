@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
 	"go.uber.org/goleak"
 )
 
@@ -28,10 +29,21 @@ func delivery(id string, typ events.Name) string {
 	return fmt.Sprintf(`{"locator":%q,"requestId":"r","userLocator":"u","timestamp":"2026-11-23T18:04:05Z","type":%q,"data":{}}`, id, typ)
 }
 
-// post delivers body to h and returns the recorded answer.
-func post(h http.Handler, body string) *httptest.ResponseRecorder {
+// post delivers body, signed with secret, to h behind a receiver and returns the recorded answer.
+func post(h *Handler, body string) *httptest.ResponseRecorder {
+	return send(h, nil, http.MethodPost, body)
+}
+
+// send delivers body, signed with secret, to h behind a receiver built with opts.
+func send(h *Handler, opts []hmac.Option, method, body string) *httptest.ResponseRecorder {
+	recv, err := NewSecretReceiver(secret, h, opts...)
+	if err != nil {
+		panic(err)
+	}
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(body)))
+	r := httptest.NewRequest(method, "/hook", strings.NewReader(body))
+	r.Header.Set(hmac.HeaderName, hmac.Sign(secret, []byte(body)))
+	recv.ServeHTTP(w, r)
 	return w
 }
 
@@ -168,25 +180,25 @@ func TestStatusCodes(t *testing.T) {
 		body   string
 		want   int
 		inBody string
+		hopts  []hmac.Option
 	}{
-		{"success", nil, ok, "POST", delivery("a", "policy.create"), 200, ""},
-		{"unknown type acknowledged", nil, ok, "POST", delivery("a", "brand.new.event"), 200, ""},
-		{"handler error", nil, func(context.Context, *Event) error { return errors.New("secret detail") }, "POST", delivery("a", "policy.create"), 500, "Internal Server Error"},
-		{"panic", nil, func(context.Context, *Event) error { panic("boom") }, "POST", delivery("a", "policy.create"), 500, "Internal Server Error"},
-		{"not a delivery", nil, ok, "POST", `{"locator":"L"}`, 400, `webhooks: missing "type"`},
-		{"not JSON", nil, ok, "POST", `<xml/>`, 400, "body is not JSON"},
-		{"method", nil, ok, "GET", "", 405, "POST"},
-		{"too large", []Option{WithMaxBodyBytes(20)}, ok, "POST", delivery("a", "policy.create"), 413, ""},
-		{"dedupe store down", []Option{WithDeduper(failingDeduper{})}, ok, "POST", delivery("a", "policy.create"), 503, ""},
-		{"dedupe off", []Option{WithDeduper(nil)}, ok, "POST", delivery("a", "policy.create"), 200, ""},
+		{"success", nil, ok, "POST", delivery("a", "policy.create"), 200, "", nil},
+		{"unknown type acknowledged", nil, ok, "POST", delivery("a", "brand.new.event"), 200, "", nil},
+		{"handler error", nil, func(context.Context, *Event) error { return errors.New("secret detail") }, "POST", delivery("a", "policy.create"), 500, "Internal Server Error", nil},
+		{"panic", nil, func(context.Context, *Event) error { panic("boom") }, "POST", delivery("a", "policy.create"), 500, "Internal Server Error", nil},
+		{"not a delivery", nil, ok, "POST", `{"locator":"L"}`, 400, `webhooks: missing "type"`, nil},
+		{"not JSON", nil, ok, "POST", `<xml/>`, 400, "body is not JSON", nil},
+		{"method", nil, ok, "GET", "", 405, "Method Not Allowed", nil},
+		{"too large", nil, ok, "POST", delivery("a", "policy.create"), 413, "", []hmac.Option{hmac.WithMaxBodyBytes(20)}},
+		{"dedupe store down", []Option{WithDeduper(failingDeduper{})}, ok, "POST", delivery("a", "policy.create"), 503, "", nil},
+		{"dedupe off", []Option{WithDeduper(nil)}, ok, "POST", delivery("a", "policy.create"), 200, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := NewHandler(tt.opts...)
 			h.On("policy.*", tt.fn)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), tt.method, "/hook", strings.NewReader(tt.body)))
+			w := send(h, tt.hopts, tt.method, tt.body)
 			if w.Code != tt.want {
 				t.Errorf("status %d, want %d (body %q)", w.Code, tt.want, w.Body)
 			}
@@ -304,7 +316,7 @@ func TestLogsEveryOutcome(t *testing.T) {
 		t.Errorf("logged\n %q\nwant\n %q", got, want)
 	}
 	text := fmt.Sprint(lines())
-	for _, s := range []string{"no signature check passed", "no handler for event", "delivery rejected"} {
+	for _, s := range []string{"no handler for event", "delivery rejected"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("no log line containing %q", s)
 		}
@@ -661,7 +673,7 @@ func TestHandleAllocations(t *testing.T) {
 		evs[i] = &e
 	}
 	// The in-memory deduper copies each completed id, so that it does not keep the body's other strings.
-	for want, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, 100))} {
+	for want, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, idBytes(100)))} {
 		h := NewHandler(opt)
 		h.On("policy.*", func(context.Context, *Event) error { return nil })
 		i := 0

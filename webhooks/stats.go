@@ -30,6 +30,10 @@ type Stats struct {
 	Refused uint64
 	// TooLarge counts the requests refused for a body over the limit (413); they count in Rejected too.
 	TooLarge uint64
+	// Unverified counts the requests a Handler mounted on its own served without a signature check, which
+	// only [InsecureAcceptUnverified] allows. A Handler mounted on its own without it refuses every request
+	// (401), counted in Refused and Rejected.
+	Unverified uint64
 	// Alerts counts the failure alerts received (see [Alert]); they count nowhere else.
 	Alerts uint64
 	// ByType holds the counts per event name, for the names received at least once. Unknown names are
@@ -58,6 +62,7 @@ type stats struct {
 	unmatched, rejected atomic.Uint64
 	refused, tooLarge   atomic.Uint64
 	alerts              atomic.Uint64
+	unverified          atomic.Uint64
 	known               []counters // indexed like knownNames
 	unknown             sync.Map   // events.Name -> *counters
 	unknownN            atomic.Int64
@@ -92,7 +97,7 @@ func (h *Handler) Stats() Stats {
 	out := Stats{
 		Received: t.Received, Handled: t.Handled, Duplicates: t.Duplicates, Failures: t.Failures,
 		Unmatched: s.unmatched.Load(), Rejected: s.rejected.Load(),
-		Refused: s.refused.Load(), TooLarge: s.tooLarge.Load(), Alerts: s.alerts.Load(),
+		Refused: s.refused.Load(), TooLarge: s.tooLarge.Load(), Alerts: s.alerts.Load(), Unverified: s.unverified.Load(),
 		ByType: make(map[events.Name]TypeStats),
 	}
 	for i := range s.known {

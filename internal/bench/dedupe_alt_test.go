@@ -74,7 +74,7 @@ func BenchmarkDedupeStores(b *testing.B) {
 	}{
 		{"default", func() webhooks.Option { return nil }},
 		{"generations", func() webhooks.Option {
-			return webhooks.WithDeduper(newGenDeduper(webhooks.DefaultDedupeMax, webhooks.DefaultDedupeTTL))
+			return webhooks.WithDeduper(newGenDeduper(defaultCapacity, webhooks.DefaultDedupeTTL))
 		}},
 	}
 	tmpl, err := webhooks.Parse(CoreEvent(2<<10, Locator(0)))
@@ -85,7 +85,7 @@ func BenchmarkDedupeStores(b *testing.B) {
 		b.Run("store="+st.name, func(b *testing.B) {
 			r := newReceiver(b, st.opt())
 			ctx := b.Context()
-			for i := range 2 * webhooks.DefaultDedupeMax { // reach steady state
+			for i := range 2 * defaultCapacity { // reach steady state
 				ev := *tmpl
 				ev.ID = Locator(uint64(1<<62 + i))
 				if err := r.handler.Handle(ctx, &ev); err != nil {

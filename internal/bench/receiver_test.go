@@ -147,6 +147,9 @@ func TestReceiverRow(t *testing.T) {
 	}
 }
 
+// defaultCapacity is how many 26-byte ids the default dedupe store has room for.
+const defaultCapacity = int(webhooks.DefaultDedupeBytes / (26 + webhooks.DedupeEntryOverhead))
+
 var (
 	dedupeFull = flag.Bool("dedupe.full", false, "run the dedupe memory check at full size (run.sh does)")
 	dedupeOut  = flag.String("dedupe.out", "", "write the dedupe memory check's DedupeReport as JSON to this file")
@@ -158,7 +161,7 @@ var (
 func TestDedupeMemoryBounded(t *testing.T) {
 	// The store's map settles at its final size after about twice its capacity of events (deletions leave
 	// it larger than when first full), so N is three times the capacity.
-	n, times := 3*webhooks.DefaultDedupeMax, 2
+	n, times := 3*defaultCapacity, 2
 	if *dedupeFull {
 		times = 10
 	}
@@ -174,7 +177,7 @@ func TestDedupeMemoryBounded(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	rep := DedupeReport{BaselineHeapBytes: ms.HeapAlloc, Capacity: webhooks.DefaultDedupeMax}
+	rep := DedupeReport{BaselineHeapBytes: ms.HeapAlloc, Capacity: defaultCapacity}
 	handled := 0
 	ev := *tmpl // one copy, reused, so the measure is the handler's allocation plus the new id
 	handle := func(count int) {

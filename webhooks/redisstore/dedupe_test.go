@@ -217,3 +217,102 @@ func TestDeduperReportsRedisFailures(t *testing.T) {
 		t.Errorf("Handle = %v (handler ran: %t), want ErrDedupe and no handler run", err, ran)
 	}
 }
+
+func TestDeduperLeasedClaimsHaveTheirOwnTokens(t *testing.T) {
+	t.Parallel()
+	rdb := newClient(t)
+	d := newDeduper(t, rdb, redisstore.WithLease(time.Minute))
+	ctx := t.Context()
+	key := prefix(t) + "ev1"
+	c, stale, err := d.ClaimLease(ctx, "ev1", 30*time.Second)
+	if c != webhooks.Claimed || err != nil || stale == "" {
+		t.Fatalf("ClaimLease = %s, %q, %v", c, stale, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 25*time.Second || ttl > 30*time.Second {
+		t.Errorf("leased claim expires in %s, want the 30s asked for", ttl)
+	}
+	if c, tok, _ := d.ClaimLease(ctx, "ev1", 0); c != webhooks.InProgress || tok != "" {
+		t.Fatalf("second ClaimLease = %s, %q; want in progress and no token", c, tok)
+	}
+	rdb.Del(ctx, key) // the lease lapses
+	c, live, err := d.ClaimLease(ctx, "ev1", 0)
+	if c != webhooks.Claimed || err != nil || live == stale {
+		t.Fatalf("ClaimLease after the lapse = %s, %q (stale %q), %v; want a new token", c, live, stale, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 55*time.Second || ttl > time.Minute {
+		t.Errorf("claim with lease 0 expires in %s, want the WithLease minute", ttl)
+	}
+	// The stale holder, in the same Deduper, neither releases nor completes the live claim.
+	if err := d.ReleaseLease(ctx, "ev1", stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Release(ctx, "ev1"); err != nil { // a plain Release cannot drop a leased claim either
+		t.Fatal(err)
+	}
+	if err := d.CompleteLease(ctx, "ev1", stale); !errors.Is(err, webhooks.ErrLeaseLost) {
+		t.Fatalf("CompleteLease by the stale holder = %v, want ErrLeaseLost", err)
+	}
+	if c, _ := d.Claim(ctx, "ev1"); c != webhooks.InProgress {
+		t.Fatalf("after the stale holder's calls, Claim = %s; want in progress (the live claim survives)", c)
+	}
+	if err := d.CompleteLease(ctx, "ev1", live); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := d.Claim(ctx, "ev1"); c != webhooks.Done {
+		t.Fatalf("after CompleteLease, Claim = %s, want done", c)
+	}
+	// A holder whose lease lapsed with nobody taking the event over still records it done.
+	if c, tok, _ := d.ClaimLease(ctx, "ev2", 0); c == webhooks.Claimed {
+		rdb.Del(ctx, prefix(t)+"ev2")
+		if err := d.CompleteLease(ctx, "ev2", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := d.Claim(ctx, "ev2"); c != webhooks.Done {
+		t.Fatalf("completed after a lapse nobody used: %s, want done", c)
+	}
+}
+
+// Regression: the claim token was one per Deduper, so within one instance a handler that outlived its
+// lease released the claim a redelivery had taken since, and a third delivery ran alongside the second.
+func TestHandlerStaleReleaseKeepsTheLiveClaim(t *testing.T) {
+	t.Parallel()
+	rdb := newClient(t)
+	d := newDeduper(t, rdb)
+	ctx := t.Context()
+	key := prefix(t) + "ev1"
+	first, second := webhooks.NewHandler(webhooks.WithDeduper(d)), webhooks.NewHandler(webhooks.WithDeduper(d))
+	inFirst, inSecond := make(chan struct{}), make(chan struct{})
+	letFirstFail, letSecondFinish := make(chan struct{}), make(chan struct{})
+	first.On("*", func(context.Context, *webhooks.Event) error {
+		close(inFirst)
+		<-letFirstFail
+		return errors.New("failed late")
+	})
+	second.On("*", func(context.Context, *webhooks.Event) error {
+		close(inSecond)
+		<-letSecondFinish
+		return nil
+	})
+	ev := &webhooks.Event{ID: "ev1", Type: "policy.create"}
+	errs := make(chan error, 2)
+	go func() { errs <- first.Handle(ctx, ev) }()
+	<-inFirst
+	rdb.Del(ctx, key) // the first claim's lease lapses
+	go func() { errs <- second.Handle(ctx, ev) }()
+	<-inSecond
+	close(letFirstFail)
+	if err := <-errs; err == nil {
+		t.Fatal("the first delivery succeeded; want its handler's error")
+	}
+	if c, _ := d.Claim(ctx, "ev1"); c != webhooks.InProgress {
+		t.Errorf("after the stale holder failed, Claim = %s; want in progress (the second delivery still runs)", c)
+	}
+	close(letSecondFinish)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := d.Claim(ctx, "ev1"); c != webhooks.Done {
+		t.Errorf("after the second delivery, Claim = %s, want done", c)
+	}
+}

@@ -1,0 +1,309 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/socotra-go/sdk/events"
+)
+
+// readCounter is a request body that records whether anyone read it.
+type readCounter struct {
+	r    io.Reader
+	read atomic.Bool
+}
+
+func (c *readCounter) Read(p []byte) (int, error) { c.read.Store(true); return c.r.Read(p) }
+func (c *readCounter) Close() error               { return nil }
+
+// Regression: a Handler mounted directly processed forged deliveries after one warning.
+func TestBareHandlerRefusesUnverifiedRequests(t *testing.T) {
+	t.Parallel()
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			log, lines := logBuffer()
+			h := NewHandler(WithLogger(log))
+			var ran atomic.Bool
+			h.On("*", func(context.Context, *Event) error { ran.Store(true); return nil })
+			body := &readCounter{r: strings.NewReader(delivery("F1", events.PolicyCreate))}
+			r := httptest.NewRequestWithContext(t.Context(), method, "/hook", nil)
+			r.Body = body
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusUnauthorized || ran.Load() || body.read.Load() {
+				t.Errorf("status %d, handler ran %t, body read %t; want 401, neither", w.Code, ran.Load(), body.read.Load())
+			}
+			if s := h.Stats(); s.Rejected != 1 || s.Received != 0 || s.Unverified != 0 {
+				t.Errorf("stats %+v, want 1 rejected", s)
+			}
+			if !strings.Contains(fmt.Sprint(lines()), "NewReceiver") {
+				t.Errorf("the refusal's log does not say what to do: %v", lines())
+			}
+		})
+	}
+}
+
+func TestInsecureAcceptUnverified(t *testing.T) {
+	t.Parallel()
+	log, lines := logBuffer()
+	h := NewHandler(WithLogger(log), InsecureAcceptUnverified(), WithMaxBodyBytes(200))
+	if !strings.Contains(fmt.Sprint(lines()), "InsecureAcceptUnverified is set") {
+		t.Errorf("NewHandler did not warn about InsecureAcceptUnverified: %v", lines())
+	}
+	var runs atomic.Int32
+	h.On("*", func(context.Context, *Event) error { runs.Add(1); return nil })
+	for _, tc := range []struct {
+		method, body string
+		want         int
+	}{
+		{"POST", delivery("U1", events.PolicyCreate), 200},
+		{"GET", "", 405},
+		{"POST", delivery("U2"+strings.Repeat("x", 200), events.PolicyCreate), 413},
+		{"POST", "{}", 400},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), tc.method, "/hook", strings.NewReader(tc.body)))
+		if w.Code != tc.want {
+			t.Errorf("%s %.20q: status %d, want %d", tc.method, tc.body, w.Code, tc.want)
+		}
+		if tc.want == 405 && w.Header().Get("Allow") != "POST" {
+			t.Errorf("405 without Allow: POST")
+		}
+	}
+	if s := h.Stats(); s.Unverified != 4 || runs.Load() != 1 || s.Handled != 1 {
+		t.Errorf("stats %+v with %d runs; want 4 unverified, 1 handled", s, runs.Load())
+	}
+}
+
+// Regression: Handle accepted an empty event id, so a second id-less event was dropped as a duplicate.
+func TestHandleRefusesBadIDs(t *testing.T) {
+	t.Parallel()
+	h := NewHandler()
+	var runs atomic.Int32
+	h.On("*", func(context.Context, *Event) error { runs.Add(1); return nil })
+	for _, tc := range []struct {
+		name, id, want string
+	}{
+		{"empty", "", "is empty"},
+		{"too long", strings.Repeat("x", MaxIDBytes+1), "bytes long"},
+	} {
+		for range 2 {
+			err := h.Handle(t.Context(), &Event{ID: tc.id, Type: events.PolicyCreate})
+			if !errors.Is(err, ErrInvalidDelivery) || !strings.Contains(err.Error(), tc.want) || StatusCode(err) != 400 {
+				t.Errorf("%s id: Handle = %v, want an invalid delivery saying %q", tc.name, err, tc.want)
+			}
+		}
+	}
+	if err := h.Handle(t.Context(), &Event{ID: strings.Repeat("x", MaxIDBytes), Type: events.PolicyCreate}); err != nil {
+		t.Errorf("id of MaxIDBytes: %v", err)
+	}
+	if runs.Load() != 1 {
+		t.Errorf("%d runs, want 1", runs.Load())
+	}
+	if _, err := Parse([]byte(delivery(strings.Repeat("x", MaxIDBytes+1), events.PolicyCreate))); !errors.Is(err, ErrInvalidDelivery) ||
+		!strings.Contains(err.Error(), `"locator"`) {
+		t.Errorf("Parse of a long id = %v, want an error naming \"locator\"", err)
+	}
+}
+
+// Regression: a handler that called runtime.Goexit left its event claimed for ever (409 on every retry).
+func TestGoexitReleasesTheClaim(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{
+		{"no timeout", nil},
+		{"timeout", []Option{WithTimeout(time.Minute)}},
+		{"leased store", []Option{WithDeduper(hidden{NewMemoryDeduper(0, 0)})}},
+		{"plain store", []Option{WithDeduper(plainStore{NewMemoryDeduper(0, 0)})}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := NewHandler(tc.opts...)
+			var runs atomic.Int32
+			h.On("*", func(context.Context, *Event) error {
+				if runs.Add(1) == 1 {
+					runtime.Goexit()
+				}
+				return nil
+			})
+			ev := mustParse(t, delivery("G1", events.PolicyCreate))
+			errc := make(chan error, 1)
+			go func() {
+				defer close(errc)
+				errc <- h.Handle(t.Context(), ev)
+			}()
+			if err, ok := <-errc; ok && !errors.Is(err, errGoexit) {
+				t.Errorf("first Handle = %v, want the Goexit error", err)
+			}
+			if err := h.Handle(t.Context(), ev); err != nil || runs.Load() != 2 {
+				t.Errorf("redelivery: %v after %d runs; want it handled", err, runs.Load())
+			}
+		})
+	}
+}
+
+// hidden is a LeasedDeduper that is not a *MemoryDeduper, so a Handler goes through the interface.
+type hidden struct{ *MemoryDeduper }
+
+// plain hides the lease methods, so a Handler uses Claim, Complete and Release.
+type plainStore struct{ d Deduper }
+
+func (p plainStore) Claim(ctx context.Context, id string) (Claim, error) { return p.d.Claim(ctx, id) }
+func (p plainStore) Complete(ctx context.Context, id string) error       { return p.d.Complete(ctx, id) }
+func (p plainStore) Release(ctx context.Context, id string) error        { return p.d.Release(ctx, id) }
+
+type panickingDeduper struct{ plainStore }
+
+func (panickingDeduper) Claim(context.Context, string) (Claim, error) { panic("store exploded") }
+
+// Regression: with WithTimeout, a panicking Deduper crashed the process (its goroutine had no recover).
+func TestPanickingDeduperUnderTimeout(t *testing.T) {
+	t.Parallel()
+	h := NewHandler(WithTimeout(time.Minute), WithDeduper(panickingDeduper{}))
+	h.On("*", func(context.Context, *Event) error { t.Error("handler ran"); return nil })
+	err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyCreate)))
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "store exploded" || StatusCode(err) != 500 {
+		t.Errorf("Handle = %v, want a *PanicError answered 500", err)
+	}
+}
+
+// A handler that outlives its timeout and its lease still keeps its event to itself in this process: the
+// retry is refused, not run alongside it, and the late outcome settles the claim.
+func TestLateHandlerNeverRunsAlongsideItsRetry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		store Deduper
+	}{
+		{"memory", NewMemoryDeduper(0, 0)},
+		{"leased", hidden{NewMemoryDeduper(0, 0)}},
+		{"plain", plainStore{NewMemoryDeduper(0, 0)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				h := NewHandler(WithTimeout(time.Second), WithLease(time.Second), WithDeduper(tc.store))
+				var running, overlaps, runs atomic.Int32
+				h.On("*", func(ctx context.Context, ev *Event) error {
+					runs.Add(1)
+					if running.Add(1) > 1 {
+						overlaps.Add(1)
+					}
+					defer running.Add(-1)
+					time.Sleep(time.Hour) // ignores ctx, past the timeout, the 2s lease and DefaultLease
+					return nil
+				})
+				ev := mustParse(t, delivery("L1", events.PolicyCreate))
+				if err := h.Handle(t.Context(), ev); !errors.Is(err, ErrTimeout) {
+					t.Fatalf("first Handle = %v, want a timeout", err)
+				}
+				time.Sleep(30 * time.Minute)
+				if err := h.Handle(t.Context(), ev); !errors.Is(err, ErrInProgress) {
+					t.Errorf("retry while the first still runs: %v, want ErrInProgress", err)
+				}
+				time.Sleep(31 * time.Minute)
+				synctest.Wait()
+				if err := h.Handle(t.Context(), ev); !errors.Is(err, ErrDuplicate) {
+					t.Errorf("retry after the late success: %v, want ErrDuplicate", err)
+				}
+				if overlaps.Load() != 0 || runs.Load() != 1 {
+					t.Errorf("%d runs, %d overlapping; want 1 run", runs.Load(), overlaps.Load())
+				}
+			})
+		})
+	}
+}
+
+func TestMemoryDeduperLeases(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		d := NewMemoryDeduper(time.Hour, 0)
+		c, stale, err := d.ClaimLease(ctx, "a", time.Minute)
+		if c != Claimed || stale == "" || err != nil {
+			t.Fatalf("ClaimLease = %v, %q, %v", c, stale, err)
+		}
+		if c, tok, _ := d.ClaimLease(ctx, "a", time.Minute); c != InProgress || tok != "" {
+			t.Fatalf("second ClaimLease = %v, %q; want in progress", c, tok)
+		}
+		time.Sleep(time.Minute)
+		c, live, _ := d.ClaimLease(ctx, "a", time.Minute)
+		if c != Claimed || live == stale {
+			t.Fatalf("ClaimLease after the lease = %v, %q (stale %q); want a new claim", c, live, stale)
+		}
+		if err := d.ReleaseLease(ctx, "a", stale); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.CompleteLease(ctx, "a", stale); !errors.Is(err, ErrLeaseLost) {
+			t.Fatalf("CompleteLease with the stale token = %v, want ErrLeaseLost", err)
+		}
+		if c, _ := d.Claim(ctx, "a"); c != InProgress {
+			t.Fatalf("after the stale holder's calls: %v, want in progress", c)
+		}
+		if err := d.CompleteLease(ctx, "a", live); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := d.Claim(ctx, "a"); c != Done {
+			t.Fatalf("after CompleteLease: %v, want done", c)
+		}
+		if err := d.CompleteLease(ctx, "a", "not a token"); err == nil {
+			t.Error("CompleteLease accepted a made-up token")
+		}
+		// A plain Claim has DefaultLease.
+		d.Claim(ctx, "b")
+		time.Sleep(DefaultLease - time.Nanosecond)
+		if c, _ := d.Claim(ctx, "b"); c != InProgress {
+			t.Errorf("plain claim just inside DefaultLease: %v", c)
+		}
+		time.Sleep(time.Nanosecond)
+		if c, _ := d.Claim(ctx, "b"); c != Claimed {
+			t.Errorf("plain claim at DefaultLease: %v, want lapsed", c)
+		}
+		// Lapsed claims are swept, not kept for ever.
+		for i := range 1000 {
+			d.ClaimLease(ctx, fmt.Sprint("x", i), time.Second)
+		}
+		time.Sleep(2 * time.Second)
+		for i := range 1100 {
+			d.ClaimLease(ctx, fmt.Sprint("y", i), time.Second)
+		}
+		if n := len(d.claims); n > 1200 {
+			t.Errorf("%d claims kept with 1100 live and 1000 lapsed, want the lapsed ones swept", n)
+		}
+	})
+}
+
+func TestMaxEventAge(t *testing.T) {
+	t.Parallel()
+	h := NewHandler(WithMaxEventAge(time.Hour))
+	var runs atomic.Int32
+	h.On("*", func(context.Context, *Event) error { runs.Add(1); return nil })
+	old := &Event{ID: "old", Type: events.PolicyCreate, Time: time.Now().Add(-2 * time.Hour)}
+	if err := h.Handle(t.Context(), old); !errors.Is(err, ErrTooOld) || StatusCode(err) != http.StatusUnprocessableEntity {
+		t.Errorf("old event: %v, want ErrTooOld (422)", err)
+	}
+	fresh := &Event{ID: "fresh", Type: events.PolicyCreate, Time: time.Now().Add(-time.Minute)}
+	if err := h.Handle(t.Context(), fresh); err != nil {
+		t.Errorf("fresh event: %v", err)
+	}
+	if err := NewHandler().Handle(t.Context(), old); err != nil {
+		t.Errorf("without WithMaxEventAge an old event is handled: %v", err)
+	}
+	if runs.Load() != 1 {
+		t.Errorf("%d runs, want 1", runs.Load())
+	}
+}
