@@ -97,11 +97,17 @@ func TestObserverHandle(t *testing.T) {
 	}
 }
 
-// TestObserverBareHandler checks a Handler served without a receiver.
+// TestObserverBareHandler checks a Handler served without a receiver: refused unless the app opted out.
 func TestObserverBareHandler(t *testing.T) {
 	t.Parallel()
 	rec := &obsRecorder{}
-	h := NewHandler(WithObserver(rec), WithMaxBodyBytes(64))
+	closed := NewHandler(WithObserver(rec))
+	w := httptest.NewRecorder()
+	closed.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", strings.NewReader(coreBody)))
+	if d := rec.last(); w.Code != 401 || d.Outcome != OutcomeRefused || d.Status != 401 {
+		t.Errorf("without InsecureAcceptUnverified: answered %d, observed %q %d; want 401, refused", w.Code, d.Outcome, d.Status)
+	}
+	h := NewHandler(WithObserver(rec), WithMaxBodyBytes(64), InsecureAcceptUnverified())
 	for _, tt := range []struct {
 		method, body string
 		status       int
