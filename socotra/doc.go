@@ -70,4 +70,12 @@
 // the raw body is kept); the unit of [RetryStrategy].Interval; and where the
 // Marketplace state holds the Core tenant locator
 // ([InstallationState].TenantLocator).
+//
+// The Legacy event stream follows Socotra's own tools (socotra/public,
+// socotratools/socotratools/client.py and event_test.py), which read only an
+// event's id, type and timestamp: the other members are read as those of the
+// webhook payload (transactionId, username, data), the timestamp as epoch
+// milliseconds in a number or a string, and whether endTimestamp is exclusive
+// is not published. It has no type filter that those tools use, so
+// [EventQuery].Type is applied by the client.
 package socotra
