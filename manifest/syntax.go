@@ -39,6 +39,11 @@ func location(file string, line, col int) string {
 // maxSyntaxErrors bounds how many syntax errors one Parse reports.
 const maxSyntaxErrors = 20
 
+// maxDepth bounds how deeply objects and arrays nest. The parser recurses once
+// per level, so without a bound a file of millions of '[' exhausts the stack
+// and kills the process; real manifests nest a handful of levels.
+const maxDepth = 256
+
 // node is one JSON value in the parsed tree, with its byte span in the source.
 type node struct {
 	kind       byte // '{', '[', '"', '0' (number), 't', 'f', 'n'
@@ -262,7 +267,20 @@ func (p *parser) value() *node {
 	}
 }
 
+// deep reports, as a fatal error, an object or array opened at the current
+// offset beyond maxDepth levels.
+func (p *parser) deep() bool {
+	if len(p.open) < maxDepth {
+		return false
+	}
+	p.fatal(p.i, fmt.Sprintf("objects and arrays nest more than %d levels deep here: a manifest does not need this; flatten the value", maxDepth))
+	return true
+}
+
 func (p *parser) object() *node {
+	if p.deep() {
+		return nil
+	}
 	n := &node{kind: '{', start: p.i}
 	p.open = append(p.open, opener{'{', p.i})
 	p.i++
@@ -353,6 +371,9 @@ func (p *parser) object() *node {
 }
 
 func (p *parser) array() *node {
+	if p.deep() {
+		return nil
+	}
 	n := &node{kind: '[', start: p.i}
 	p.open = append(p.open, opener{'[', p.i})
 	p.i++

@@ -299,6 +299,11 @@ func (c *checker) webhookPath(path, p string) {
 	case p == "/_app" || strings.HasPrefix(p, "/_app/"):
 		c.errorf(path, `choose another path, such as "/webhooks"`,
 			"%q is under /_app/, which is reserved for the Marketplace runtime", p)
+	case dotSegment(p):
+		c.errorf(path, "write the path without . and .. segments", "%q has a dot segment, which clients resolve to another path", p)
+	case reserved(p):
+		c.errorf(path, `choose another path, such as "/webhooks"`,
+			"%q is read as %q, under /_app/, which is reserved for the Marketplace runtime", p, cleaned(p))
 	case strings.ContainsAny(p, "?#"):
 		c.errorf(path, "put the information in the path itself; the platform adds nothing after it",
 			"%q has a query or fragment", p)

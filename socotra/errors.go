@@ -272,23 +272,33 @@ func truncate(s string, n int) string {
 	return s[:n] + "…(truncated)"
 }
 
-// retryAfter parses a Retry-After header: delay seconds or an HTTP date.
+// maxRetryAfterHeader is the longest Retry-After the client believes: a
+// larger value (or one too large to be a time.Duration, which would wrap
+// around to a short wait) counts as this long.
+const maxRetryAfterHeader = 365 * 24 * time.Hour
+
+// retryAfter parses a Retry-After header: delay seconds or an HTTP date,
+// clamped to maxRetryAfterHeader.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
+	if strings.Trim(v, "0123456789") == "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > int64(maxRetryAfterHeader/time.Second) { // too many digits for int64, or over a year
+			return maxRetryAfterHeader, true
 		}
 		return time.Duration(n) * time.Second, true
+	}
+	if strings.HasPrefix(v, "-") {
+		return 0, false
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		return 0, false
 	}
-	return max(t.Sub(now), 0), true
+	return min(max(t.Sub(now), 0), maxRetryAfterHeader), true
 }
 
 // inputError reports a bad argument or option; it matches [ErrInvalidInput].

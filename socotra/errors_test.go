@@ -100,6 +100,12 @@ func TestRetryAfterParsing(t *testing.T) {
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
 		{"-1", 0, false}, {"soon", 0, false}, {"", 0, false},
+		// 584 years overflowed time.Duration and became 0.29 s: clamp to a year.
+		{"18446744074", maxRetryAfterHeader, true},
+		{"99999999999999999999999", maxRetryAfterHeader, true},
+		{"31536001", maxRetryAfterHeader, true},
+		{"31536000", 365 * 24 * time.Hour, true},
+		{now.AddDate(300, 0, 0).Format(http.TimeFormat), maxRetryAfterHeader, true},
 	}
 	for _, tt := range tests {
 		h := http.Header{}

@@ -196,6 +196,21 @@ func TestRetry(t *testing.T) {
 			}
 		})
 	})
+	t.Run("Retry-After of centuries stops instead of wrapping to a short wait", func(t *testing.T) {
+		t.Parallel()
+		var n atomic.Int32
+		retryBubble(t, func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			w.Header().Set("Retry-After", "18446744074") // ×1e9 ns wraps to 0.29 s
+			reply(503, `{}`)(w, r)
+		}, 0, func(ctx context.Context, c *CoreClient) {
+			_, err := c.Webhook(ctx, whLoc)
+			var ae *APIError
+			if !errors.As(err, &ae) || ae.RetryAfter != maxRetryAfterHeader || n.Load() != 1 {
+				t.Errorf("err = %v after %d attempts; want one attempt and RetryAfter of a year", err, n.Load())
+			}
+		})
+	})
 	t.Run("WithMaxRetryAfter lowers the limit", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
