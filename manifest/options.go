@@ -24,10 +24,12 @@ func (f optionFunc) apply(c *config) { f(c) }
 // are set in code, per entry with [WithWebhookSettings] or for every entry
 // with [WithDefaultSettings].
 type WebhookSettings struct {
-	Secret  string                   // HMAC secret; deliveries are signed when set
-	Tag     string                   // names the secret in use, for rotation; needs Secret
-	Headers map[string][]string      // added to every delivery
-	Failure *socotra.FailureHandling // nil means the platform default
+	Secret  string              // HMAC secret; deliveries are signed when set
+	Tag     string              // names the secret in use, for rotation; needs Secret
+	Headers map[string][]string // added to every delivery
+	// Failure is what the platform does when a delivery fails. Default (nil):
+	// socotra.RecommendedFailureHandling, which retries and then diverts.
+	Failure *socotra.FailureHandling
 }
 
 type config struct {
@@ -119,7 +121,8 @@ func WithInstance(id string) Option {
 
 // WithDefaultSettings sets the secret, tag, headers and failure handling of
 // every entry without its own [WithWebhookSettings]. The default is none:
-// unsigned deliveries, no headers, the platform's failure handling.
+// unsigned deliveries, no headers, and [socotra.RecommendedFailureHandling]
+// (retries, then divert).
 func WithDefaultSettings(s WebhookSettings) Option {
 	return optionFunc(func(c *config) { c.defaults = s })
 }

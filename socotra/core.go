@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/coreapi"
@@ -24,6 +26,7 @@ type CoreClient struct {
 	api    *coreapi.ClientWithResponses
 	tenant string
 	tokens *tokenCache // behind a pointer, so that no %+v of the client reaches the token
+	log    *slog.Logger
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -53,7 +56,7 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
-	return &CoreClient{api: api, tenant: tenantLocator, tokens: tokens}, nil
+	return &CoreClient{api: api, tenant: tenantLocator, tokens: tokens, log: s.logger}, nil
 }
 
 func (c *CoreClient) secrets() []string { return []string{c.tokens.current()} }
@@ -61,15 +64,43 @@ func (c *CoreClient) secrets() []string { return []string{c.tokens.current()} }
 // CreateWebhook creates a webhook and returns it as stored, with its locator.
 // Names are not unique: creating twice gives two webhooks (use [Registrar]
 // for create-or-update by name).
+//
+// It refuses, with an error matching [ErrInvalidInput], what would silently
+// never deliver: Enabled false (the zero Webhook; to keep a webhook idle,
+// create it and disable it with [CoreClient.UpdateWebhook]), an event type
+// only Legacy sends (such as "claim.create"; the error names the event, the
+// platform and the nearest Core name), a Secret without HMAC, HMAC without a
+// Secret, a Tag without a Secret. Well-formed names the SDK does not know
+// pass, with a warning on the client's logger.
 func (c *CoreClient) CreateWebhook(ctx context.Context, w Webhook) (Webhook, error) {
 	if w.Name == "" || w.Endpoint.URL == "" {
 		return Webhook{}, errorf("create webhook: Name and Endpoint.URL are required")
 	}
+	what := "create webhook " + strconv.Quote(w.Name)
+	var errs []error
+	if !w.Enabled {
+		errs = append(errs, errorf("%s: Enabled is false, so it would never deliver; set Enabled: true (to keep it idle, create it and then disable it with UpdateWebhook)", what))
+	}
+	if len(w.EventTypes) == 0 {
+		errs = append(errs, errorf("%s: no EventTypes; list at least one event type", what))
+	}
+	errs = append(errs, checkSigning(what, w.Endpoint), checkPlatformEvents(ctx, c.log, events.Core, what, w.EventTypes))
+	if err := errors.Join(errs...); err != nil {
+		return Webhook{}, err
+	}
+	return c.createWebhook(ctx, w)
+}
+
+// createWebhook sends w as checked by CreateWebhook or the Registrar.
+func (c *CoreClient) createWebhook(ctx context.Context, w Webhook) (Webhook, error) {
 	body := coreapi.CreateWebhookRequest{
 		Name:       w.Name,
 		Enabled:    w.Enabled,
 		Endpoint:   createEndpoint(w.Endpoint),
 		EventTypes: names(w.EventTypes),
+	}
+	if w.UseAutomationPlugin {
+		body.UseAutomationPlugin = ptr(true)
 	}
 	if w.Failure != nil {
 		body.FailureHandling = createFailure(*w.Failure)

@@ -16,12 +16,12 @@ import (
 const whLoc = "01HZX3K7Q8R9S0T1V2W3X4Y5Z6"
 
 var webhookJSON = `{"locator":"` + whLoc + `","name":"orders","enabled":true,"suspended":false,
- "eventTypes":["policy.create"],"endpoint":{"url":"https://app.example/hook","headers":{"X-A":["1"]},
+ "eventTypes":["policy.change.create"],"endpoint":{"url":"https://app.example/hook","headers":{"X-A":["1"]},
  "secureSsl":true,"hmacEnabled":true,"tag":"v1"},
  "failureHandling":{"triggers":["5xx"],"retryStrategy":{"type":"linear","interval":10,"attempts":3},"divert":true,"suspend":false}}`
 
 var wantWebhook = Webhook{
-	Locator: whLoc, Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.create"},
+	Locator: whLoc, Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.change.create"},
 	Endpoint: Endpoint{URL: "https://app.example/hook", Headers: map[string][]string{"X-A": {"1"}}, HMAC: true, Tag: "v1"},
 	Failure:  &FailureHandling{Triggers: []string{"5xx"}, Retry: &RetryStrategy{Type: RetryLinear, Interval: 10, Attempts: 3}, Divert: true},
 }
@@ -60,12 +60,12 @@ func TestCoreOperations(t *testing.T) {
 		{
 			name: "create", route: "POST " + base + "/webhooks", handler: reply(200, webhookJSON),
 			call: func(c *CoreClient) (any, error) {
-				return c.CreateWebhook(t.Context(), Webhook{Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.create"},
+				return c.CreateWebhook(t.Context(), Webhook{Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.change.create"},
 					Endpoint: Endpoint{URL: "https://app.example/hook", HMAC: true, Secret: "s3cret-value", Tag: "v1", InsecureSkipVerify: true},
 					Failure:  &FailureHandling{Triggers: []string{"5xx"}, Divert: true, Retry: &RetryStrategy{Type: RetryLinear, Attempts: 3}}})
 			},
 			wantMethod: "POST", wantPath: base + "/webhooks",
-			wantBody: `{"name":"orders","enabled":true,"eventTypes":["policy.create"],
+			wantBody: `{"name":"orders","enabled":true,"eventTypes":["policy.change.create"],
 			 "endpoint":{"url":"https://app.example/hook","hmacEnabled":true,"secret":"s3cret-value","tag":"v1","secureSsl":false},
 			 "failureHandling":{"triggers":["5xx"],"divert":true,"retryStrategy":{"type":"linear","attempts":3}}}`,
 			want: wantWebhook,
@@ -79,13 +79,13 @@ func TestCoreOperations(t *testing.T) {
 			name: "update", route: "PATCH " + base + "/webhooks/{loc}", handler: reply(200, webhookJSON),
 			call: func(c *CoreClient) (any, error) {
 				return c.UpdateWebhook(t.Context(), whLoc, WebhookUpdate{
-					AddEventTypes: []events.Name{"policy.issue"}, RemoveEventTypes: []events.Name{"policy.create"},
+					AddEventTypes: []events.Name{"policy.change.issue"}, RemoveEventTypes: []events.Name{"policy.change.create"},
 					Endpoint: &EndpointUpdate{AddHeaders: map[string][]string{"X-B": {"2"}}, RemoveHeaders: []string{"X-A"}},
 					Failure:  &FailureUpdate{RemoveRetry: true, AddTriggers: []string{"timeout"}},
 				})
 			},
 			wantMethod: "PATCH", wantPath: base + "/webhooks/" + whLoc,
-			wantBody: `{"addEventTypes":["policy.issue"],"removeEventTypes":["policy.create"],
+			wantBody: `{"addEventTypes":["policy.change.issue"],"removeEventTypes":["policy.change.create"],
 			 "endpoint":{"addHeaders":{"X-B":["2"]},"removeHeaders":["X-A"]},
 			 "failureHandling":{"addTriggers":["timeout"],"removeRetryStrategy":true}}`,
 			want: wantWebhook,
@@ -126,18 +126,18 @@ func TestCoreOperations(t *testing.T) {
 		},
 		{
 			name: "get event", route: "GET " + base + "/events/{loc}",
-			handler:    reply(200, `{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","requestId":"R1","userLocator":"U1","timestamp":"2026-01-02T03:04:05Z","type":"policy.create","data":{"policyLocator":"P1"}}`),
+			handler:    reply(200, `{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","requestId":"R1","userLocator":"U1","timestamp":"2026-01-02T03:04:05Z","type":"policy.change.create","data":{"policyLocator":"P1"}}`),
 			call:       func(c *CoreClient) (any, error) { return c.Event(t.Context(), "01HZX3K7Q8R9S0T1V2W3X4Y5EV") },
 			wantMethod: "GET", wantPath: base + "/events/01HZX3K7Q8R9S0T1V2W3X4Y5EV",
 			want: StreamEvent{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", RequestID: "R1", UserLocator: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-				Type: "policy.create", Data: json.RawMessage(`{"policyLocator":"P1"}`)},
+				Type: "policy.change.create", Data: json.RawMessage(`{"policyLocator":"P1"}`)},
 		},
 		{
 			name: "events for request", route: "GET " + base + "/events/request/{loc}",
-			handler:    reply(200, `[{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","timestamp":"2026-01-02T03:04:05Z","type":"policy.create"}]`),
+			handler:    reply(200, `[{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","timestamp":"2026-01-02T03:04:05Z","type":"policy.change.create"}]`),
 			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "R1") },
 			wantMethod: "GET", wantPath: base + "/events/request/R1",
-			want: []StreamEvent{{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.create"}},
+			want: []StreamEvent{{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.change.create"}},
 		},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/socotra-go/sdk/events"
 )
 
 // TestAPIErrorScrubsEchoes has the server echo what the client sent (the
@@ -44,7 +46,7 @@ func TestAPIErrorScrubsEchoes(t *testing.T) {
 				reply(400, tt.body(string(sent)))(w, r)
 			})
 			c := newTestCore(t, rec)
-			_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Endpoint: Endpoint{
+			_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: Endpoint{
 				URL: "https://x.example", HMAC: true, Secret: leakSecret,
 				Headers: Headers{"Authorization": {leakHeader}, "X-Custom": {apiKey}},
 			}})

@@ -69,10 +69,15 @@ func ExampleCoreClient_Webhooks() {
 		log.Fatal(err)
 	}
 	for _, name := range []string{"a", "b", "c"} {
-		_, err := c.CreateWebhook(ctx, socotra.Webhook{Name: name, Enabled: name != "b",
-			EventTypes: []events.Name{events.PolicyCreate}, Endpoint: socotra.Endpoint{URL: "https://app.example/" + name}})
+		w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: name, Enabled: true,
+			EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: socotra.Endpoint{URL: "https://app.example/" + name}})
 		if err != nil {
 			log.Fatal(err)
+		}
+		if name == "b" { // a webhook is created enabled; disabling one is an update
+			if _, err := c.UpdateWebhook(ctx, w.Locator, socotra.WebhookUpdate{Enabled: new(false)}); err != nil {
+				log.Fatal(err)
+			}
 		}
 	}
 
@@ -98,12 +103,12 @@ func ExampleCoreClient_EventStream() {
 		log.Fatal(err)
 	}
 	for range 3 {
-		if _, err := tenant.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"}); err != nil {
+		if _, err := tenant.EmitCore(ctx, events.PolicyChangeIssue, map[string]string{"policyLocator": "P1", "transactionLocator": "T1"}); err != nil {
 			log.Fatal(err)
 		}
 	}
 
-	stream := c.EventStream(socotra.EventQuery{Type: events.PolicyIssue, PageSize: 2})
+	stream := c.EventStream(socotra.EventQuery{Type: events.PolicyChangeIssue, PageSize: 2})
 	n := 0
 	for ev, err := range stream.Events(ctx) {
 		if err != nil {
@@ -115,19 +120,19 @@ func ExampleCoreClient_EventStream() {
 	// Save stream.Token() to resume later with EventQuery{PagingToken: token}.
 	fmt.Println("checkpoint saved:", stream.Token() != "")
 	// Output:
-	// 1 policy.issue
-	// 2 policy.issue
-	// 3 policy.issue
+	// 1 policy.change.issue
+	// 2 policy.change.issue
+	// 3 policy.change.issue
 	// checkpoint saved: true
 }
 
 func ExampleDiff() {
 	current := socotra.Webhook{
-		EventTypes: []events.Name{events.PolicyCreate, events.PolicyIssue},
+		EventTypes: []events.Name{events.PolicyChangeCreate, events.PolicyChangeIssue},
 		Endpoint:   socotra.Endpoint{Headers: map[string][]string{"X-Env": {"test"}}},
 	}
 	desired := socotra.Webhook{
-		EventTypes: []events.Name{events.PolicyIssue, events.PolicyCancel},
+		EventTypes: []events.Name{events.PolicyChangeIssue, events.PolicyCancellationIssue},
 		Endpoint:   socotra.Endpoint{Headers: map[string][]string{"X-Env": {"prod"}}},
 	}
 	u := socotra.Diff(current, desired)
@@ -137,7 +142,7 @@ func ExampleDiff() {
 	fmt.Println("headers: add", u.Endpoint.AddHeaders, "remove", u.Endpoint.RemoveHeaders)
 	fmt.Println("X-Env:", u.Endpoint.AddHeaders["X-Env"])
 	// Output:
-	// add: [policy.cancel] remove: [policy.create]
+	// add: [policy.cancellation.issue] remove: [policy.change.create]
 	// headers: add map[X-Env:[[REDACTED]]] remove [X-Env]
 	// X-Env: [prod]
 }
@@ -153,11 +158,11 @@ func ExampleCoreClient_Registrar() {
 
 	reg := c.Registrar() // LegacyClient.Registrar works the same way
 	r := socotra.Registration{Name: "my-app/orders", URL: "https://app.example/orders",
-		Events: []events.Name{events.PolicyIssue}, Secret: "s3cret", Tag: "v1"}
+		Events: []events.Name{events.PolicyChangeIssue}, Secret: "s3cret", Tag: "v1"}
 	if err := reg.Register(ctx, r); err != nil {
 		log.Fatal(err)
 	}
-	r.Events = append(r.Events, events.PolicyCancel)
+	r.Events = append(r.Events, events.PolicyCancellationIssue)
 	if err := reg.Register(ctx, r); err != nil { // updates the same webhook in place
 		log.Fatal(err)
 	}
@@ -169,7 +174,7 @@ func ExampleCoreClient_Registrar() {
 	for _, r := range regs {
 		fmt.Println(r.Name, r.Events)
 	}
-	// Output: my-app/orders [policy.issue policy.cancel]
+	// Output: my-app/orders [policy.change.issue policy.cancellation.issue]
 }
 
 func ExampleAPIError() {

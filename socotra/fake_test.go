@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,14 +67,17 @@ func TestFakeRegistrar(t *testing.T) {
 			ctx := t.Context()
 			srv := newFake(t)
 			var reg socotra.Registrar
+			// Names each platform sends: create, issue, cancel.
+			create, issue, cancel := events.PolicyChangeCreate, events.PolicyChangeIssue, events.PolicyCancellationIssue
 			if platform == "core" {
 				reg = coreClient(t, srv).Registrar()
 			} else {
 				reg = legacyClient(t, srv).Registrar()
+				create, issue, cancel = events.PolicyCreate, events.PolicyIssue, events.PolicyCancel
 			}
 			r := socotra.Registration{
 				Name: "app-1/orders", URL: "http://127.0.0.1:1/orders",
-				Events:  []events.Name{events.PolicyCreate, events.PolicyIssue},
+				Events:  []events.Name{create, issue},
 				Headers: map[string][]string{"X-App": {"one"}},
 			}
 			if platform == "core" {
@@ -82,12 +86,12 @@ func TestFakeRegistrar(t *testing.T) {
 			if err := reg.Register(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			r.Events = []events.Name{events.PolicyIssue, events.PolicyCancel}
+			r.Events = []events.Name{issue, cancel}
 			r.Headers = map[string][]string{"X-App": {"two"}}
 			if err := reg.Register(ctx, r); err != nil { // update in place
 				t.Fatal(err)
 			}
-			other := socotra.Registration{Name: "other/x", URL: "http://127.0.0.1:1/x", Events: []events.Name{events.PolicyCreate}}
+			other := socotra.Registration{Name: "other/x", URL: "http://127.0.0.1:1/x", Events: []events.Name{create}}
 			if err := reg.Register(ctx, other); err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +142,7 @@ func TestFakeCoreRegisterCollapsesDuplicates(t *testing.T) {
 	c := coreClient(t, srv)
 	var locs []string
 	for range 3 {
-		w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "dup", Enabled: true, EventTypes: []events.Name{events.PolicyCreate},
+		w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "dup", Enabled: true, EventTypes: []events.Name{events.PolicyChangeCreate},
 			Endpoint: socotra.Endpoint{URL: "http://127.0.0.1:1/d"}})
 		if err != nil {
 			t.Fatal(err)
@@ -146,7 +150,7 @@ func TestFakeCoreRegisterCollapsesDuplicates(t *testing.T) {
 		locs = append(locs, w.Locator)
 	}
 	slices.Sort(locs)
-	err := c.Registrar().Register(ctx, socotra.Registration{Name: "dup", URL: "http://127.0.0.1:1/d2", Events: []events.Name{events.PolicyIssue}})
+	err := c.Registrar().Register(ctx, socotra.Registration{Name: "dup", URL: "http://127.0.0.1:1/d2", Events: []events.Name{events.PolicyChangeIssue}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,10 +172,15 @@ func TestFakeCoreWebhooksPaging(t *testing.T) {
 			srv := newFake(t, opts...)
 			c := coreClient(t, srv)
 			for i := range 7 {
-				_, err := c.CreateWebhook(t.Context(), socotra.Webhook{Name: "w" + string(rune('a'+i)), Enabled: i%2 == 0,
-					EventTypes: []events.Name{events.PolicyCreate}, Endpoint: socotra.Endpoint{URL: "http://127.0.0.1:1/w"}})
+				w, err := c.CreateWebhook(t.Context(), socotra.Webhook{Name: "w" + string(rune('a'+i)), Enabled: true,
+					EventTypes: []events.Name{events.PolicyChangeCreate}, Endpoint: socotra.Endpoint{URL: "http://127.0.0.1:1/w"}})
 				if err != nil {
 					t.Fatal(err)
+				}
+				if i%2 != 0 {
+					if _, err := c.UpdateWebhook(t.Context(), w.Locator, socotra.WebhookUpdate{Enabled: new(false)}); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			var all, enabled []string
@@ -209,13 +218,13 @@ func TestFakeRotateSecret(t *testing.T) {
 	}
 	recv, passed := receiver(t, v)
 	reg := c.Registrar()
-	r := socotra.Registration{Name: "rot", URL: recv.URL, Events: []events.Name{events.PolicyCreate}, Secret: "old-secret-1", Tag: "v1"}
+	r := socotra.Registration{Name: "rot", URL: recv.URL, Events: []events.Name{events.PolicyChangeCreate}, Secret: "old-secret-1", Tag: "v1"}
 	if err := reg.Register(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	emit := func() {
 		t.Helper()
-		if _, err := srv.EmitCore(ctx, events.PolicyCreate, map[string]string{"policyLocator": "P1"}); err != nil {
+		if _, err := srv.EmitCore(ctx, events.PolicyChangeCreate, map[string]string{"policyLocator": "P1"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := srv.Flush(ctx); err != nil {
@@ -257,13 +266,13 @@ func TestFakeEventStreamAndDiverted(t *testing.T) {
 	c := coreClient(t, srv)
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
 	defer failing.Close()
-	w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "div", Enabled: true, EventTypes: []events.Name{events.PolicyIssue},
+	w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "div", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue},
 		Endpoint: socotra.Endpoint{URL: failing.URL}, Failure: &socotra.FailureHandling{Triggers: []string{"5xx"}, Divert: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var emitted []string
-	for _, typ := range []events.Name{events.PolicyCreate, events.PolicyIssue, events.PolicyCreate, events.PolicyIssue, events.PolicyCreate} {
+	for _, typ := range []events.Name{events.PolicyChangeCreate, events.PolicyChangeIssue, events.PolicyChangeCreate, events.PolicyChangeIssue, events.PolicyChangeCreate} {
 		e, err := srv.EmitCore(ctx, typ, map[string]string{"policyLocator": "P"})
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +295,7 @@ func TestFakeEventStreamAndDiverted(t *testing.T) {
 		t.Errorf("stream = %v, want %v", got, emitted)
 	}
 	var issues []string
-	for e, err := range c.EventStream(socotra.EventQuery{Type: events.PolicyIssue}).Events(ctx) {
+	for e, err := range c.EventStream(socotra.EventQuery{Type: events.PolicyChangeIssue}).Events(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +305,7 @@ func TestFakeEventStreamAndDiverted(t *testing.T) {
 		t.Errorf("filtered stream = %v", issues)
 	}
 	one, err := c.Event(ctx, emitted[0])
-	if err != nil || one.Type != events.PolicyCreate {
+	if err != nil || one.Type != events.PolicyChangeCreate {
 		t.Errorf("Event = %+v, %v", one, err)
 	}
 	if byReq, err := c.EventsForRequest(ctx, one.RequestID); err != nil || len(byReq) == 0 {
@@ -365,17 +374,24 @@ func TestFakeLegacyTokenExpiry(t *testing.T) {
 }
 
 // TestFakeLegacySecuritySpec registers on Legacy with a secret: an https URL
-// gets the security spec; an http URL gets none (the platform refuses it).
+// gets the security spec; an http URL is refused before any call, since the
+// platform refuses a security spec for it (seed 003) and the deliveries would
+// not be signed; without a secret an http URL gets unsigned deliveries.
 func TestFakeLegacySecuritySpec(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	srv := newFake(t)
 	reg := legacyClient(t, srv).Registrar()
-	for _, u := range []string{"https://app.example/h", "http://app.example/h"} {
-		err := reg.Register(ctx, socotra.Registration{Name: u[:5], URL: u, Events: []events.Name{events.PolicyCreate}, Secret: "sec-123", Tag: "v1"})
-		if err != nil {
-			t.Fatalf("%s: %v", u, err)
-		}
+	err := reg.Register(ctx, socotra.Registration{Name: "https", URL: "https://app.example/h", Events: []events.Name{events.PolicyCreate}, Secret: "sec-123", Tag: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = reg.Register(ctx, socotra.Registration{Name: "refused", URL: "http://app.example/h", Events: []events.Name{events.PolicyCreate}, Secret: "sec-123"})
+	if !errors.Is(err, socotra.ErrInvalidInput) || !strings.Contains(err.Error(), "https URLs only") {
+		t.Errorf("secret with an http URL: %v; want ErrInvalidInput saying https URLs only", err)
+	}
+	if err := reg.Register(ctx, socotra.Registration{Name: "http:", URL: "http://app.example/h", Events: []events.Name{events.PolicyCreate}}); err != nil {
+		t.Fatal(err)
 	}
 	hooks := srv.Webhooks()
 	byName := map[string]socotratest.Webhook{}
@@ -406,19 +422,19 @@ func TestFakeRegisterUnsuspends(t *testing.T) {
 			failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
 			defer failing.Close()
 			var reg socotra.Registrar
-			emit := srv.EmitCore
+			emit, issue := srv.EmitCore, events.PolicyChangeIssue
 			if platform == "core" {
 				reg = coreClient(t, srv).Registrar()
 			} else {
 				reg = legacyClient(t, srv).Registrar()
-				emit = srv.EmitLegacy
+				emit, issue = srv.EmitLegacy, events.PolicyIssue
 			}
-			r := socotra.Registration{Name: "s", URL: failing.URL, Events: []events.Name{events.PolicyIssue},
+			r := socotra.Registration{Name: "s", URL: failing.URL, Events: []events.Name{issue},
 				Failure: &socotra.FailureHandling{Triggers: []string{"5xx"}, Suspend: true}}
 			if err := reg.Register(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := emit(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P"}); err != nil {
+			if _, err := emit(ctx, issue, map[string]any{"policyLocator": "P", "transactionLocator": "T"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := srv.Flush(ctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -148,8 +149,12 @@ type LegacyWebhook struct {
 	Events               []events.Name
 	Failure              *LegacyFailureHandling // nil: platform default
 	Retry                LegacyRetry            // "" lets the platform choose
-	Suspended            bool                   // read only
-	SuspendedAt          time.Time              // read only
+	// ResetAlertIntegration stops failure alerts: PutWebhook sends
+	// resetAlertIntegrationName (seed 003), which clears the stored
+	// AlertIntegrationName. Write only; default false.
+	ResetAlertIntegration bool
+	Suspended             bool      // read only
+	SuspendedAt           time.Time // read only
 }
 
 // LegacyRetry is how many times the Legacy platform retries a delivery.
@@ -174,16 +179,35 @@ const (
 
 // LegacyFailureHandling says which outcomes count as failure and what then.
 type LegacyFailureHandling struct {
-	StatusCodes []string // such as "500" or "5xx"
+	// StatusCodes are HTTP status codes such as "500" (actOnStatusCodes,
+	// seed 003); Core's classes such as "5xx" are not codes: expand them with
+	// [LegacyStatusCodes]. Empty: the platform's default.
+	StatusCodes []string
 	OnTimeout   bool
 	Mode        LegacyFailureMode
 }
 
 // PutWebhook creates the webhook w.Name or replaces its settings, and returns
-// it as stored.
+// it as stored. It refuses, with an error matching [ErrInvalidInput], an
+// event only Core sends (such as "claim.fnol.create"; the error names the
+// event, the platform and the nearest Legacy name) and a failure status code
+// that is not a code ("5xx": see [LegacyStatusCodes]). Well-formed names the
+// SDK does not know pass, with a warning on the client's logger.
 func (c *LegacyClient) PutWebhook(ctx context.Context, w LegacyWebhook) (LegacyWebhook, error) {
 	if w.Name == "" || w.IntegrationName == "" {
 		return LegacyWebhook{}, errorf("put webhook: Name and IntegrationName are required")
+	}
+	what := "put webhook " + strconv.Quote(w.Name)
+	errs := []error{checkPlatformEvents(ctx, c.log, events.Legacy, what, w.Events)}
+	if f := w.Failure; f != nil {
+		for _, code := range f.StatusCodes {
+			if !isStatusCode(code) {
+				errs = append(errs, errorf("%s: failure status code %q is not an HTTP status code; Legacy takes codes such as \"503\" (LegacyStatusCodes expands classes such as \"5xx\")", what, code))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return LegacyWebhook{}, err
 	}
 	body := legacyapi.WebhookRequest{
 		Name:                 w.Name,
@@ -192,6 +216,9 @@ func (c *LegacyClient) PutWebhook(ctx context.Context, w LegacyWebhook) (LegacyW
 		AlertIntegrationName: ptrIf(w.AlertIntegrationName),
 		Enabled:              ptr(w.Enabled),
 		RetryStrategy:        ptrIf(legacyapi.RetryStrategy(w.Retry)),
+	}
+	if w.ResetAlertIntegration {
+		body.ResetAlertIntegrationName = ptr(true)
 	}
 	evs := make(legacyapi.EventTypeList, len(w.Events))
 	for i, e := range w.Events {

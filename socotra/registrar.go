@@ -17,13 +17,16 @@ import (
 // [Registrar]. Secret and the values of Headers never print: see [Secret]
 // and [Headers].
 type Registration struct {
-	Name    string           // unique per app instance and path; the key
-	URL     string           // where deliveries go
-	Events  []events.Name    // event types to deliver
-	Secret  Secret           // optional; deliveries are signed when set
-	Tag     string           // optional; names the secret, for rotation
-	Headers Headers          // optional; added to each delivery
-	Failure *FailureHandling // optional; nil = platform default
+	Name    string        // unique per app instance and path; the key
+	URL     string        // where deliveries go
+	Events  []events.Name // event types to deliver
+	Secret  Secret        // optional; deliveries are signed when set
+	Tag     string        // optional; names the secret, for rotation
+	Headers Headers       // optional; added to each delivery
+	// Failure is what the platform does when a delivery fails. Default (nil):
+	// [RecommendedFailureHandling], which retries and then diverts, so that
+	// nothing is lost; the platform's own default drops a failed delivery.
+	Failure *FailureHandling
 }
 
 // String prints the registration with its secret hidden.
@@ -38,7 +41,10 @@ func (r Registration) LogValue() slog.Value {
 		slog.String("secret", r.Secret.String()), slog.String("tag", r.Tag), slog.Any("headers", r.Headers))
 }
 
-func (r Registration) check() error {
+// check validates r for platform p: besides the shape, an event only the
+// other platform sends is refused (the webhook would never fire), and an
+// unknown one is logged at warn on log.
+func (r Registration) check(ctx context.Context, log *slog.Logger, p events.Platform) error {
 	var errs []error
 	if r.Name == "" {
 		errs = append(errs, errorf("registration: empty Name"))
@@ -49,11 +55,7 @@ func (r Registration) check() error {
 	if len(r.Events) == 0 {
 		errs = append(errs, errorf("registration %q: no Events; list at least one event type", r.Name))
 	}
-	for _, e := range r.Events {
-		if _, err := events.Parse(string(e)); err != nil {
-			errs = append(errs, errorf("registration %q: %w", r.Name, err))
-		}
-	}
+	errs = append(errs, checkPlatformEvents(ctx, log, p, fmt.Sprintf("registration %q", r.Name), r.Events))
 	if r.Tag != "" && r.Secret == "" {
 		errs = append(errs, errorf("registration %q: a Tag needs a Secret", r.Name))
 	}
@@ -98,8 +100,12 @@ func (r coreRegistrar) named(ctx context.Context, name string) ([]Webhook, error
 }
 
 func (r coreRegistrar) Register(ctx context.Context, reg Registration) error {
-	if err := reg.check(); err != nil {
+	if err := reg.check(ctx, r.c.log, events.Core); err != nil {
 		return err
+	}
+	if reg.Failure == nil {
+		f := RecommendedFailureHandling()
+		reg.Failure = &f
 	}
 	desired := Webhook{
 		Name: reg.Name, Enabled: true, EventTypes: reg.Events, Failure: reg.Failure,
@@ -110,7 +116,7 @@ func (r coreRegistrar) Register(ctx context.Context, reg Registration) error {
 		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
 	}
 	if len(found) == 0 {
-		if _, err := r.c.CreateWebhook(ctx, desired); err != nil {
+		if _, err := r.c.createWebhook(ctx, desired); err != nil {
 			return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
 		}
 		return nil
@@ -174,18 +180,28 @@ func (r coreRegistrar) Unregister(ctx context.Context, name string) error {
 
 // Registrar returns the Legacy [Registrar]. A registration is an integration
 // of type webhook named like it (URL, headers joined with ", ", and the
-// security spec when the URL is https: the platform refuses one for http, so
-// deliveries to an http URL are not signed) plus the webhook of that name
-// pointing at it. Core failure handling maps to the closest Legacy setting:
-// status-code triggers, "timeout", divert or suspend mode, and none, one or
+// security spec when the URL is https) plus the webhook of that name pointing
+// at it. The platform refuses a security spec for http URLs (seed 003), so a
+// registration with a Secret and an http URL is refused rather than silently
+// unsigned, and an event only Core sends is refused. Core failure handling
+// maps to the closest Legacy setting: status codes (classes expanded by
+// [LegacyStatusCodes]), "timeout", divert or suspend mode, and none, one or
 // three retries.
 func (c *LegacyClient) Registrar() Registrar { return legacyRegistrar{c} }
 
 type legacyRegistrar struct{ c *LegacyClient }
 
 func (r legacyRegistrar) Register(ctx context.Context, reg Registration) error {
-	if err := reg.check(); err != nil {
+	if err := reg.check(ctx, r.c.log, events.Legacy); err != nil {
 		return err
+	}
+	if reg.Secret != "" && !strings.HasPrefix(reg.URL, "https:") {
+		return errorf("registration %q: Legacy accepts a secret for https URLs only (seed 003), so deliveries to %q would not be signed; use an https URL, or register without a Secret to receive unsigned deliveries",
+			reg.Name, reg.URL)
+	}
+	if reg.Failure == nil {
+		f := RecommendedFailureHandling()
+		reg.Failure = &f
 	}
 	in := Integration{Name: reg.Name, Type: IntegrationWebhook, URL: reg.URL}
 	if len(reg.Headers) > 0 {
@@ -196,16 +212,14 @@ func (r legacyRegistrar) Register(ctx context.Context, reg Registration) error {
 	}
 	if strings.HasPrefix(reg.URL, "https:") {
 		in.Security = &SecuritySpec{HMAC: reg.Secret != "", Secret: reg.Secret, Tag: reg.Tag}
-	} else if reg.Secret != "" {
-		r.c.log.LogAttrs(ctx, slog.LevelWarn, "socotra: legacy integrations accept a secret for https URLs only; deliveries will not be signed",
-			slog.String("registration", reg.Name))
 	}
 	if err := r.upsert(ctx, in); err != nil {
 		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
 	}
 	w := LegacyWebhook{Name: reg.Name, IntegrationName: reg.Name, Enabled: true, Events: reg.Events}
-	if f := reg.Failure; f != nil {
-		w.Failure, w.Retry = legacyFailure(*f)
+	var err error
+	if w.Failure, w.Retry, err = legacyFailure(*reg.Failure); err != nil {
+		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
 	}
 	got, err := r.c.PutWebhook(ctx, w)
 	if err != nil {
@@ -235,15 +249,19 @@ func (r legacyRegistrar) upsert(ctx context.Context, in Integration) error {
 	return err
 }
 
-func legacyFailure(f FailureHandling) (*LegacyFailureHandling, LegacyRetry) {
-	lf := &LegacyFailureHandling{Mode: FailureNone}
-	for _, t := range f.Triggers {
-		if strings.EqualFold(t, "timeout") {
-			lf.OnTimeout = true
-		} else {
-			lf.StatusCodes = append(lf.StatusCodes, t)
-		}
+// legacyFailure maps Core failure handling to Legacy's: triggers through
+// [LegacyStatusCodes] (no triggers: the Core default ones), divert or suspend
+// mode, and a retry strategy of one retry for Attempts 1, else three.
+func legacyFailure(f FailureHandling) (*LegacyFailureHandling, LegacyRetry, error) {
+	triggers := f.Triggers
+	if len(triggers) == 0 {
+		triggers = DefaultFailureHandling().Triggers
 	}
+	codes, onTimeout, err := LegacyStatusCodes(triggers)
+	if err != nil {
+		return nil, "", err
+	}
+	lf := &LegacyFailureHandling{Mode: FailureNone, StatusCodes: codes, OnTimeout: onTimeout}
 	switch {
 	case f.Divert:
 		lf.Mode = FailureDivert
@@ -257,7 +275,7 @@ func legacyFailure(f FailureHandling) (*LegacyFailureHandling, LegacyRetry) {
 			retry = LegacyRetryOne
 		}
 	}
-	return lf, retry
+	return lf, retry, nil
 }
 
 func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Registration, error) {

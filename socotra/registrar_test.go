@@ -2,6 +2,7 @@ package socotra
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,7 +18,9 @@ func TestLegacyFailureMapping(t *testing.T) {
 		want  *LegacyFailureHandling
 		retry LegacyRetry
 	}{
-		{"default", DefaultFailureHandling(), &LegacyFailureHandling{StatusCodes: []string{"4xx", "5xx"}, OnTimeout: true, Mode: FailureNone}, LegacyRetryNone},
+		{"default", DefaultFailureHandling(), &LegacyFailureHandling{StatusCodes: append(codes4xx, codes5xx...), OnTimeout: true, Mode: FailureNone}, LegacyRetryNone},
+		{"recommended", RecommendedFailureHandling(), &LegacyFailureHandling{StatusCodes: append(codes4xx, codes5xx...), OnTimeout: true, Mode: FailureDivert}, LegacyRetryThree},
+		{"no triggers means the default ones", FailureHandling{Divert: true}, &LegacyFailureHandling{StatusCodes: append(codes4xx, codes5xx...), OnTimeout: true, Mode: FailureDivert}, LegacyRetryNone},
 		{"divert with one retry", FailureHandling{Triggers: []string{"503"}, Divert: true, Retry: &RetryStrategy{Attempts: 1}},
 			&LegacyFailureHandling{StatusCodes: []string{"503"}, Mode: FailureDivert}, LegacyRetryOne},
 		{"suspend with many retries", FailureHandling{Triggers: []string{"TIMEOUT"}, Suspend: true, Retry: &RetryStrategy{Attempts: 7}},
@@ -26,11 +29,53 @@ func TestLegacyFailureMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, retry := legacyFailure(tt.in)
+			got, retry, err := legacyFailure(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if d := cmp.Diff(tt.want, got); d != "" || retry != tt.retry {
 				t.Errorf("legacyFailure (-want +got):\n%s retry = %q, want %q", d, retry, tt.retry)
 			}
 		})
+	}
+}
+
+// The codes net/http names in each class: what a class trigger becomes on Legacy.
+var (
+	codes4xx = []string{"400", "401", "402", "403", "404", "405", "406", "407", "408", "409", "410", "411", "412", "413",
+		"414", "415", "416", "417", "418", "421", "422", "423", "424", "425", "426", "428", "429", "431", "451"}
+	codes5xx = []string{"500", "501", "502", "503", "504", "505", "506", "507", "508", "510", "511"}
+)
+
+func TestLegacyStatusCodes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      []string
+		want    []string
+		timeout bool
+		err     string
+	}{
+		{[]string{"503"}, []string{"503"}, false, ""},
+		{[]string{"5xx", "503", "timeout"}, codes5xx, true, ""},
+		{[]string{"5XX"}, codes5xx, false, ""},
+		{[]string{"Timeout"}, nil, true, ""},
+		{[]string{"4xx", "500"}, append(slices.Clone(codes4xx), "500"), false, ""},
+		{[]string{"6xx"}, nil, false, `"6xx"`},
+		{[]string{"50"}, nil, false, `"50"`},
+		{[]string{"600"}, nil, false, `"600"`},
+		{[]string{"any"}, nil, false, `"any"`},
+	}
+	for _, tt := range tests {
+		got, timeout, err := LegacyStatusCodes(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, ErrInvalidInput) {
+				t.Errorf("LegacyStatusCodes(%q) error = %v, want one naming %s", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) || timeout != tt.timeout {
+			t.Errorf("LegacyStatusCodes(%q) = %q, %v, %v; want %q, %v", tt.in, got, timeout, err, tt.want, tt.timeout)
+		}
 	}
 }
 
@@ -47,13 +92,16 @@ func TestRegistrationCheck(t *testing.T) {
 			r.Name, r.URL, r.Events, r.Tag = "", "x.example", nil, "v1"
 		}, []string{"empty Name", "not an absolute", "no Events", "Tag needs a Secret"}},
 		{"malformed event", func(r *Registration) { r.Events = []events.Name{"policy..create"} }, []string{"policy..create"}},
+		{"core-only event on legacy", func(r *Registration) { r.Events = []events.Name{"policy.create", events.ClaimFnolCreate} },
+			[]string{`event "claim.fnol.create" is sent only by Core (Enterprise Core), never by Legacy (Connected Core)`, `nearest Legacy (Connected Core) name is "claim.create"`}},
+		{"unknown event passes", func(r *Registration) { r.Events = []events.Name{"acme.custom.thing"} }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := ok
 			tt.edit(&r)
-			err := r.check()
+			err := r.check(t.Context(), nil, events.Legacy)
 			if (err == nil) != (tt.want == nil) {
 				t.Fatalf("check = %v", err)
 			}

@@ -30,7 +30,7 @@ func streamServer(t *testing.T, pages [][]string) *recorder {
 		var evs []string
 		if i < len(pages) {
 			for _, loc := range pages[i] {
-				evs = append(evs, `{"locator":"`+loc+`","type":"policy.create","timestamp":"2026-01-01T00:00:00Z"}`)
+				evs = append(evs, `{"locator":"`+loc+`","type":"policy.change.create","timestamp":"2026-01-01T00:00:00Z"}`)
 			}
 		}
 		reply(200, fmt.Sprintf(`{"pagingToken":"t%d","events":[%s]}`, min(i+1, len(pages)), strings.Join(evs, ",")))(w, r)
@@ -58,13 +58,13 @@ func TestEventStream(t *testing.T) {
 	rec := streamServer(t, [][]string{{"A", "B"}, {"C"}, {"D", "E"}})
 	c := newTestCore(t, rec)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := c.EventStream(EventQuery{Start: start, Type: "policy.create", PageSize: 2})
+	s := c.EventStream(EventQuery{Start: start, Type: "policy.change.create", PageSize: 2})
 	if got := collect(t, s, ""); !cmp.Equal(got, []string{"A", "B", "C", "D", "E"}) {
 		t.Errorf("events = %v", got)
 	}
 	reqs := rec.requests()
 	first, _ := url.ParseQuery(reqs[0].RawQuery)
-	wantFirst := url.Values{"startTimestamp": {"2026-01-01T00:00:00Z"}, "type": {"policy.create"}, "pageSize": {"2"}}
+	wantFirst := url.Values{"startTimestamp": {"2026-01-01T00:00:00Z"}, "type": {"policy.change.create"}, "pageSize": {"2"}}
 	if d := cmp.Diff(wantFirst, first); d != "" {
 		t.Errorf("first query (-want +got):\n%s", d)
 	}

@@ -23,6 +23,11 @@ type Webhook struct {
 	// Failure is what the platform does when a delivery fails; nil means the
 	// platform default (see [DefaultFailureHandling]).
 	Failure *FailureHandling
+	// UseAutomationPlugin routes deliveries through the tenant's automation
+	// plugin. Create only: the API neither returns nor updates it
+	// (core-webhooks-openapi-subset.json, CreateWebhookRequest), so reading a
+	// webhook gives false and [Diff] ignores it. Default false.
+	UseAutomationPlugin bool
 }
 
 // Endpoint is where and how a webhook delivers. Secret and the values of

@@ -55,6 +55,13 @@ func (u WebhookUpdate) IsZero() bool { return reflect.ValueOf(u).IsZero() }
 // whose values changed is both removed and added; scalar members are set when
 // they differ. A desired Secret of "" keeps the current secret (the platform
 // may not return it); a nil desired Failure means the platform default.
+//
+// What a desired value leaves unset matches what the platform stores for
+// unset, so reconciling a webhook with the settings it was created with sends
+// nothing: no Triggers in a desired Failure means the default triggers (4xx,
+// 5xx, timeout: seed 001), a desired Retry with Attempts 0 matches 3 (seed
+// 001's default), and a desired Retry's zero Type or Interval matches
+// whatever is stored (the platform's defaults for them are not published).
 func Diff(current, desired Webhook) WebhookUpdate {
 	var u WebhookUpdate
 	if current.Name != desired.Name {
@@ -137,11 +144,14 @@ func diffEndpoint(cur, want Endpoint) *EndpointUpdate {
 
 func diffFailure(cur, want FailureHandling) FailureUpdate {
 	var f FailureUpdate
+	if len(want.Triggers) == 0 {
+		want.Triggers = DefaultFailureHandling().Triggers
+	}
 	f.AddTriggers, f.RemoveTriggers = setDiff(cur.Triggers, want.Triggers)
 	switch {
 	case want.Retry == nil && cur.Retry != nil:
 		f.RemoveRetry = true
-	case want.Retry != nil && (cur.Retry == nil || *cur.Retry != *want.Retry):
+	case want.Retry != nil && (cur.Retry == nil || !sameRetry(*cur.Retry, *want.Retry)):
 		f.Retry = ptr(*want.Retry)
 	}
 	switch {
@@ -162,6 +172,24 @@ func diffFailure(cur, want FailureHandling) FailureUpdate {
 	}
 	return f
 }
+
+// sameRetry reports whether the stored retry strategy cur already is want,
+// reading want's unset members as the platform's defaults (see [Diff]).
+func sameRetry(cur, want RetryStrategy) bool {
+	if want.Attempts == 0 {
+		want.Attempts = defaultRetryAttempts
+	}
+	if cur.Attempts == 0 {
+		cur.Attempts = defaultRetryAttempts
+	}
+	return cur.Attempts == want.Attempts &&
+		(want.Type == "" || cur.Type == want.Type) &&
+		(want.Interval == 0 || cur.Interval == want.Interval)
+}
+
+// defaultRetryAttempts is what Core stores for a retry strategy without
+// attempts (seed 001: attempts 1..10, default 3).
+const defaultRetryAttempts = 3
 
 func equalFailure(a, b FailureHandling) bool {
 	add, rm := setDiff(a.Triggers, b.Triggers)

@@ -10,7 +10,7 @@ import (
 func TestDiff(t *testing.T) {
 	t.Parallel()
 	base := Webhook{
-		Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.create", "policy.issue"},
+		Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.change.create", "policy.change.issue"},
 		Endpoint: Endpoint{URL: "https://a.example/h", Headers: map[string][]string{"X-Keep": {"1"}, "X-Change": {"old"}, "X-Drop": {"z"}}, HMAC: true, Tag: "v1"},
 		Failure:  &FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true},
 	}
@@ -34,8 +34,8 @@ func TestDiff(t *testing.T) {
 	}{
 		{"identical", base, with(func(*Webhook) {}), WebhookUpdate{}},
 		{"event types added and removed", base, with(func(w *Webhook) {
-			w.EventTypes = []events.Name{"policy.issue", "policy.renew", "policy.renew"}
-		}), WebhookUpdate{AddEventTypes: []events.Name{"policy.renew"}, RemoveEventTypes: []events.Name{"policy.create"}}},
+			w.EventTypes = []events.Name{"policy.change.issue", "policy.renewal.issue", "policy.renewal.issue"}
+		}), WebhookUpdate{AddEventTypes: []events.Name{"policy.renewal.issue"}, RemoveEventTypes: []events.Name{"policy.change.create"}}},
 		{"header values changed: in both lists", base, with(func(w *Webhook) {
 			w.Endpoint.Headers["X-Change"] = []string{"new"}
 			delete(w.Endpoint.Headers, "X-Drop")

@@ -6,8 +6,8 @@
 //
 //	srv := socotratest.NewServer(socotratest.WithClock(socotratest.NewFakeClock(time.Now())))
 //	defer srv.Close()
-//	srv.AddCoreWebhook(recv.URL, "secret", events.PolicyIssue) // or register with the socotra package
-//	ev, err := srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"})
+//	srv.AddCoreWebhook(recv.URL, "secret", events.PolicyChangeIssue) // or register with the socotra package
+//	ev, err := srv.EmitCore(ctx, events.PolicyChangeIssue, map[string]string{"policyLocator": "P1", "transactionLocator": "T1"})
 //	err = srv.Flush(ctx)    // every delivery, retry and backoff has settled
 //	got := srv.Deliveries() // what was sent: headers, body, status, attempt number
 //

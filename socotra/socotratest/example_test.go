@@ -29,10 +29,10 @@ func Example() {
 	})))
 	defer recv.Close()
 
-	if _, err := srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyIssue); err != nil {
+	if _, err := srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyChangeIssue); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := srv.EmitCore(ctx, events.PolicyIssue, map[string]string{"policyLocator": "P1"}); err != nil {
+	if _, err := srv.EmitCore(ctx, events.PolicyChangeIssue, map[string]string{"policyLocator": "P1", "transactionLocator": "T1"}); err != nil {
 		log.Fatal(err)
 	}
 	if err := srv.Flush(ctx); err != nil {
@@ -43,7 +43,7 @@ func Example() {
 	}
 	// Output:
 	// verified true
-	// policy.issue attempt 1 status 200
+	// policy.change.issue attempt 1 status 200
 }
 
 // Retries with backoff run instantly on a fake clock: Flush moves time to each pending retry.
@@ -63,7 +63,7 @@ func ExampleFakeClock() {
 		log.Fatal(err)
 	}
 	_, err = c.CreateWebhook(ctx, socotra.Webhook{
-		Name: "flaky", Enabled: true, EventTypes: []events.Name{events.PolicyIssue},
+		Name: "flaky", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue},
 		Endpoint: socotra.Endpoint{URL: down.URL},
 		Failure: &socotra.FailureHandling{
 			Retry: &socotra.RetryStrategy{Type: socotra.RetryExponential, Interval: 30, Attempts: 3},
@@ -72,7 +72,7 @@ func ExampleFakeClock() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := srv.EmitCore(ctx, events.PolicyIssue, nil); err != nil {
+	if _, err := srv.EmitCore(ctx, events.PolicyChangeIssue, nil); err != nil {
 		log.Fatal(err)
 	}
 	if err := srv.Flush(ctx); err != nil {
@@ -96,10 +96,10 @@ func ExampleFaults() {
 	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer recv.Close()
 
-	if _, err := srv.AddCoreWebhook(recv.URL, "", events.PolicyIssue); err != nil {
+	if _, err := srv.AddCoreWebhook(recv.URL, "", events.PolicyChangeIssue); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := srv.EmitCore(ctx, events.PolicyIssue, nil); err != nil {
+	if _, err := srv.EmitCore(ctx, events.PolicyChangeIssue, nil); err != nil {
 		log.Fatal(err)
 	}
 	if err := srv.Flush(ctx); err != nil {

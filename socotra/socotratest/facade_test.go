@@ -38,12 +38,16 @@ func TestFacadeRegistrar(t *testing.T) {
 				}
 				reg = c.Registrar()
 			}
-			want := socotra.Registration{Name: "acme/app/hook", URL: rcv.URL, Events: []events.Name{events.PolicyIssue},
+			issue, cancel := events.PolicyChangeIssue, events.PolicyCancellationIssue // names the platform sends
+			if platform == events.Legacy {
+				issue, cancel = events.PolicyIssue, events.PolicyCancel
+			}
+			want := socotra.Registration{Name: "acme/app/hook", URL: rcv.URL, Events: []events.Name{issue},
 				Secret: "k1", Headers: map[string][]string{"X-App": {"acme"}}}
 			if err := reg.Register(t.Context(), want); err != nil {
 				t.Fatal(err)
 			}
-			want.Events = append(want.Events, events.PolicyCancel)
+			want.Events = append(want.Events, cancel)
 			if err := reg.Register(t.Context(), want); err != nil { // updates in place
 				t.Fatal(err)
 			}
@@ -61,7 +65,7 @@ func TestFacadeRegistrar(t *testing.T) {
 				t.Errorf("%d webhooks on the tenant after registering twice, want 1", n)
 			}
 
-			if _, err := s.Emit(t.Context(), platform, socotratest.Event{Type: events.PolicyCancel}); err != nil {
+			if _, err := s.Emit(t.Context(), platform, socotratest.Event{Type: cancel}); err != nil {
 				t.Fatal(err)
 			}
 			flush(t, s)
@@ -90,7 +94,7 @@ func TestFacadeRegisterRemovesRacedDuplicates(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, socotratest.WithBareWebhookList())
 	gen := coreClient(t, s)
-	first := hookFor("https://example.test/a", "policy.issue")
+	first := hookFor("https://example.test/a", "policy.change.issue")
 	first.Name = "dup"
 	a := createCore(t, gen, s, first)
 	createCore(t, gen, s, first)
@@ -99,7 +103,7 @@ func TestFacadeRegisterRemovesRacedDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.Registrar().Register(t.Context(), socotra.Registration{Name: "dup", URL: "https://example.test/b",
-		Events: []events.Name{events.PolicyIssue}}); err != nil {
+		Events: []events.Name{events.PolicyChangeIssue}}); err != nil {
 		t.Fatal(err)
 	}
 	w := s.Webhooks()

@@ -25,6 +25,8 @@ type Webhook struct {
 	Headers     http.Header
 	Integration string // Legacy only
 	Diverted    int    // number of diverted events kept
+	// Automation is Core's useAutomationPlugin, as the webhook was created with it.
+	Automation bool
 }
 
 // DivertedEvent is a failed delivery the server kept for the diverted-events API.
@@ -60,7 +62,7 @@ func (s *Server) Webhooks() []Webhook {
 		core = append(core, Webhook{
 			Platform: events.Core, ID: h.locator, Name: h.name, URL: e.url, Events: names(h.eventTypes),
 			Enabled: h.enabled, Suspended: h.suspended, SuspendedAt: h.suspendedAt, HMAC: e.hmac, Secret: e.secret,
-			Tag: e.tag, Headers: toHeader(e.headers), Diverted: len(h.diverted),
+			Tag: e.tag, Headers: toHeader(e.headers), Diverted: len(h.diverted), Automation: h.automation,
 		})
 		seqs[h.locator] = h.seq
 	}

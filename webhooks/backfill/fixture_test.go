@@ -17,8 +17,13 @@ import (
 
 const secret = "backfill-test-secret"
 
-// The event types the fixture's webhooks subscribe to.
-var subscribed = []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue, events.BillingHoldCreate}
+// subscribed lists the event types the fixture's webhook on platform p subscribes to: names p sends.
+func subscribed(p events.Platform) []events.Name {
+	if p == events.Legacy {
+		return []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteAccept, events.InvoiceIssue}
+	}
+	return []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue, events.BillingHoldCreate}
+}
 
 // fixture is a fake tenant with a Core and a Legacy webhook, both diverting failed deliveries to a receiver
 // that can be taken down, and a Handler that records how often each event was processed.
@@ -72,12 +77,12 @@ func newFixture(t *testing.T, opts ...socotratest.Option) *fixture {
 	divert := &socotra.FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true}
 	ctx := t.Context()
 	if err := f.core.Registrar().Register(ctx, socotra.Registration{
-		Name: "backfill-core", URL: rcv.URL + "/core", Events: subscribed, Secret: secret, Failure: divert,
+		Name: "backfill-core", URL: rcv.URL + "/core", Events: subscribed(events.Core), Secret: secret, Failure: divert,
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.legacy.Registrar().Register(ctx, socotra.Registration{
-		Name: "backfill-legacy", URL: rcv.URL + "/legacy", Events: subscribed, Failure: divert,
+		Name: "backfill-legacy", URL: rcv.URL + "/legacy", Events: subscribed(events.Legacy), Failure: divert,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +105,9 @@ func newFixture(t *testing.T, opts ...socotratest.Option) *fixture {
 func (f *fixture) emit(t *testing.T, p events.Platform, n int) []string {
 	t.Helper()
 	var ids []string
+	types := subscribed(p)
 	for i := range n {
-		e, err := f.srv.Emit(t.Context(), p, socotratest.Event{Type: subscribed[i%len(subscribed)]})
+		e, err := f.srv.Emit(t.Context(), p, socotratest.Event{Type: types[i%len(types)]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -84,8 +84,8 @@ func TestCatchesEachMistake(t *testing.T) {
 		{name: "observes another id", others: true, flaws: flaws{observeID: func(ev *webhooks.Event) string { return "req-" + ev.ID }},
 			want: conformance.ScenarioValid, says: "which is not the id of an event the kit sent"},
 		{name: "never calls the probe", flaws: flaws{noObserve: true}, others: true,
-			opts: []conformance.Option{conformance.WithEvent(events.PolicyIssue, nil)},
-			want: conformance.ScenarioValid, says: "answered 200 to a valid delivery of policy.issue but never processed it"},
+			opts: []conformance.Option{conformance.WithEvent(events.PolicyChangeIssue, nil)},
+			want: conformance.ScenarioValid, says: "answered 200 to a valid delivery of policy.change.issue but never processed it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

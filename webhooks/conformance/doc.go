@@ -23,7 +23,7 @@
 //			t.Fatal(err)
 //		}
 //		conformance.Run(t, recv, secret, conformance.WithProbe(probe),
-//			conformance.WithEvent(events.PolicyIssue, map[string]string{"policyLocator": "P1"}),
+//			conformance.WithEvent(events.PolicyChangeIssue, map[string]string{"policyLocator": "P1", "transactionLocator": "T1"}),
 //			conformance.WithTimeout(time.Second))
 //	}
 //
