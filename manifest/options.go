@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/webhooks"
 )
 
 // Option configures a [Lifecycle] (see [NewLifecycle]) or a [Runtime] (see
@@ -22,7 +23,9 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 // WebhookSettings are the registration details a manifest cannot hold: they
 // are set in code, per entry with [WithWebhookSettings] or for every entry
-// with [WithDefaultSettings].
+// with [WithDefaultSettings]. A [Runtime] given [WithDeliveries] verifies
+// the deliveries of an entry with its Secret and Tag, in Marketplace mode
+// too, where nothing is registered.
 type WebhookSettings struct {
 	Secret  string              // HMAC secret; deliveries are signed when set
 	Tag     string              // names the secret in use, for rotation; needs Secret
@@ -48,6 +51,12 @@ type config struct {
 	controlErrs  []error // found while applying control options
 	publicURLs   []string
 	loopback     bool
+
+	deliveries    *webhooks.Handler
+	deliveriesSet bool
+	unsigned      bool
+	market        *socotra.Marketplace
+	marketSet     bool
 }
 
 func newConfig(opts []Option) config {
@@ -86,6 +95,7 @@ func (c *config) validate(m *Manifest) error {
 		errs = append(errs, fmt.Errorf("manifest: WithStartTimeout(%v): want a positive duration", c.startTimeout))
 	}
 	errs = append(errs, c.validateControl()...)
+	errs = append(errs, c.validateDeliveries(m)...)
 	paths := map[string]bool{}
 	for _, w := range m.Socotra.Webhooks {
 		paths[w.Path] = true

@@ -24,6 +24,9 @@ import (
 //   - GET /_app/stop removes the webhooks in self-hosted mode, runs the
 //     [OnStop] hook and answers 200, or 500 with the reason.
 //   - Any other path under /_app/ answers 404: the prefix is reserved.
+//   - With [WithDeliveries], a POST to a socotra.webhooks path is checked
+//     (its signature, or accepted unsigned by [WithUnsignedDeliveries]),
+//     given its installation with [WithMarketplace], and handled.
 //
 // There are two modes. Inside the Marketplace (the default) the platform
 // registers the manifest's webhooks itself when it starts the app and
@@ -65,7 +68,8 @@ type Runtime struct {
 	m       *Manifest
 	app     http.Handler
 	cfg     config
-	control bool // the /_app/start and /_app/stop endpoints are served
+	control bool                    // the /_app/start and /_app/stop endpoints are served
+	hooks   map[string]http.Handler // WithDeliveries: manifest path -> delivery handler
 	stats   runtimeStats
 	mu      sync.Mutex
 	lc      *Lifecycle
@@ -74,6 +78,7 @@ type Runtime struct {
 
 type runtimeStats struct {
 	controlRefused atomic.Int64
+	unsigned       atomic.Int64
 }
 
 // RuntimeStats counts what a [Runtime] refused or let through by choice.
@@ -81,15 +86,19 @@ type RuntimeStats struct {
 	// ControlRefused counts /_app/start and /_app/stop calls refused by the
 	// authenticator, for a bad route, or because they are not served.
 	ControlRefused int64
+	// UnsignedDeliveries counts the requests to a path that accepts
+	// unsigned deliveries ([WithUnsignedDeliveries]).
+	UnsignedDeliveries int64
 }
 
 // Stats returns the counters of rt since it was created.
 func (rt *Runtime) Stats() RuntimeStats {
-	return RuntimeStats{ControlRefused: rt.stats.controlRefused.Load()}
+	return RuntimeStats{ControlRefused: rt.stats.controlRefused.Load(), UnsignedDeliveries: rt.stats.unsigned.Load()}
 }
 
-// NewRuntime returns a Runtime for m that passes requests outside /health
-// and /_app/ to app (nil answers 404). m must validate (and, with
+// NewRuntime returns a Runtime for m that passes requests outside /health,
+// /_app/ and the delivery paths of [WithDeliveries] to app (nil answers
+// 404). m must validate (and, with
 // [WithStrict], have no warnings).
 func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error) {
 	if m == nil {
@@ -103,6 +112,12 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error)
 		app = http.NotFoundHandler()
 	}
 	rt := &Runtime{m: m, app: app, cfg: cfg, control: cfg.registrar == nil || cfg.controlAuth != nil}
+	if cfg.deliveriesSet {
+		var err error
+		if rt.hooks, err = rt.deliveryHandlers(); err != nil {
+			return nil, err
+		}
+	}
 	if !rt.control {
 		cfg.logger.Warn("manifest: GET /_app/start and /_app/stop are not served (they answer 404): " +
 			"in self-hosted mode their caller chooses where the webhooks go, and no authenticator was given; " +
@@ -152,6 +167,10 @@ func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/_app" || strings.HasPrefix(path, "/_app/"):
 		http.NotFound(w, r)
 	default:
+		if h, ok := rt.hooks[path]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
 		rt.app.ServeHTTP(w, r)
 	}
 }

@@ -10,16 +10,16 @@ import (
 	"strings"
 
 	"github.com/socotra-go/sdk/events"
-	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/webhooks"
 )
 
-// newApp returns the app's whole HTTP handler: the Marketplace runtime endpoints (/health, /_app/start,
-// /_app/stop) and, at the manifest's webhook path, the delivery endpoint. A delivery is verified first,
-// then the installation it belongs to is looked up from its x-smp-key, then it is deduplicated and routed.
-// opts are added to the runtime's options (the demonstration allows its loopback public URL).
+// newApp returns the app's whole HTTP handler: a manifest.Runtime that answers /health, /_app/start and
+// /_app/stop and serves the manifest's webhook path. There a delivery is verified with secret (or, when
+// secret is empty, accepted unsigned because the app chose so), then the installation it belongs to is
+// found from its x-smp-key and put into the handler's context, then it is deduplicated and routed. opts
+// are added to the runtime's options (the demonstration allows its loopback public URL).
 func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger, opts ...manifest.Option) (http.Handler, error) {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 
@@ -31,9 +31,17 @@ func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, ou
 	err := webhooks.HandleData(h, events.PolicyQuoteIssue,
 		func(ctx context.Context, ev *webhooks.Event, q *events.QuoteData) error {
 			// Extra details from the tenant, with the client built from this installation's state.
-			related, err := tenant(ctx).EventsForRequest(ctx, ev.RequestID)
+			in, ok := socotra.InstallationFrom(ctx)
+			if !ok {
+				return errors.New("no installation in the context") // cannot happen behind WithMarketplace
+			}
+			tenant, err := in.CoreClient(ctx)
 			if err != nil {
-				return fmt.Errorf("quote %s: events of its request: %w", q.QuoteLocator, err) // 500: Socotra retries
+				return fmt.Errorf("quote %s: %w", q.QuoteLocator, err) // 500: Socotra retries
+			}
+			related, err := tenant.EventsForRequest(ctx, ev.RequestID)
+			if err != nil {
+				return fmt.Errorf("quote %s: events of its request: %w", q.QuoteLocator, err)
 			}
 			names := make([]string, len(related))
 			for i, r := range related {
@@ -46,16 +54,15 @@ func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, ou
 		return nil, err
 	}
 
-	v, err := hmac.NewVerifier(secret, hmac.WithLogger(log))
-	if err != nil {
-		return nil, fmt.Errorf("webhook secret: %w", err)
+	verify := manifest.WithUnsignedDeliveries() // chosen explicitly when there is no secret; logged and counted
+	if len(secret) > 0 {
+		verify = manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret)})
 	}
-	mux := http.NewServeMux()
-	for _, wh := range m.Socotra.Webhooks {
-		mux.Handle("POST "+wh.Path, v.Middleware(withInstallation(market, h, log)))
-	}
-	return manifest.NewRuntime(m, mux, append([]manifest.Option{
+	return manifest.NewRuntime(m, nil, append([]manifest.Option{
 		manifest.WithLogger(log),
+		manifest.WithDeliveries(h),
+		manifest.WithMarketplace(market),
+		verify,
 		manifest.OnStart(func(_ context.Context, publicURL string) error {
 			say("  app: started by the platform (public URL received)")
 			return nil
@@ -64,30 +71,4 @@ func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, ou
 			say("  app: stopped by the platform")
 			return nil
 		})}, opts...)...)
-}
-
-type tenantKey struct{}
-
-// tenant returns the Core client of the installation the delivery came from (see withInstallation).
-func tenant(ctx context.Context) *socotra.CoreClient {
-	return ctx.Value(tenantKey{}).(*socotra.CoreClient)
-}
-
-// withInstallation builds the Core client of the request's installation from its x-smp-key and passes
-// it on in the request's context. A request without the key did not come through the Marketplace
-// platform and gets 400; when the state API cannot answer, the delivery gets 503 so Socotra retries.
-func withInstallation(market *socotra.Marketplace, next http.Handler, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := market.CoreClient(r.Context(), r)
-		switch {
-		case errors.Is(err, socotra.ErrNoSMPKey):
-			http.Error(w, "missing x-smp-key: deliveries reach this app through the Marketplace platform", http.StatusBadRequest)
-			return
-		case err != nil:
-			log.ErrorContext(r.Context(), "installation state unavailable", "error", err)
-			http.Error(w, "installation state unavailable; try again", http.StatusServiceUnavailable)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, c)))
-	})
 }

@@ -1,19 +1,32 @@
 // Marketplace-app is a complete Socotra Marketplace app that receives Core webhooks.
 //
 // In the Marketplace the platform runs it with SMP_PORT (the port to listen on) and SMP_STATE_API (where
-// installation state is read), and registers the webhooks of socotra-app.json itself when it starts the
-// app. The app then:
+// installation state is read), registers the webhooks of socotra-app.json itself when it starts the app,
+// and calls GET /_app/start and /_app/stop because the manifest declares them in socotra.lifecycle. The
+// app is one manifest.Runtime, which:
 //
-//   - answers GET /health, and the platform's GET /_app/start and GET /_app/stop (manifest.Runtime);
-//   - at the manifest's webhook path, verifies each delivery's Socotra-Signature, reads the installation's
-//     state with the request's x-smp-key (socotra.Marketplace), and routes the event to its handlers,
-//     running each event once;
-//   - fetches more details from the tenant with the Core client built from that state: here, every event
-//     raised by the API request that issued a quote.
+//   - answers GET /health, /_app/start and /_app/stop;
+//   - at the manifest's webhook path, checks each delivery (see the two modes below), reads the
+//     installation's state with the request's x-smp-key (socotra.Marketplace, cached per key), puts the
+//     installation into the handler's context (socotra.InstallationFrom), and routes the event to its
+//     handlers, running each event once;
+//   - lets a handler fetch more details from the tenant with the installation's Core client: here,
+//     every event raised by the API request that issued a quote.
 //
-// The Marketplace has not published how the webhooks it registers are signed, so the app takes the
-// secret from SOCOTRA_WEBHOOK_SECRET and refuses to start without it: an app that cannot verify its
-// deliveries must not accept them.
+// The Core client needs the tenant's locator, which the published installation state does not carry
+// (socotraApiUrl, tenantHostName, token, settings, mappings): socotra.Installation.CoreClient looks for
+// it in the token's claims and then in a "tenantLocator" setting, which the demonstration uses.
+//
+// Two modes of checking deliveries. Socotra has not published whether the webhooks the Marketplace
+// registers are signed, nor how an app would learn their secret:
+//
+//   - signed (SOCOTRA_WEBHOOK_SECRET set): every delivery must carry a valid Socotra-Signature made
+//     with that secret, or it is refused with 401 before any state is read;
+//   - unsigned (SOCOTRA_UNSIGNED_DELIVERIES=true, and no secret): deliveries are accepted without a
+//     signature, by the app's explicit choice; the runtime logs a warning at start and counts them
+//     (Runtime.Stats). Anyone who can reach the app can then post events it handles as Socotra's.
+//
+// With neither set the app refuses to start.
 //
 // With no SMP_PORT it runs a demonstration on 127.0.0.1 with no account, network or environment:
 //
@@ -55,6 +68,10 @@ var appManifest []byte
 // SecretEnv names the environment variable holding the webhook secret in the Marketplace.
 const SecretEnv = "SOCOTRA_WEBHOOK_SECRET"
 
+// UnsignedEnv names the environment variable that, set to "true" with no secret, makes the app accept
+// unsigned deliveries.
+const UnsignedEnv = "SOCOTRA_UNSIGNED_DELIVERIES"
+
 func main() {
 	demo.Main("marketplace-app", func(ctx context.Context, stdout io.Writer) error { return run(ctx, stdout, os.Getenv) })
 }
@@ -73,8 +90,11 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) erro
 		return fmt.Errorf("%s=%q is not a port number from 1 to 65535", manifest.PortEnv, getenv(manifest.PortEnv))
 	}
 	secret := getenv(SecretEnv)
-	if secret == "" {
-		return fmt.Errorf("%s is not set: set it to the secret the webhooks are registered with; without it no delivery could be verified", SecretEnv)
+	switch unsigned := getenv(UnsignedEnv); {
+	case secret != "" && unsigned != "":
+		return fmt.Errorf("%s and %s are both set: choose one; with a secret every delivery is verified", SecretEnv, UnsignedEnv)
+	case secret == "" && unsigned != "true":
+		return fmt.Errorf("%s is not set: set it to the secret the webhooks are signed with, or set %s=true to accept unsigned deliveries by choice", SecretEnv, UnsignedEnv)
 	}
 	market, err := socotra.NewMarketplace(getenv("SMP_STATE_API")) // "" is an error that names SMP_STATE_API
 	if err != nil {
@@ -114,10 +134,12 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	tenant := socotratest.NewServer()
 	defer tenant.Close()
 
-	// The platform's state API, holding one installation of the app on the fake tenant.
+	// The platform's state API, holding one installation of the app on the fake tenant, with the members
+	// Socotra publishes; the installer entered the tenant's locator in the app's "tenantLocator" setting.
 	const key = "demo-installation"
-	state := socotra.InstallationState{SocotraAPIURL: tenant.URL(), TenantHostName: "demo.co.sandbox.socotra.com",
-		Token: tenant.CoreToken(), TenantLocator: tenant.TenantLocator()}
+	const hostName = "demo.co.sandbox.socotra.com"
+	state := map[string]any{"socotraApiUrl": tenant.URL(), "tenantHostName": hostName, "token": tenant.CoreToken(),
+		"settings": map[string]string{"tenantLocator": tenant.TenantLocator()}, "mappings": []any{}}
 	var stateReads atomic.Int32
 	stateAPI, stop, err := demo.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stateReads.Add(1)
@@ -131,7 +153,7 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 		return err
 	}
 	defer stop()
-	say("platform: state API holds installation %q for tenant %s", key, state.TenantHostName)
+	say("platform: state API holds installation %q for tenant %s", key, hostName)
 
 	// The app, as the platform would run it: the demo passes what SMP_STATE_API and SOCOTRA_WEBHOOK_SECRET
 	// would hold.

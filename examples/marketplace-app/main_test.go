@@ -67,7 +67,10 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"SMP_PORT": "http"}, `SMP_PORT="http" is not a port number`},
 		{map[string]string{"SMP_PORT": "70000"}, `SMP_PORT="70000" is not a port number`},
 		{map[string]string{"SMP_PORT": "8080"}, "SOCOTRA_WEBHOOK_SECRET is not set"},
+		{map[string]string{"SMP_PORT": "8080", UnsignedEnv: "yes"}, "SOCOTRA_UNSIGNED_DELIVERIES=true to accept unsigned deliveries"},
+		{map[string]string{"SMP_PORT": "8080", SecretEnv: "s", UnsignedEnv: "true"}, "are both set"},
 		{map[string]string{"SMP_PORT": "8080", SecretEnv: "s"}, "SMP_STATE_API"},
+		{map[string]string{"SMP_PORT": "8080", UnsignedEnv: "true"}, "SMP_STATE_API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -80,10 +83,15 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// TestMarketplaceMode runs the app as the Marketplace would, on SMP_PORT, and sends it the platform's
-// requests.
+// TestMarketplaceMode runs the app as the Marketplace would, on SMP_PORT, in both modes, and sends it
+// the platform's requests.
 func TestMarketplaceMode(t *testing.T) {
 	t.Parallel()
+	t.Run("signed", func(t *testing.T) { t.Parallel(); testMarketplaceMode(t, false) })
+	t.Run("unsigned", func(t *testing.T) { t.Parallel(); testMarketplaceMode(t, true) })
+}
+
+func testMarketplaceMode(t *testing.T, unsigned bool) {
 	tenant := socotratest.NewServer()
 	t.Cleanup(tenant.Close)
 	stateAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +99,8 @@ func TestMarketplaceMode(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(socotra.InstallationState{SocotraAPIURL: tenant.URL(), Token: tenant.CoreToken(), TenantLocator: tenant.TenantLocator()})
+		_ = json.NewEncoder(w).Encode(map[string]any{"socotraApiUrl": tenant.URL(), "tenantHostName": "t.example", "token": tenant.CoreToken(),
+			"settings": map[string]string{"tenantLocator": tenant.TenantLocator()}, "mappings": []any{}})
 	}))
 	t.Cleanup(stateAPI.Close)
 
@@ -105,8 +114,11 @@ func TestMarketplaceMode(t *testing.T) {
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		done <- run(ctx, &demo.SyncWriter{W: &logs}, env(map[string]string{
-			"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": stateAPI.URL, SecretEnv: "the-secret"}))
+		vars := map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": stateAPI.URL, SecretEnv: "the-secret"}
+		if unsigned {
+			vars = map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": stateAPI.URL, UnsignedEnv: "true"}
+		}
+		done <- run(ctx, &demo.SyncWriter{W: &logs}, env(vars))
 	}()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	waitHealthy(t, base, done)
@@ -115,16 +127,28 @@ func TestMarketplaceMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct {
+	type delivery struct {
 		name, key, secret string
 		want              int
-	}{
+	}
+	deliveries := []delivery{
 		{"verified, known installation", "key-1", "the-secret", 200},
 		{"wrong secret", "key-1", "guess", 401},
 		{"no x-smp-key", "", "the-secret", 400},
 		{"state API does not know the key", "key-2", "the-secret", 503},
-	} {
-		req, err := hmac.NewSignedRequest(http.MethodPost, base+"/socotra/events", em.Body, []byte(tt.secret))
+	}
+	if unsigned {
+		deliveries = []delivery{
+			{"unsigned, known installation", "key-1", "", 200},
+			{"no x-smp-key", "", "", 400},
+			{"state API does not know the key", "key-2", "", 503},
+		}
+	}
+	for _, tt := range deliveries {
+		req, err := http.NewRequest(http.MethodPost, base+"/socotra/events", bytes.NewReader(em.Body))
+		if tt.secret != "" {
+			req, err = hmac.NewSignedRequest(http.MethodPost, base+"/socotra/events", em.Body, []byte(tt.secret))
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,6 +188,9 @@ func TestMarketplaceMode(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, logs.String())
 		}
+	}
+	if warned := strings.Count(logs.String(), "accepting unsigned deliveries"); warned != map[bool]int{false: 0, true: 1}[unsigned] {
+		t.Errorf("unsigned=%v: %d warnings about unsigned deliveries:\n%s", unsigned, warned, logs.String())
 	}
 }
 
