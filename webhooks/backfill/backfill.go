@@ -114,9 +114,16 @@ func WithInProgressWait(d time.Duration) Option {
 	return optionFunc(func(b *Backfiller) { b.inProgressWait = d })
 }
 
+// WithMinAge makes [Backfiller.Stream] stop at the first event younger than d, leaving it and the events
+// after it (and its page) for a later run. Socotra emits events independently of storing the entities they
+// name and advises waiting a few seconds after an event before fetching its entity (reference/socotra-facts.md,
+// section 6): give handlers that fetch the policy or claim behind an event a few seconds here. The default,
+// 0, reads up to the present.
+func WithMinAge(d time.Duration) Option { return optionFunc(func(b *Backfiller) { b.minAge = d }) }
+
 // Backfiller replays the events a receiver missed through its [Handler]: the diverted events of a Core or
-// Legacy webhook, and the Core or Legacy event stream from a [Checkpoint]. Runs are sequential and in source order; a
-// Backfiller is safe for concurrent use, but two runs over the same source only duplicate work.
+// Legacy webhook, and the Core or Legacy event stream from a [Checkpoint]. Runs are sequential and in source
+// order; a Backfiller is safe for concurrent use, but two runs over the same source only duplicate work.
 type Backfiller struct {
 	h              Handler
 	log            *slog.Logger
@@ -127,6 +134,7 @@ type Backfiller struct {
 	pageSize       int
 	every          int
 	inProgressWait time.Duration
+	minAge         time.Duration
 }
 
 // New returns a Backfiller feeding h. It fails when h is nil or an option is out of range.
@@ -160,6 +168,9 @@ func New(h Handler, opts ...Option) (*Backfiller, error) {
 	}
 	if b.inProgressWait < 0 {
 		errs = append(errs, fmt.Errorf("backfill: WithInProgressWait(%s): must not be negative", b.inProgressWait))
+	}
+	if b.minAge < 0 {
+		errs = append(errs, fmt.Errorf("backfill: WithMinAge(%s): must not be negative", b.minAge))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

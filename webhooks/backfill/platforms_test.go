@@ -304,3 +304,44 @@ func TestDivertedByNameCoreDuplicatesAndUnknown(t *testing.T) {
 type otherClient struct{}
 
 func (otherClient) EventStream(socotra.EventQuery) *socotra.EventStream { return nil }
+
+// WithMinAge leaves events younger than the age for a later run, on both platforms, and loses none.
+func TestStreamMinAgeLeavesYoungEventsForLater(t *testing.T) {
+	t.Parallel()
+	for _, p := range platforms {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			f, _, cp := platformStream(t)
+			now := time.Now()
+			var old, young []string
+			for i := range 5 {
+				at, list := now.Add(-time.Hour+time.Duration(i)*time.Second), &old
+				if i >= 3 {
+					at, list = now.Add(time.Duration(i)*time.Millisecond), &young
+				}
+				e, err := f.srv.Emit(t.Context(), p, socotratest.Event{Type: streamTypes[p][0], Time: at})
+				if err != nil {
+					t.Fatal(err)
+				}
+				*list = append(*list, e.ID)
+			}
+			b, err := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(2), backfill.WithMinAge(time.Hour/2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := b.Stream(t.Context(), f.client(p), cp)
+			if err != nil || rep.Handled != 3 {
+				t.Fatalf("first run: %s, %v; want the 3 old events only", rep, err)
+			}
+			f.rec.exactlyOnce(t, old)
+			later, _ := backfill.New(f.h)
+			if rep, err := later.Stream(t.Context(), f.client(p), cp); err != nil || rep.Handled != 2 {
+				t.Fatalf("later run: %s, %v; want the 2 events left", rep, err)
+			}
+			f.rec.exactlyOnce(t, append(old, young...))
+		})
+	}
+	if _, err := backfill.New(webhooks.NewHandler(), backfill.WithMinAge(-time.Second)); err == nil || !strings.Contains(err.Error(), "WithMinAge(-1s)") {
+		t.Errorf("New(WithMinAge(-1s)) = %v", err)
+	}
+}

@@ -31,6 +31,8 @@ var (
 // turns those into duplicates. When an event fails, the remaining events are still handled but the
 // checkpoint stays before the failed one, so the next run retries it (the others are then duplicates).
 //
+// [WithMinAge] stops the run at the first event younger than the given age, for the next run to read.
+//
 // The Legacy platform returns a token with every page, also once caught up, and that token later returns
 // the events that happened since (reference/socotra-facts.md, section 6), so a Legacy checkpoint resumes
 // without repeating any event. Core may give no paging token when everything fits in one page. The
@@ -79,6 +81,9 @@ func (b *Backfiller) Stream(ctx context.Context, c Client, cp Checkpoint) (Repor
 		// The token moves once a page has been consumed, so here it covers only handled events.
 		if err := save(s.Token()); err != nil {
 			return r.finish(ctx, err)
+		}
+		if b.minAge > 0 && time.Since(se.Time) < b.minAge {
+			break // too young: this page stays in progress, so the token stays before it
 		}
 		last = se.Time
 		if !b.wanted(se.Type) {
