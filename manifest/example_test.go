@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,9 +9,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 
+	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
+	"github.com/socotra-go/sdk/webhooks"
 )
 
 // The example manifest published with the Marketplace documentation has a
@@ -76,10 +79,11 @@ func ExampleManifest_MarshalJSON() {
 }
 
 // A Runtime answers the Marketplace's calls; in the Marketplace the platform
-// registers the webhooks itself.
+// registers the webhooks itself, and calls /_app/start because the manifest
+// declares it.
 func ExampleRuntime() {
 	m, err := manifest.Parse([]byte(`{"name": "acme/claims", "version": "1.0.0",
-  "socotra": {"webhooks": [{"path": "/hooks", "events": ["claim.create"]}]}}`))
+  "socotra": {"lifecycle": ["start"], "webhooks": [{"path": "/hooks", "events": ["claim.create"]}]}}`))
 	if err != nil {
 		panic(err)
 	}
@@ -146,4 +150,116 @@ func ExampleNewLifecycle() {
 	// Output:
 	// acme-claims_eu_d3fdac49fece_hooks-quotes-0e2abe0a https://claims.example.com/hooks/quotes [policy.quote.accept]
 	// after Stop: 0
+}
+
+// A self-hosted Runtime serves /_app/start only to callers with the shared
+// secret, and only for the app's own public URL.
+func ExampleWithControlSecret() {
+	tenant := socotratest.NewServer()
+	defer tenant.Close()
+	client, err := socotra.NewCoreClient(tenant.URL(), tenant.TenantLocator(), tenant.CoreToken())
+	if err != nil {
+		panic(err)
+	}
+	m, err := manifest.Parse([]byte(`{"name": "acme/claims", "version": "1.0.0", "targetPlatform": "EnterpriseCore",
+  "socotra": {"webhooks": [{"path": "/hooks/quotes", "events": ["policy.quote.accept"]}]}}`))
+	if err != nil {
+		panic(err)
+	}
+	const controlSecret = "from-your-secret-store-0123456789"
+	rt, err := manifest.NewRuntime(m, nil, manifest.WithRegistrar(client.Registrar()),
+		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: "webhook-secret"}),
+		manifest.WithControlSecret(controlSecret), manifest.WithPublicURL("https://claims.example.com"))
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+	start := func(route, authorization string) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/_app/start?route="+url.QueryEscape(route), nil)
+		if err != nil {
+			panic(err)
+		}
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println(route, "->", resp.StatusCode)
+	}
+	start("https://attacker.example", "")
+	start("https://attacker.example", "Bearer "+controlSecret)
+	start("https://claims.example.com", "Bearer "+controlSecret)
+	for r, err := range client.Webhooks(context.Background(), socotra.WebhookFilter{}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println("registered:", r.Endpoint.URL)
+	}
+	// Output:
+	// https://attacker.example -> 401
+	// https://attacker.example -> 400
+	// https://claims.example.com -> 200
+	// registered: https://claims.example.com/hooks/quotes
+}
+
+// A Marketplace app's Runtime serves its webhook path: each delivery is
+// verified, then its installation is read from the x-smp-key and handed to
+// the handler in its context.
+func ExampleWithDeliveries() {
+	state := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The platform's state API: GET /state/{x-smp-key}.
+		fmt.Fprint(w, `{"socotraApiUrl": "https://api.sandbox.socotra.com", "tenantHostName": "acme.co.sandbox.socotra.com",
+  "token": "pat-of-the-installation", "settings": {}, "mappings": []}`)
+	}))
+	defer state.Close()
+	market, err := socotra.NewMarketplace(state.URL)
+	if err != nil {
+		panic(err)
+	}
+	h := webhooks.NewHandler()
+	h.On("policy.quote.accept", func(ctx context.Context, ev *webhooks.Event) error {
+		in, _ := socotra.InstallationFrom(ctx)
+		fmt.Println(ev.Type, "for", in.State().TenantHostName)
+		return nil
+	})
+	m, err := manifest.Parse([]byte(`{"name": "acme/claims", "version": "1.0.0", "targetPlatform": "EnterpriseCore",
+  "socotra": {"webhooks": [{"path": "/hooks/quotes", "events": ["policy.quote.accept"]}]}}`))
+	if err != nil {
+		panic(err)
+	}
+	const secret = "webhook-secret"
+	rt, err := manifest.NewRuntime(m, nil, manifest.WithDeliveries(h), manifest.WithMarketplace(market),
+		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: secret}))
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+
+	body := []byte(`{"locator": "01JD7Q3Z5X6Y7Z8A9B0C1D2E3F", "type": "policy.quote.accept",
+  "timestamp": "2026-11-23T18:04:05Z", "data": {"quoteLocator": "Q-1"}}`)
+	for _, key := range []string{"", secret} {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/hooks/quotes", bytes.NewReader(body))
+		if key != "" {
+			req, err = hmac.NewSignedRequest(http.MethodPost, srv.URL+"/hooks/quotes", body, []byte(key))
+		}
+		if err != nil {
+			panic(err)
+		}
+		req.Header.Set(socotra.SMPKeyHeader, "installation-1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println("delivery signed:", key != "", "->", resp.StatusCode)
+	}
+	// Output:
+	// delivery signed: false -> 401
+	// policy.quote.accept for acme.co.sandbox.socotra.com
+	// delivery signed: true -> 200
 }
