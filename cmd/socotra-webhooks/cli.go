@@ -45,7 +45,7 @@ const prog = "socotra-webhooks"
 var commands []*command
 
 func init() {
-	commands = []*command{triggerCmd, listenCmd, serveCmd}
+	commands = []*command{triggerCmd, listenCmd, serveCmd, webhooksCmd, divertedCmd, manifestCmd}
 }
 
 func lookup(name string) *command {
@@ -80,10 +80,15 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 2
 	}
 	err := c.run(ctx, e, args[1:])
-	var ue *usageError
+	var (
+		ue   *usageError
+		code exitCode
+	)
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &code):
+		return int(code)
 	case errors.Is(err, flag.ErrHelp):
 		printHelp(e.stdout, c)
 		return 0
