@@ -295,6 +295,11 @@ func TestDivertedByNameCoreDuplicatesAndUnknown(t *testing.T) {
 	if _, err := b.Diverted(t.Context(), otherClient{}, "x"); err == nil || !strings.Contains(err.Error(), "needs a *socotra.CoreClient or a *socotra.LegacyClient") {
 		t.Errorf("Diverted(other client) = %v", err)
 	}
+	cp, _ := backfill.NewFileCheckpoint(filepath.Join(t.TempDir(), "cp"))
+	all, _ := backfill.New(f.h, backfill.WithFromBeginning())
+	if _, err := all.Stream(t.Context(), otherClient{}, cp); err == nil || !strings.Contains(err.Error(), "EventStream returned nil") {
+		t.Errorf("Stream(client without a stream) = %v", err)
+	}
 	if _, err := b.Diverted(t.Context(), f.core, ""); err == nil || !strings.Contains(err.Error(), "empty webhook name") {
 		t.Errorf("Diverted(empty name) = %v", err)
 	}

@@ -62,6 +62,9 @@ func (b *Backfiller) Stream(ctx context.Context, c Client, cp Checkpoint) (Repor
 		q.PagingToken = ""
 	}
 	s := c.EventStream(q)
+	if s == nil {
+		return r.finish(ctx, fmt.Errorf("backfill: %T.EventStream returned nil; pass a *socotra.CoreClient or a *socotra.LegacyClient", c))
+	}
 	stuck := false // an event failed: the checkpoint must not move past it
 	save := func(t string) error {
 		if stuck || t == "" || t == r.rep.Checkpoint {
