@@ -8,7 +8,9 @@ import (
 )
 
 const (
-	// renewBefore is how long before its expiry a cached token is replaced.
+	// renewBefore is how long before its expiry a cached token is replaced;
+	// a token that lives less than twice as long is replaced at half its life,
+	// so that a short-lived token is not renewed on every call.
 	renewBefore = time.Minute
 	// renewTimeout bounds one renewal, which runs apart from any caller's
 	// context so that one caller giving up does not fail the others.
@@ -30,8 +32,9 @@ type tokenCache struct {
 
 	mu     sync.Mutex
 	tok    string
-	exp    time.Time // zero: valid until the server refuses it
-	flight *renewal  // the renewal in progress, if any
+	exp    time.Time     // zero: valid until the server refuses it
+	margin time.Duration // renew this long before exp
+	flight *renewal      // the renewal in progress, if any
 }
 
 type renewal struct {
@@ -41,7 +44,35 @@ type renewal struct {
 }
 
 func (c *tokenCache) fresh() bool {
-	return c.tok != "" && (c.exp.IsZero() || c.now().Before(c.exp.Add(-renewBefore)))
+	if c.tok == "" {
+		return false
+	}
+	if c.exp.IsZero() {
+		return true
+	}
+	margin := c.margin
+	if margin == 0 {
+		margin = renewBefore
+	}
+	return c.now().Before(c.exp.Add(-margin))
+}
+
+// setLocked stores a token fetched now, valid until exp (zero: unknown). The
+// renewal margin is renewBefore, or half the token's life when that is
+// shorter. A token already expired when it arrives (a skewed clock) is used
+// until the server refuses it, rather than renewed on every call.
+func (c *tokenCache) setLocked(tok string, exp time.Time) {
+	c.tok, c.exp, c.margin = tok, exp, renewBefore
+	if exp.IsZero() {
+		return
+	}
+	life := exp.Sub(c.now())
+	switch {
+	case life <= 0:
+		c.exp = time.Time{}
+	case life < 2*renewBefore:
+		c.margin = life / 2
+	}
 }
 
 // get returns the cached token, renewing it first when it is missing or about
@@ -104,7 +135,7 @@ func (c *tokenCache) run(ctx context.Context, f *renewal) {
 	}
 	c.mu.Lock()
 	if err == nil {
-		c.tok, c.exp = tok, exp
+		c.setLocked(tok, exp)
 	}
 	c.flight = nil
 	c.mu.Unlock()

@@ -117,3 +117,41 @@ func TestLegacyIntegrationCreateRace(t *testing.T) {
 		t.Errorf("requests = %v, want %s", got, want)
 	}
 }
+
+// TestShortLivedToken: a token that lives under two minutes is renewed at
+// half its life, not on every call; one that arrives already expired is used
+// until the server refuses it.
+func TestShortLivedToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		life     time.Duration
+		steps    []time.Duration // clock advance before each call
+		wantRuns int32
+	}{
+		{"30 s token, calls within half its life", 30 * time.Second, []time.Duration{0, time.Second, 5 * time.Second, 8 * time.Second}, 1},
+		{"30 s token, past half its life", 30 * time.Second, []time.Duration{0, time.Second, 15 * time.Second, time.Second}, 2},
+		{"10 s token", 10 * time.Second, []time.Duration{0, 0, 0, 0, 0, 0}, 1},
+		{"hour token keeps the minute", time.Hour, []time.Duration{0, 58 * time.Minute, time.Minute, 0}, 2},
+		{"expired on arrival", -time.Second, []time.Duration{0, 0, 0, time.Hour}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			var fetches atomic.Int32
+			c := &tokenCache{now: func() time.Time { return now }, fetch: func(context.Context) (string, time.Time, error) {
+				return fmt.Sprintf("tok-%d", fetches.Add(1)), now.Add(tt.life), nil
+			}}
+			for _, d := range tt.steps {
+				now = now.Add(d)
+				if _, err := c.get(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := fetches.Load(); n != tt.wantRuns {
+				t.Errorf("%d authentications for %d calls; want %d", n, len(tt.steps), tt.wantRuns)
+			}
+		})
+	}
+}
