@@ -49,7 +49,8 @@
 // Retry-After and the context ([WithRetry], [WithMaxRetryAfter]). A POST is
 // retried only when its connection failed before any byte was written. After
 // the last attempt the caller gets the last real answer as an [*APIError].
-// The Legacy token is renewed a minute before it expires and once after a 401,
+// The Legacy token is renewed a minute before it expires (at half its life when
+// it lives under two minutes) and once after a 401,
 // and concurrent callers share one renewal.
 //
 // # Registering, rotating, Marketplace
