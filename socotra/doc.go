@@ -51,7 +51,10 @@
 // the last attempt the caller gets the last real answer as an [*APIError].
 // The Legacy token is renewed a minute before it expires (at half its life when
 // it lives under two minutes) and once after a 401,
-// and concurrent callers share one renewal.
+// and concurrent callers share one renewal. A redirect to another origin
+// (scheme, host and port) never carries the Authorization header, and one that
+// would resend a request body there is refused; the [http.Client] given to
+// [WithHTTPClient] is copied, not changed, to apply this.
 //
 // # Registering, rotating, Marketplace
 //

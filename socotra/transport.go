@@ -35,7 +35,7 @@ type transport struct {
 func newTransport(s *settings, tokens *tokenCache, scheme string, secrets func() []string) *transport {
 	t := &transport{logger: s.logger, userAgent: s.userAgent, scheme: scheme, tokens: tokens, secrets: secrets}
 	t.rc = &retryablehttp.Client{
-		HTTPClient:   s.httpClient,
+		HTTPClient:   withRedirectPolicy(s.httpClient),
 		RetryWaitMin: s.minWait,
 		RetryWaitMax: s.maxWait,
 		RetryMax:     s.maxAttempts - 1,
@@ -211,6 +211,9 @@ func checkRetry(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 		}
 		st, _ := ctx.Value(stateKey{}).(*attemptState)
 		if st == nil {
+			return false, nil
+		}
+		if errors.Is(err, errCrossOriginBody) {
 			return false, nil
 		}
 		if err != nil {
