@@ -29,7 +29,7 @@ const minControlSecret = 16
 // SDK knows of) and, when given, applies too. See [WithControlSecret] for a
 // ready one. The default is none.
 func WithControlAuth(fn func(*http.Request) error) Option {
-	return optionFunc(func(c *config) {
+	return runtimeOnly("WithControlAuth", func(c *config) {
 		c.controlAuths++
 		c.controlAuth = fn
 	})
@@ -43,7 +43,7 @@ func WithControlSecret(secret string) Option {
 	// Only a digest is kept, so no formatting of the Runtime can print the secret.
 	want := sha256.Sum256([]byte(secret))
 	short := len(secret) < minControlSecret
-	return optionFunc(func(c *config) {
+	return runtimeOnly("WithControlSecret", func(c *config) {
 		c.controlAuths++
 		if short {
 			c.controlErrs = append(c.controlErrs, fmt.Errorf(
@@ -69,7 +69,7 @@ func WithControlSecret(secret string) Option {
 // fragment; a trailing '/' and the default port are ignored when comparing.
 // The default is none.
 func WithPublicURL(urls ...string) Option {
-	return optionFunc(func(c *config) { c.publicURLs = append(c.publicURLs, urls...) })
+	return runtimeOnly("WithPublicURL", func(c *config) { c.publicURLs = append(c.publicURLs, urls...) })
 }
 
 // WithInsecureLoopbackRoutes lets routes and [WithPublicURL] name http URLs
@@ -77,7 +77,7 @@ func WithPublicURL(urls ...string) Option {
 // development on one machine. Never use it in production. The default is off:
 // https and public hosts only.
 func WithInsecureLoopbackRoutes() Option {
-	return optionFunc(func(c *config) { c.loopback = true })
+	return runtimeOnly("WithInsecureLoopbackRoutes", func(c *config) { c.loopback = true })
 }
 
 // validateControl checks the control options and normalises the public URLs.

@@ -24,7 +24,7 @@ import (
 // get (see socotra.InstallationFrom). The default is none: the app serves
 // the paths in its own handler.
 func WithDeliveries(h *webhooks.Handler) Option {
-	return optionFunc(func(c *config) {
+	return runtimeOnly("WithDeliveries", func(c *config) {
 		c.deliveries = h
 		c.deliveriesSet = true
 	})
@@ -41,7 +41,7 @@ func WithDeliveries(h *webhooks.Handler) Option {
 // verify. The default is off: [NewRuntime] refuses a delivery path with no
 // secret.
 func WithUnsignedDeliveries() Option {
-	return optionFunc(func(c *config) { c.unsigned = true })
+	return runtimeOnly("WithUnsignedDeliveries", func(c *config) { c.unsigned = true })
 }
 
 // WithMarketplace makes the deliveries of [WithDeliveries] carry their
@@ -51,7 +51,7 @@ func WithUnsignedDeliveries() Option {
 // delivery without x-smp-key gets 400; one whose state cannot be read gets
 // 503, so Socotra retries it. The default is none.
 func WithMarketplace(m *socotra.Marketplace) Option {
-	return optionFunc(func(c *config) {
+	return runtimeOnly("WithMarketplace", func(c *config) {
 		c.market = m
 		c.marketSet = true
 	})

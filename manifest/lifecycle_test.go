@@ -415,7 +415,9 @@ func TestNewLifecycleErrors(t *testing.T) {
 		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},
 		{name: "empty instance", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithInstance("")}, want: "non-empty id"},
 		{name: "zero stop timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithStopTimeout(0)}, want: "WithStopTimeout(0s): want a positive duration"},
-		{name: "negative start timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithStartTimeout(-time.Second)}, want: "WithStartTimeout(-1s): want a positive duration"},
+		{name: "runtime-only options", m: valid, url: "https://x.example", reg: newMem(),
+			opts: []Option{WithStartTimeout(time.Second), OnStart(func(context.Context, string) error { return nil }), WithRegistrar(newMem())},
+			want: "options for a Runtime only (WithStartTimeout, OnStart, WithRegistrar): pass them to NewRuntime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,11 +15,22 @@ import (
 
 // Option configures a [Lifecycle] (see [NewLifecycle]) or a [Runtime] (see
 // [NewRuntime]); a Runtime passes its options on to the Lifecycle it drives.
+// Options whose documentation names only a Runtime are refused by
+// NewLifecycle, never silently dropped.
 type Option interface{ apply(*config) }
 
 type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
+
+// runtimeOnly is an option only a [Runtime] uses: [NewLifecycle] refuses it
+// rather than dropping it.
+func runtimeOnly(name string, f func(*config)) Option {
+	return optionFunc(func(c *config) {
+		c.runtimeOnly = append(c.runtimeOnly, name)
+		f(c)
+	})
+}
 
 // WebhookSettings are the registration details a manifest cannot hold: they
 // are set in code, per entry with [WithWebhookSettings] or for every entry
@@ -51,6 +62,8 @@ type config struct {
 	controlErrs  []error // found while applying control options
 	publicURLs   []string
 	loopback     bool
+
+	runtimeOnly []string // names of the Runtime-only options given
 
 	deliveries    *webhooks.Handler
 	deliveriesSet bool
@@ -180,7 +193,7 @@ func WithLogger(l *slog.Logger) Option {
 // [WithPublicURL]; without them they answer 404 and the app calls
 // [Runtime.Start] and [Runtime.Stop] from its own code.
 func WithRegistrar(r socotra.Registrar) Option {
-	return optionFunc(func(c *config) { c.registrar = r })
+	return runtimeOnly("WithRegistrar", func(c *config) { c.registrar = r })
 }
 
 // OnStart sets the hook a [Runtime] runs on GET /_app/start, with the app's
@@ -190,7 +203,7 @@ func WithRegistrar(r socotra.Registrar) Option {
 // prove is said there too. The Marketplace calls it only when the manifest
 // declares "start" in socotra.lifecycle. The default does nothing.
 func OnStart(fn func(ctx context.Context, publicURL string) error) Option {
-	return optionFunc(func(c *config) { c.onStart = fn })
+	return runtimeOnly("OnStart", func(c *config) { c.onStart = fn })
 }
 
 // OnStop sets the hook a [Runtime] runs on GET /_app/stop, after the
@@ -199,12 +212,12 @@ func OnStart(fn func(ctx context.Context, publicURL string) error) Option {
 // start, or "". The Marketplace calls it only when the manifest declares
 // "stop" in socotra.lifecycle. The default does nothing.
 func OnStop(fn func(ctx context.Context, publicURL string) error) Option {
-	return optionFunc(func(c *config) { c.onStop = fn })
+	return runtimeOnly("OnStop", func(c *config) { c.onStop = fn })
 }
 
 // WithStartTimeout bounds the start hook and registration of a [Runtime];
 // past it GET /_app/start answers 503. The platform waits one minute. The
 // default is 50 seconds.
 func WithStartTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.startTimeout = d })
+	return runtimeOnly("WithStartTimeout", func(c *config) { c.startTimeout = d })
 }

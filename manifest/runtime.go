@@ -281,7 +281,7 @@ func (rt *Runtime) Start(ctx context.Context, publicURL string) error {
 		rt.started = publicURL
 		return nil // the Marketplace registers the webhooks
 	}
-	lc, err := NewLifecycle(rt.m, publicURL, rt.cfg.registrar, optionFunc(func(c *config) { *c = rt.cfg }))
+	lc, err := NewLifecycle(rt.m, publicURL, rt.cfg.registrar, rt.lifecycleConfig())
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (rt *Runtime) stop(ctx context.Context, publicURL string) error {
 	if rt.lc == nil && rt.cfg.registrar != nil {
 		// Not started by this process (it restarted since): Stop needs only
 		// the registration names, which do not depend on the public URL.
-		lc, err := NewLifecycle(rt.m, "http://localhost", rt.cfg.registrar, optionFunc(func(c *config) { *c = rt.cfg }))
+		lc, err := NewLifecycle(rt.m, "http://localhost", rt.cfg.registrar, rt.lifecycleConfig())
 		if err != nil {
 			return err
 		}
@@ -330,6 +330,15 @@ func (rt *Runtime) stop(ctx context.Context, publicURL string) error {
 	}
 	rt.started = ""
 	return errors.Join(errs...)
+}
+
+// lifecycleConfig passes the Runtime's configuration to the Lifecycle it
+// drives.
+func (rt *Runtime) lifecycleConfig() Option {
+	return optionFunc(func(c *config) {
+		*c = rt.cfg
+		c.runtimeOnly = nil
+	})
 }
 
 // PortEnv is the environment variable the Marketplace sets to the port an
