@@ -90,6 +90,8 @@ func TestSpecs(t *testing.T) {
 				"DELETE /integrations/{integrationName}":                "deleteIntegration",
 				"POST /account/authenticate":                            "authenticate",
 				"POST /account/authenticateAdmin":                       "authenticateAdmin",
+				// socotra/public, socotratools/client.py: the Legacy event stream.
+				"GET /eventstream/events": "listEvents",
 			},
 		},
 	}
