@@ -48,6 +48,11 @@ func (vb *verifiedBody) Value(key any) any {
 //
 // On success next sees r.Body replaced by a reader over the identical bytes, and can take those bytes without
 // reading or copying them with [VerifiedBody].
+//
+// Before the signature is checked, the memory a request costs is bounded by what it sent: the body buffer
+// grows as bytes arrive (up to the limit), whatever Content-Length announces. Time is bounded by the
+// http.Server: set its ReadHeaderTimeout, ReadTimeout, IdleTimeout and MaxHeaderBytes (package webhooks
+// shows values), since a server without them lets a slow client hold a connection indefinitely.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	if next == nil {
 		panic("hmac: Middleware needs a non-nil next handler")
@@ -97,21 +102,35 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// readBody reads the whole body under http.MaxBytesReader into one buffer sized from Content-Length, so a
-// body of announced length is read with a single allocation and no copy.
+// initialBodyBuffer is the most readBody allocates before any byte arrives. A body of announced length up
+// to this size is read into one buffer of exactly that size; a longer one grows as its bytes arrive, so a
+// client announcing a large Content-Length costs no more memory than it actually sends.
+const initialBodyBuffer = 16 << 10
+
+// readBody reads the whole body under http.MaxBytesReader. The buffer is sized from Content-Length up to
+// initialBodyBuffer and then doubles as bytes arrive, never past Content-Length+1 or the limit+1, so an
+// honest body of announced length is read with one allocation (a few for one above 16 KiB) and no copy of
+// a short one, while memory before authentication stays within twice what the client sent.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return []byte{}, nil
 	}
 	src := http.MaxBytesReader(w, r.Body, limit)
-	size := int64(512)
+	want, first := limit+1, int64(512) // room to see EOF, or the byte past the limit, without growing
 	if r.ContentLength >= 0 {
-		size = r.ContentLength + 1 // room to see EOF without growing
+		want = min(want, r.ContentLength+1)
+		first = min(want, initialBodyBuffer)
 	}
-	buf := make([]byte, 0, size)
+	buf := make([]byte, 0, first)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			next := min(2*int64(cap(buf)), want)
+			if next <= int64(len(buf)) { // a body longer than it announced (the limit still holds)
+				next = 2 * int64(len(buf))
+			}
+			grown := make([]byte, len(buf), next)
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := src.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

@@ -69,6 +69,7 @@ func WithMethods(methods ...string) Option {
 }
 
 // InsecureSkipVerify makes the verifier accept every request without checking any signature, and lets it be
-// built without a key. It exists for tests and local experiments only; the constructor logs a warning.
+// built without a key; given together with a key it is an error, so that it cannot silently override a
+// configured secret. It exists for tests and local experiments only; the constructor logs a warning.
 // Default: off.
 func InsecureSkipVerify() Option { return optionFunc(func(c *config) { c.insecure = true }) }

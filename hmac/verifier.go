@@ -94,8 +94,17 @@ type Verifier struct {
 	insecure bool
 }
 
+// MinSecretBytes is the shortest secret a [Verifier] takes without a warning: 32 bytes, the output size of
+// SHA-256, below which RFC 2104 discourages HMAC keys. A shorter secret is accepted, not refused, and the
+// verifier's logger warns about it once per key: the secret is set where the webhook is registered, the
+// platform states no minimum (reference/socotra-facts.md §1 lists the field only), and a receiver must keep
+// verifying the deliveries of a webhook registered before it could choose. Rotate such a secret to a random
+// one of at least this length (socotra.RotateSecret does it without downtime).
+const MinSecretBytes = 32
+
 // NewVerifier returns a verifier for one secret (an untagged key with no time bounds). An empty secret is
-// refused with [ErrEmptySecret] unless [InsecureSkipVerify] is given.
+// refused with [ErrEmptySecret] unless [InsecureSkipVerify] is given; a secret together with
+// InsecureSkipVerify is refused too. A secret shorter than [MinSecretBytes] is logged as a warning.
 func NewVerifier(secret []byte, opts ...Option) (*Verifier, error) {
 	var keys []Key
 	if len(secret) > 0 {
@@ -106,8 +115,8 @@ func NewVerifier(secret []byte, opts ...Option) (*Verifier, error) {
 
 // NewKeyringVerifier returns a verifier that accepts a signature made with any of keys that is active at
 // the time of the check; during a rotation give both the old and the new secret. It fails when keys is
-// empty (unless [InsecureSkipVerify] is given), when a key has no secret, when two keys share a tag, or when
-// a key's NotAfter is not after its NotBefore.
+// empty (unless [InsecureSkipVerify] is given), when keys is not empty and InsecureSkipVerify is given, when
+// a key has no secret, when two keys share a tag, or when a key's NotAfter is not after its NotBefore.
 func NewKeyringVerifier(keys []Key, opts ...Option) (*Verifier, error) {
 	c := config{maxBody: DefaultMaxBodyBytes, clock: time.Now, scheme: defaultScheme, methods: []string{http.MethodPost}}
 	for _, o := range opts {
@@ -120,6 +129,9 @@ func NewKeyringVerifier(keys []Key, opts ...Option) (*Verifier, error) {
 	}
 	if len(keys) == 0 && !c.insecure {
 		return nil, fmt.Errorf("hmac: no key given (pass the webhook's secret): %w", ErrEmptySecret)
+	}
+	if len(keys) > 0 && c.insecure {
+		return nil, errInsecureWithKey
 	}
 	v := &Verifier{
 		scheme:   c.scheme,
@@ -146,10 +158,23 @@ func NewKeyringVerifier(keys []Key, opts ...Option) (*Verifier, error) {
 	return v, nil
 }
 
-// withKey returns set plus k, or an error when k is invalid or its tag is taken.
+// errInsecureWithKey refuses a verifier that would both hold a key and skip the check, so that a test
+// option left in production code cannot silently disable a configured secret.
+var errInsecureWithKey = errors.New("hmac: InsecureSkipVerify is set together with a secret, which it would ignore; " +
+	"drop InsecureSkipVerify to check signatures with the secret")
+
+// withKey returns set plus k, or an error when k is invalid or its tag is taken. It warns about a short
+// secret.
 func (v *Verifier) withKey(set *keySet, k Key) (*keySet, error) {
 	if err := validateKey(k); err != nil {
 		return nil, err
+	}
+	if v.insecure {
+		return nil, errInsecureWithKey
+	}
+	if len(k.Secret) < MinSecretBytes {
+		v.log.LogAttrs(context.Background(), slog.LevelWarn, "hmac: the secret is short; rotate to a random one of at least MinSecretBytes",
+			slog.String("key_tag", displayTag(k.Tag)), slog.Int("secret_bytes", len(k.Secret)), slog.Int("min_secret_bytes", MinSecretBytes))
 	}
 	for _, e := range set.keys {
 		if e.key.Tag == k.Tag {
@@ -173,7 +198,7 @@ func newKeySet(entries []*keyEntry) *keySet {
 }
 
 // AddKey adds k, for example the new secret at the start of a rotation. It fails on the same conditions as
-// [NewKeyringVerifier]. Verifications running meanwhile see either the old or the new key set.
+// [NewKeyringVerifier], and on a verifier built with [InsecureSkipVerify]. Verifications running meanwhile see either the old or the new key set.
 func (v *Verifier) AddKey(k Key) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -35,7 +35,9 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	log.Fatal(http.ListenAndServe(addr, rt))
+//	srv := &http.Server{Addr: addr, Handler: rt, ReadHeaderTimeout: 5 * time.Second,
+//		ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10} // see webhooks, "Serving"
+//	log.Fatal(srv.ListenAndServe())
 //
 // Outside the Marketplace, a [Lifecycle] does what the platform does: it
 // registers each entry as the app's public URL joined with the entry's path

@@ -65,6 +65,25 @@
 //		...
 //	})
 //
+// # Serving: time limits before authentication
+//
+// A receiver reads no body before the headers are in, and grows its buffer only as bytes arrive, but a
+// client that sends slowly still holds a connection and a goroutine. The limits against that belong to the
+// http.Server, whose defaults are none; set them in every server that receives webhooks:
+//
+//	srv := &http.Server{
+//		Addr:              ":8080",
+//		Handler:           mux,
+//		ReadHeaderTimeout: 5 * time.Second,  // the request line and headers
+//		ReadTimeout:       30 * time.Second, // headers and the whole body (1 MiB at most by default)
+//		IdleTimeout:       60 * time.Second, // a kept-alive connection between deliveries
+//		MaxHeaderBytes:    64 << 10,         // the default is 1 MiB
+//	}
+//
+// WriteTimeout bounds the whole exchange, handlers included: keep it above the [WithTimeout] limit, or
+// leave it unset and rely on that limit. Behind a load balancer or a reverse proxy, set its equivalent
+// limits too.
+//
 // # Alerts
 //
 // A webhook's failure handling may name an alert endpoint, to which Socotra posts a failure alert when a

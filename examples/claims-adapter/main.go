@@ -125,6 +125,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+m.Socotra.Webhooks[0].Path, recv)
 	app := httptest.NewUnstartedServer(mux)
+	demo.Limit(app.Config)
 	app.StartTLS()
 	defer app.Close()
 

@@ -82,6 +82,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+m.Socotra.Webhooks[0].Path, recv)
 	srv := httptest.NewUnstartedServer(mux)
+	demo.Limit(srv.Config)
 	srv.StartTLS()
 	defer srv.Close()
 

@@ -106,7 +106,15 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: ":" + strconv.Itoa(port), Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	// Time and header limits before a request is authenticated (package webhooks, "Serving").
+	srv := &http.Server{
+		Addr:              ":" + strconv.Itoa(port),
+		Handler:           app,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", srv.Addr, "app", m.Name, "version", m.Version)

@@ -50,13 +50,31 @@ func Serve(h http.Handler) (baseURL string, shutdown func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h}
+	Limit(srv)
 	go srv.Serve(ln) //nolint:errcheck // returns http.ErrServerClosed after Shutdown
 	return "http://" + ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// Limit sets the time and header limits a server receiving webhooks needs before a request is
+// authenticated (see package webhooks, "Serving"), unless srv sets them already.
+func Limit(srv *http.Server) {
+	if srv.ReadHeaderTimeout == 0 {
+		srv.ReadHeaderTimeout = 5 * time.Second
+	}
+	if srv.ReadTimeout == 0 {
+		srv.ReadTimeout = 30 * time.Second
+	}
+	if srv.IdleTimeout == 0 {
+		srv.IdleTimeout = 60 * time.Second
+	}
+	if srv.MaxHeaderBytes == 0 {
+		srv.MaxHeaderBytes = 64 << 10
+	}
 }
 
 // SyncWriter serialises writes to W, so that handlers running on the servers' goroutines and the
