@@ -7,5 +7,7 @@
 //
 //	go test ./internal/faulttest/
 //
-// The largest, TestTenThousandEventsExactlyOnce, emits 10 000 events and logs its figures with -v.
+// The largest, TestTenThousandEventsExactlyOnce, emits 10 000 events and logs its figures with -v;
+// TestLegacyExactlyOnceAcrossTwoBackfillRuns does the same on a Legacy tenant, with two backfills of its
+// diverted events and its event stream, the second resuming from the first one's checkpoint.
 package faulttest
