@@ -140,6 +140,8 @@ func (c *config) normRoute(raw string) (string, error) {
 		return "", errors.New("route must not carry userinfo (user:password@)")
 	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#"):
 		return "", errors.New("route must not have a query or fragment")
+	case u.EscapedPath() != u.Path:
+		return "", errors.New("route path has characters that need escaping; send a plain URL")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())

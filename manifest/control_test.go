@@ -339,3 +339,37 @@ func TestRuntimeControlOptionErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRoute checks that a route either is refused or comes back as a
+// normalised https URL with a public host and no userinfo, query or
+// fragment, and that normalising it again changes nothing.
+func FuzzRoute(f *testing.F) {
+	for _, s := range []string{"https://abc.outpost.example", "abc.outpost.example/", "https://user:pw@a.example",
+		"https://169.254.169.254", "https://[::ffff:a9fe:a9fe]", "http://a.example", "https://a.example:443/x/",
+		"https://a.example\\@b.example", "https://2852039166", "HTTPS://A.EXAMPLE", "https://a.example/%2e%2e/"} {
+		f.Add(s)
+	}
+	c := newConfig(nil)
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := c.normRoute(raw)
+		if err != nil {
+			if strings.Contains(raw, "@") && strings.Contains(err.Error(), raw) {
+				t.Fatalf("the error repeats the route: %v", err)
+			}
+			return
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("normRoute(%q) = %q, which does not parse: %v", raw, got, err)
+		}
+		if u.Scheme != "https" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Host == "" {
+			t.Fatalf("normRoute(%q) = %q: not a plain https URL", raw, got)
+		}
+		if err := publicHost(u.Hostname()); err != nil {
+			t.Fatalf("normRoute(%q) = %q with a host that is not public: %v", raw, got, err)
+		}
+		if again, err := c.normRoute(got); err != nil || again != got {
+			t.Fatalf("normRoute(%q) = %q, but again = %q, %v", raw, got, again, err)
+		}
+	})
+}
