@@ -170,7 +170,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		secret = "whsec_" + randomKey()
 		fmt.Fprintf(e.stderr, "listen: signing with the generated secret %s (give your receiver this secret, or pass --secret)\n", secret)
 	}
-	l := &listener{e: e, o: &o, secret: []byte(secret), stream: stream, cur: cur, cp: cp,
+	l := &listener{caughtUp: -1, e: e, o: &o, secret: []byte(secret), stream: stream, cur: cur, cp: cp,
 		client: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if !o.json {
 		from := "the start of the stream"
@@ -180,7 +180,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "listen: forwarding %s events from %s to %s; Ctrl-C to stop\n", platform, from, o.forwardTo)
 	}
 	err = l.run(ctx)
-	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+	if ctx.Err() != nil && (err == nil || errors.Is(err, ctx.Err())) {
 		err = nil // Ctrl-C: the checkpoint is saved
 	}
 	if !o.json {
@@ -237,6 +237,7 @@ type listener struct {
 	cp        *backfill.FileCheckpoint
 	client    *http.Client
 	forwarded int
+	caughtUp  int // forwarded when "caught up" was last shown; -1 before the first time
 }
 
 // errDone ends the run after --max-events.
@@ -256,6 +257,11 @@ func (l *listener) run(ctx context.Context) error {
 			fmt.Fprintf(l.e.stderr, "listen: reading the event stream: %v; again in %v\n", err, wait)
 		default:
 			wait = 0
+			// On a terminal, say once per quiet spell that the stream was read to its end.
+			if l.e.progress && !l.o.json && l.forwarded != l.caughtUp {
+				l.caughtUp = l.forwarded
+				fmt.Fprintf(l.e.stderr, "listen: caught up, %d forwarded; polling every %v\n", l.forwarded, l.o.interval)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -234,6 +235,56 @@ func TestListenLegacy(t *testing.T) {
 			if ev.Platform != events.Legacy {
 				t.Errorf("%s arrived as %v, want a Legacy delivery", ev.ID, ev.Platform)
 			}
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestListenProgress runs listen in process as on a terminal: it says once that it caught up, and
+// nothing at all on standard error with --json.
+func TestListenProgress(t *testing.T) {
+	t.Parallel()
+	s := socotratest.NewServer()
+	t.Cleanup(s.Close)
+	_, recv := newStrictReceiver(t, "p")
+	if _, err := s.EmitCore(t.Context(), events.PolicyQuoteIssue, sampleData(events.PolicyQuoteIssue, events.Core)); err != nil {
+		t.Fatal(err)
+	}
+	for _, asJSON := range []bool{false, true} {
+		var stdout, stderr syncBuffer
+		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, progress: true, getenv: func(k string) string {
+			return map[string]string{"SOCOTRA_API_URL": s.URL(), "SOCOTRA_TENANT": s.TenantLocator(), "SOCOTRA_TOKEN": s.CoreToken()}[k]
+		}}
+		args := []string{"listen", "--forward-to", recv.URL, "--secret", "p", "--since", "start", "--interval", "20ms"}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		code := run(ctx, args, e)
+		cancel()
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if asJSON {
+			if stderr.String() != "" {
+				t.Errorf("--json wrote to stderr: %q", stderr.String())
+			}
+			continue
+		}
+		if n := strings.Count(stderr.String(), "caught up, 1 forwarded"); n != 1 {
+			t.Errorf("stderr says %d times that it caught up, want once:\n%s", n, stderr.String())
 		}
 	}
 }

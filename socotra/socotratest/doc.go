@@ -71,5 +71,12 @@
 //     events later, start again with startTimestamp.
 //   - Redirects are not followed: a 3xx answer is the delivery's status.
 //
+// # Outside a Go test
+//
+// [WithListener] serves on an address of the caller's choice and [WithControl] turns on
+// [ControlEmitPath], where a POST of an [EmitRequest] carrying the Core token emits an event, so a
+// process in any language can drive the fake; [WithHandler] adds pages beside the APIs. The
+// socotra-webhooks command's serve runs the fake this way, with a delivery inspector page.
+//
 // Every exported method is safe for concurrent use, and no goroutine outlives [Server.Close].
 package socotratest
