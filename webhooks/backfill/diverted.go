@@ -51,7 +51,8 @@ func (r *run) coreDiverted(ctx context.Context, c *socotra.CoreClient, webhookLo
 }
 
 // Diverted replays the diverted events of the webhook registered under name (the [socotra.Registration]
-// Name given to a Registrar, which is the webhook's name) on c, a *socotra.CoreClient or a
+// Name given to a Registrar, which is the webhook's name; a manifest.Lifecycle lists the names it
+// registers in its Registrations) on c, a *socotra.CoreClient or a
 // *socotra.LegacyClient, as [Backfiller.CoreDiverted] and [Backfiller.LegacyDiverted] do. On Core it
 // finds the webhooks with that name first; should there be several (a registration interrupted halfway),
 // the diverted events of each are replayed in the same run. It fails with an error matching
