@@ -29,7 +29,7 @@ func TestObserverOutcomes(t *testing.T) {
 		return nil
 	})
 	h.On("claim.fnol.*", func(ctx context.Context, ev *Event) error { return errors.New("claims system down") })
-	h.On("policy.cancel", func(ctx context.Context, ev *Event) error {
+	h.On("policy.cancellation.issue", func(ctx context.Context, ev *Event) error {
 		<-ctx.Done()
 		return ctx.Err()
 	})
@@ -53,7 +53,7 @@ func TestObserverOutcomes(t *testing.T) {
 		{"duplicate", coreBody, secret, 200, OutcomeDuplicate, events.PolicyQuoteIssue, true},
 		{"unmatched", legacyBody, secret, 200, OutcomeUnmatched, events.PolicyIssue, false},
 		{"failed", delivery("c1", events.ClaimFnolCreate), secret, 500, OutcomeFailed, events.ClaimFnolCreate, true},
-		{"timed out", delivery("p1", events.PolicyCancel), secret, 503, OutcomeTimedOut, events.PolicyCancel, true},
+		{"timed out", delivery("p1", events.PolicyCancellationIssue), secret, 503, OutcomeTimedOut, events.PolicyCancellationIssue, true},
 		{"refused signature", coreBody, []byte("wrong"), 401, OutcomeRefused, "", false},
 		{"refused body", `{"locator":"x"}`, secret, 400, OutcomeRefused, "", true},
 		{"alert", legacyAlert, secret, 200, OutcomeAlert, events.PolicyIssue, false},
