@@ -3,6 +3,7 @@ package socotra
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -187,6 +188,7 @@ func FuzzAPIError(f *testing.F) {
 	f.Add([]byte(`{"apiErrorCode":"X","message":"m","fieldErrors":[{"field":"a","message":"b"},"c"],"referenceId":"r"}`), 400)
 	f.Add([]byte(`{"token":"abc\"def","secret":"`), 500)
 	f.Add([]byte(`[1,2]`), 404)
+	f.Add([]byte(`{"apiErrorCode":"literal-secret","referenceId":"literal-secret","fieldErrors":[{"field":"literal-secret","message":"literal\u002dsecret"}]}`), 400)
 	f.Add([]byte("\xff\xfe"), 200)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
 		if status < 100 || status > 999 {
@@ -198,7 +200,7 @@ func FuzzAPIError(f *testing.F) {
 		if len(e.Body) > maxErrorBody+len("…(truncated)") {
 			t.Errorf("Body is %d bytes", len(e.Body))
 		}
-		if strings.Contains(e.Body+e.Message+e.Error(), "literal-secret") {
+		if strings.Contains(fmt.Sprintf("%s|%s|%s|%s|%v|%s", e.Body, e.Message, e.Code, e.RequestID, e.FieldErrors, e.Error()), "literal-secret") {
 			t.Errorf("secret kept: %q", e.Error())
 		}
 		_ = e.Error()
