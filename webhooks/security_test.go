@@ -307,3 +307,23 @@ func TestMaxEventAge(t *testing.T) {
 		t.Errorf("%d runs, want 1", runs.Load())
 	}
 }
+
+// Regression: stats kept every unknown type name whole, however long.
+func TestStatsKeepShortUnknownNamesOnly(t *testing.T) {
+	t.Parallel()
+	h := NewHandler(WithDeduper(nil))
+	long := events.Name("tenant." + strings.Repeat("x", 64<<10))
+	for i := range 10 {
+		if err := h.Handle(t.Context(), &Event{ID: fmt.Sprint("e", i), Type: long + events.Name(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	short := events.Name("tenant.custom")
+	if err := h.Handle(t.Context(), &Event{ID: "s", Type: short}); err != nil {
+		t.Fatal(err)
+	}
+	s := h.Stats()
+	if len(s.ByType) != 1 || s.ByType[short].Received != 1 || s.Received != 11 {
+		t.Errorf("ByType has %d names, received %d; want only %q listed and 11 received", len(s.ByType), s.Received, short)
+	}
+}

@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -37,7 +38,7 @@ type Stats struct {
 	// Alerts counts the failure alerts received (see [Alert]); they count nowhere else.
 	Alerts uint64
 	// ByType holds the counts per event name, for the names received at least once. Unknown names are
-	// listed up to a limit of 1000, beyond which they count only in the totals.
+	// listed up to a limit of 1000 names of at most 128 bytes; other names count only in the totals.
 	ByType map[events.Name]TypeStats
 }
 
@@ -46,8 +47,12 @@ type TypeStats struct {
 	Received, Handled, Duplicates, Failures uint64
 }
 
-// maxUnknownTypes bounds how many unknown event names get their own counters.
-const maxUnknownTypes = 1000
+// maxUnknownTypes bounds how many unknown event names get their own counters, and maxUnknownTypeBytes how
+// long each may be, so that the names kept take at most about 128 KB whatever a sender makes up.
+const (
+	maxUnknownTypes     = 1000
+	maxUnknownTypeBytes = 128
+)
 
 type counters struct {
 	received, handled, duplicates, failures atomic.Uint64
@@ -79,10 +84,11 @@ func (s *stats) forType(n events.Name) *counters {
 	if c, ok := s.unknown.Load(n); ok {
 		return c.(*counters)
 	}
-	if s.unknownN.Load() >= maxUnknownTypes {
+	if s.unknownN.Load() >= maxUnknownTypes || len(n) > maxUnknownTypeBytes {
 		return &s.overflow
 	}
-	c, loaded := s.unknown.LoadOrStore(n, new(counters))
+	// The map keeps a copy: n may share memory with a larger string, such as a backfill's page.
+	c, loaded := s.unknown.LoadOrStore(events.Name(strings.Clone(string(n))), new(counters))
 	if !loaded {
 		s.unknownN.Add(1)
 	}
