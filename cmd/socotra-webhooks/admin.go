@@ -180,8 +180,9 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// eventList parses comma-separated, repeatable event names; unknown names are refused with a suggestion.
-func eventList(vals []string) ([]events.Name, error) {
+// eventList parses comma-separated, repeatable event names and patterns for platform p; unknown names
+// and names p never sends are refused with a suggestion, and patterns expand to what p sends.
+func eventList(vals []string, p events.Platform) ([]events.Name, error) {
 	var out []events.Name
 	for _, v := range vals {
 		for _, s := range strings.Split(v, ",") {
@@ -189,9 +190,9 @@ func eventList(vals []string) ([]events.Name, error) {
 				continue
 			}
 			if strings.Contains(s, "*") {
-				m := events.Matching(s)
+				m := events.MatchingOn(s, p)
 				if len(m) == 0 {
-					return nil, usagef("event pattern %q matches no known event", s)
+					return nil, usagef("event pattern %q matches no event that %v sends", s, p)
 				}
 				out = append(out, m...)
 				continue
@@ -205,6 +206,9 @@ func eventList(vals []string) ([]events.Name, error) {
 					return nil, usagef("unknown event %q: did you mean %q?", s, sug)
 				}
 				return nil, usagef("unknown event %q: trigger --list shows every event", s)
+			}
+			if !n.SentBy(p) {
+				return nil, usagef("%s is not sent by %v, so a webhook for it would never fire", n, p)
 			}
 			out = append(out, n)
 		}
@@ -314,7 +318,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		if err := checkURL("--url", url); err != nil {
 			return err
 		}
-		types, err := eventList(evs)
+		types, err := eventList(evs, events.Core)
 		if err != nil {
 			return err
 		}
@@ -347,10 +351,10 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		if enable || dis {
 			u.Enabled = &enable
 		}
-		if u.AddEventTypes, err = eventList(addEvs); err != nil {
+		if u.AddEventTypes, err = eventList(addEvs, events.Core); err != nil {
 			return err
 		}
-		if u.RemoveEventTypes, err = eventList(removeEvs); err != nil {
+		if u.RemoveEventTypes, err = eventList(removeEvs, events.Core); err != nil {
 			return err
 		}
 		if url != "" || secret != "" || tag != "" || len(hdrs) > 0 {
@@ -424,7 +428,7 @@ func legacyWebhooks(ctx context.Context, e *env, lc *socotra.LegacyClient, sub s
 		if err := checkURL("--url", ed.url); err != nil {
 			return err
 		}
-		types, err := eventList(ed.evs)
+		types, err := eventList(ed.evs, events.Legacy)
 		if err != nil {
 			return err
 		}
@@ -455,11 +459,11 @@ func legacyWebhooks(ctx context.Context, e *env, lc *socotra.LegacyClient, sub s
 		if err != nil {
 			return err
 		}
-		add, err := eventList(ed.addEvs)
+		add, err := eventList(ed.addEvs, events.Legacy)
 		if err != nil {
 			return err
 		}
-		remove, err := eventList(ed.removeEvs)
+		remove, err := eventList(ed.removeEvs, events.Legacy)
 		if err != nil {
 			return err
 		}

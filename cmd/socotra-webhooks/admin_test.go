@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,20 @@ func TestManifestRegister(t *testing.T) {
 	must(t, coreEnv(s), "manifest", "unregister", file, "--url", "https://claims.example.com")
 	if n := len(s.Webhooks()); n != 0 {
 		t.Errorf("%d webhooks left after unregister", n)
+	}
+}
+
+func TestEventList(t *testing.T) {
+	t.Parallel()
+	got, err := eventList([]string{"policy.quote.*", "billing.invoice.generate"}, events.Core)
+	if err != nil || slices.Contains(got, events.PolicyQuoteQuoted) || !slices.Contains(got, events.PolicyQuoteIssue) ||
+		!slices.Contains(got, events.BillingInvoiceGenerate) {
+		t.Errorf("Core policy.quote.*: %v, %v", got, err)
+	}
+	if _, err := eventList([]string{"policy.create"}, events.Core); err == nil || !strings.Contains(err.Error(), "never fire") {
+		t.Errorf("a Legacy-only name on Core: %v", err)
+	}
+	if got, err := eventList([]string{"claim.*"}, events.Legacy); err != nil || !slices.Contains(got, events.ClaimCreate) || slices.Contains(got, events.ClaimFnolCreate) {
+		t.Errorf("Legacy claim.*: %v, %v", got, err)
 	}
 }

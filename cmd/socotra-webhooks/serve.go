@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -120,12 +121,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	info.LegacyUsername, info.LegacyPassword, info.LegacyHostName = srv.LegacyCredentials()
 	info.AdminUsername, info.AdminPassword = srv.LegacyAdminCredentials()
+	state, err := writeState(e.getenv, info)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "serve: could not save the connection details for trigger --tenant: %v\n", err)
+	}
+	if state != "" {
+		defer os.Remove(state)
+	}
 	if *asJSON {
 		if err := json.NewEncoder(e.stdout).Encode(info); err != nil {
 			return err
 		}
 	} else {
 		printServeInfo(e, info, faults)
+	}
+	if !*asJSON {
+		go logDeliveries(ctx, e, srv)
 	}
 	<-ctx.Done()
 	if !*asJSON {
@@ -210,4 +221,40 @@ func parseFaults(spec string) (socotratest.Faults, error) {
 		return f, usagef("--faults: unknown fault %q; known: duplicate, reorder, delay, drop, corrupt-signature, tamper-body, stall, reorder-window, delay-by, stall-for", k)
 	}
 	return f, nil
+}
+
+// logDeliveries prints each delivery attempt of srv on standard error as it happens, until ctx ends.
+func logDeliveries(ctx context.Context, e *env, srv *socotratest.Server) {
+	seen := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		all := srv.Deliveries()
+		for _, d := range all[seen:] {
+			outcome := strconv.Itoa(d.Status)
+			switch {
+			case d.Faults.Has(socotratest.FaultDrop):
+				outcome = "dropped"
+			case d.TimedOut:
+				outcome = "timeout"
+			case d.Status == 0:
+				outcome = "no answer"
+			}
+			kind := ""
+			switch {
+			case d.Alert:
+				kind = " alert"
+			case d.Resend:
+				kind = " resend"
+			case d.Attempt > 1:
+				kind = fmt.Sprintf(" retry %d", d.Attempt-1)
+			}
+			fmt.Fprintf(e.stderr, "%s %s %s -> %s%s: %s (%v)\n", d.Time.UTC().Format("15:04:05.000"), d.EventType, d.EventID,
+				d.Webhook, kind, outcome, d.Latency.Round(time.Millisecond/10))
+		}
+		seen = len(all)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +23,7 @@ type served struct {
 	serveInfo
 	cmd  *exec.Cmd
 	done chan error
+	home string // the process's $HOME, where it saves its connection details
 }
 
 // startServe runs the built command's serve --json with args and reads its connection details. The
@@ -29,7 +31,8 @@ type served struct {
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--json"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	home := t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +41,7 @@ func startServe(t *testing.T, args ...string) *served {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &served{cmd: cmd, done: make(chan error, 1)}
+	s := &served{cmd: cmd, done: make(chan error, 1), home: home}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		_ = cmd.Process.Kill()
@@ -111,6 +114,19 @@ func TestServeTriggerTenant(t *testing.T) {
 	}
 	sr.mu.Unlock()
 
+	// Without a token, trigger finds the one serve saved for its user.
+	r = runBin(t, []string{"HOME=" + s.home}, "trigger", "policy.quote.issue", "--tenant", s.URL)
+	if r.code != 0 || !strings.Contains(r.stdout, "to 1 webhook(s)") {
+		t.Fatalf("trigger --tenant without a token: exit %d, %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBin(t, nil, "trigger", "policy.quote.issue", "--tenant", s.URL); r.code != 2 || !strings.Contains(r.stderr, "--token") {
+		t.Errorf("trigger --tenant for another user: exit %d, %s; want 2 asking for --token", r.code, r.stderr)
+	}
+	waitFor(t, func() bool {
+		sr.mu.Lock()
+		defer sr.mu.Unlock()
+		return len(sr.got[events.PolicyQuoteIssue]) == 2
+	})
 	// A wrong token is refused by the control endpoint.
 	r = runBin(t, nil, "trigger", "policy.quote.issue", "--tenant", s.URL, "--token", "pat_wrong")
 	if r.code != 1 || !strings.Contains(r.stderr, "401") {
@@ -118,6 +134,9 @@ func TestServeTriggerTenant(t *testing.T) {
 	}
 	if code := s.stop(t, os.Interrupt); code != 0 {
 		t.Errorf("serve exited %d on SIGINT, want 0", code)
+	}
+	if files, _ := filepath.Glob(filepath.Join(s.home, ".cache", prog, "serve", "*")); len(files) != 0 {
+		t.Errorf("serve left %v behind", files)
 	}
 }
 

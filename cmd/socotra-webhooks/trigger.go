@@ -41,7 +41,8 @@ webhook registered there for EVENT receives it, with the fake's retries, faults 
 Flags:
   --to URL          where to POST the delivery
   --tenant URL      a running fake tenant's base URL (from serve); emits there instead of --to
-  --token K         the fake tenant's Core token for --tenant (default $SOCOTRA_TOKEN)
+  --token K         the fake tenant's Core token for --tenant (default $SOCOTRA_TOKEN, else the token a
+                    serve on this machine saved under ~/.cache/socotra-webhooks for its own user)
   --secret S        signing secret (default $SOCOTRA_WEBHOOK_SECRET; unsigned when both are empty)
   --platform P      core or legacy (default: the platform that sends EVENT, core when both do)
   --data JSON|@file the event's data object instead of the sample's ("@-" reads standard input)
@@ -333,6 +334,10 @@ func emitAtTenant(ctx context.Context, e *env, o *triggerOpts, name events.Name,
 		}
 	}
 	token := firstEnv(e, o.token, "SOCOTRA_TOKEN")
+	if token == "" {
+		// A serve on this machine saved its token for its own user.
+		token, _ = readToken(e.getenv, o.tenant)
+	}
 	if token == "" {
 		return usagef("--tenant needs the fake tenant's Core token: --token or $SOCOTRA_TOKEN (serve prints it)")
 	}
