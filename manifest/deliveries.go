@@ -21,8 +21,10 @@ import (
 // deliveries only when [WithUnsignedDeliveries] is given, and otherwise
 // [NewRuntime] fails. With [WithMarketplace] the installation of each
 // delivery's x-smp-key is then found and put into the context h's functions
-// get (see socotra.InstallationFrom). The default is none: the app serves
-// the paths in its own handler.
+// get (see socotra.InstallationFrom). Refusals are counted in h's Stats,
+// logged and observed as behind webhooks.NewReceiver (webhooks.NewReceiverWith
+// puts the installation lookup between the check and h). The default is
+// none: the app serves the paths in its own handler.
 func WithDeliveries(h *webhooks.Handler) Option {
 	return runtimeOnly("WithDeliveries", func(c *config) {
 		c.deliveries = h
@@ -91,9 +93,12 @@ func (c *config) validateDeliveries(m *Manifest) []error {
 // deliveryHandlers builds the handler of each manifest path.
 func (rt *Runtime) deliveryHandlers() (map[string]http.Handler, error) {
 	cfg := &rt.cfg
-	var inner http.Handler = cfg.deliveries
-	if cfg.market != nil {
-		inner = cfg.market.Middleware(inner)
+	// The signature is checked first; only then is the installation read.
+	receiver := func(v *hmac.Verifier) http.Handler {
+		if cfg.market != nil {
+			return webhooks.NewReceiverWith(v, cfg.deliveries, cfg.market.Middleware)
+		}
+		return webhooks.NewReceiver(v, cfg.deliveries)
 	}
 	out := map[string]http.Handler{}
 	var unsigned []string
@@ -104,7 +109,7 @@ func (rt *Runtime) deliveryHandlers() (map[string]http.Handler, error) {
 			if err != nil {
 				return nil, fmt.Errorf("manifest: webhook %q: %w", w.Path, err)
 			}
-			out[w.Path] = v.Middleware(inner)
+			out[w.Path] = receiver(v)
 			continue
 		}
 		// Read the body under the same limit and methods as a verifier would;
@@ -113,7 +118,7 @@ func (rt *Runtime) deliveryHandlers() (map[string]http.Handler, error) {
 		if err != nil {
 			return nil, fmt.Errorf("manifest: webhook %q: %w", w.Path, err)
 		}
-		counted := v.Middleware(inner)
+		counted := receiver(v)
 		out[w.Path] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rt.stats.unsigned.Add(1)
 			counted.ServeHTTP(w, r)

@@ -130,6 +130,9 @@ func TestRuntimeDeliveriesVerified(t *testing.T) {
 	if n := handled.Load(); n != 2 {
 		t.Errorf("handled %d events, want the 2 signed ones", n)
 	}
+	if s := h.Stats(); s.Refused != 3 {
+		t.Errorf("the Handler's Stats count %d refused signatures, want 3", s.Refused)
+	}
 	if status, _ := get(t, srv, "/a"); status != http.StatusMethodNotAllowed {
 		t.Errorf("GET of a delivery path = %d, want 405", status)
 	}
