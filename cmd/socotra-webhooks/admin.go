@@ -324,6 +324,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		}
 		w := socotra.Webhook{Name: cmpOr(name, "socotra-webhooks"), Enabled: !disabled, EventTypes: types,
 			Endpoint: socotra.Endpoint{URL: url, Headers: hdrs, HMAC: secret != "", Secret: socotra.Secret(secret), Tag: tag}}
+		// attempts is 1..10 (reference/socotra-facts.md §1, api/core.yaml RetryStrategy).
 		if retries < 0 || retries > 10 {
 			return usagef("--retries %d: the platform allows 1 to 10", retries)
 		}
@@ -331,6 +332,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 			f := socotra.DefaultFailureHandling()
 			f.Divert, f.Suspend = divert, suspend
 			if retries > 0 {
+				// The interval's unit is unpublished (reference/socotra-facts.md §1): 1 is the smallest wait.
 				f.Retry = &socotra.RetryStrategy{Type: socotra.RetryExponential, Interval: 1, Attempts: retries}
 			}
 			w.Failure = &f

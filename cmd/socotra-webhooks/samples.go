@@ -133,8 +133,9 @@ func sampleString(t reflect.Type, name string) string {
 func newULID() string { return ulid.MustNew(ulid.Now(), rand.Reader).String() }
 
 // legacyData returns Legacy data for n. Legacy data is not published per event (seed 003 types it as
-// EventStreamData, an open object), so this is an assumption: the locator of the entity the name
-// starts with, and the policy's locator, as numeric strings like Legacy locators.
+// EventStreamData, an open object), so this is an assumption (unconfirmed): the locator of the entity
+// the name starts with, and the policy's locator, as nine-digit numeric strings. Change it with
+// --data or --set.
 func legacyData(n events.Name) json.RawMessage {
 	entity, _, _ := strings.Cut(string(n), ".")
 	d := map[string]string{}

@@ -155,6 +155,8 @@ func TestServeUsage(t *testing.T) {
 		contains string
 	}{
 		{[]string{"serve", "--addr", "0.0.0.0:0"}, "--allow-remote"},
+		{[]string{"serve", "--addr", ":0"}, "--allow-remote"}, // every interface
+		{[]string{"serve", "--addr", "127.0.0.1"}, "host:port"},
 		{[]string{"serve", "--faults", "duplicate=2"}, "Duplicate"},
 		{[]string{"serve", "--faults", "dupe=0.1"}, "unknown fault"},
 		{[]string{"serve", "--faults", "duplicate"}, "name=value"},
