@@ -113,3 +113,25 @@ func TestNamesAndLocatorsAreValidated(t *testing.T) {
 		t.Errorf("honest core locator: %v", err)
 	}
 }
+
+// TestUnexpectedAnswerScrubsEchoes: a 2xx answer that cannot be used becomes
+// an APIError too, and it must not keep what the request carried either.
+func TestUnexpectedAnswerScrubsEchoes(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder(t)
+	rec.Mux.HandleFunc("POST /event/{t}/webhooks", func(w http.ResponseWriter, r *http.Request) {
+		sent, _ := io.ReadAll(r.Body)
+		reply(200, "<html>proxy page echoing "+string(sent))(w, r)
+	})
+	c := newTestCore(t, rec)
+	_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: Endpoint{
+		URL: "https://x.example", Headers: Headers{"X-Custom": {"app-key-LEAK-55"}}, HMAC: true, Secret: leakSecret,
+	}})
+	var ae *APIError
+	if !errors.As(err, &ae) || !errors.Is(err, ErrUnexpectedResponse) {
+		t.Fatalf("err = %v, want an unexpected-response APIError", err)
+	}
+	if all := fmt.Sprintf("%v|%+v|%s|%s", err, ae, ae.Body, ae.Message); strings.Contains(all, "app-key-LEAK-55") || strings.Contains(all, leakSecret) {
+		t.Errorf("echo survived: %s", all)
+	}
+}

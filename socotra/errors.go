@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +108,8 @@ func newAPIError(resp *http.Response, body []byte, message string, secrets []str
 	e := &APIError{StatusCode: resp.StatusCode, Message: message}
 	if req := resp.Request; req != nil {
 		e.Method, e.Path = req.Method, req.URL.Path
+		carried, _ := req.Context().Value(secretsKey{}).([]string)
+		secrets = append(slices.Clip(secrets), carried...)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter, _ = retryAfter(resp.Header, time.Now())

@@ -75,6 +75,12 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, fmt.Errorf("socotra: %s %s: read request body: %w", req.Method, t.path(req), err)
 		}
+		// The credentials the body carries travel with the request, so that
+		// every error built from its answer (here or in decode) scrubs them.
+		if s := secretsIn(body); len(s) > 0 {
+			ctx = withSecrets(ctx, s...)
+			req = req.WithContext(ctx)
+		}
 	}
 	tok := ""
 	if t.tokens != nil {
@@ -112,7 +118,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		resp.Body.Close()
-		e := newAPIError(resp, b, "", append(t.secretList(ctx), secretsIn(body)...))
+		e := newAPIError(resp, b, "", t.secretList(ctx))
 		if t.redactURL {
 			e.Path = redacted
 		}
