@@ -502,24 +502,39 @@ func TestInsecureSkipVerify(t *testing.T) {
 	}
 }
 
-func TestDecodeHexMatchesEncodingHex(t *testing.T) {
+func TestDecodeSpellings(t *testing.T) {
 	t.Parallel()
-	const valid = "0123456789abcdefABCDEF"
-	// Every byte value in every position of an 8-character group and of the scalar tail.
-	for pos := range 10 {
-		for c := range 256 {
-			s := []byte(strings.Repeat("a5", 5))
-			s[pos] = byte(c)
-			dst := make([]byte, 5)
-			ok := decodeHex(dst, string(s))
-			want, err := hex.DecodeString(string(s))
-			if ok != (err == nil) || (ok && !bytes.Equal(dst, want)) {
-				t.Fatalf("decodeHex(%q) = %x, %v; encoding/hex says %x, %v", s, dst, ok, want, err)
+	mac := rawMAC(testSecret, testBody)
+	std, url := base64.StdEncoding.EncodeToString(mac), base64.RawURLEncoding.EncodeToString(mac)
+	i := strings.IndexAny(std, "+/")
+	j := strings.IndexAny(url, "-_")
+	if i < 0 || j < 0 {
+		t.Fatal("test MAC has no alphabet-specific character; pick another body")
+	}
+	tests := []struct {
+		name, tok string
+		ok        bool
+	}{
+		{"hex", hex.EncodeToString(mac), true},
+		{"hex upper", strings.ToUpper(hex.EncodeToString(mac)), true},
+		{"base64 std padded", std, true},
+		{"base64 url raw", url, true},
+		{"base64 url with std character", url[:j] + "+" + url[j+1:], false},
+		{"base64 padding inside", std[:10] + "=" + std[11:], false},
+		{"base64 line break inside", std[:10] + "\n" + std[11:43], false},
+		{"base64 too much padding", std[:42] + "==", false},
+		{"hex line break inside", hex.EncodeToString(mac)[:62] + "\r\n", false},
+		{"hex with prefix twice", "sha256=sha256=" + hex.EncodeToString(mac), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf [maxMACSize]byte
+			got := defaultScheme.decode(tt.tok, &buf)
+			if tt.ok != (got != nil) || (got != nil && !bytes.Equal(got, mac)) {
+				t.Fatalf("decode(%q) = %x, want ok=%v (%x)", tt.tok, got, tt.ok, mac)
 			}
-			if ok != strings.ContainsRune(valid, rune(c)) {
-				t.Fatalf("decodeHex accepts %q: %v", rune(c), ok)
-			}
-		}
+		})
 	}
 }
 
