@@ -44,8 +44,9 @@ Flags:
                      generated and printed on standard error)
   --platform P       core (default) or legacy
   --events PATTERN   forward only events matching PATTERN, such as policy.* (repeatable; default all)
-  --since WHEN       where to start without a checkpoint: start (the whole stream), now (default) or an
-                     RFC 3339 time
+  --since WHEN       where to start without a saved position: start (the whole stream), now or an
+                     RFC 3339 time (default: start with --checkpoint or --max-events, so a checkpointed
+                     or bounded run misses nothing; now otherwise)
   --checkpoint FILE  save and resume the position in FILE
   --max-events N     exit 0 after N events were forwarded with a 2xx answer (0: run until Ctrl-C)
   --interval D       how often to poll once caught up (default 2s)
@@ -102,7 +103,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.username, "username", "", "")
 	fs.StringVar(&o.password, "password", "", "")
 	fs.StringVar(&o.hostname, "hostname", "", "")
-	fs.StringVar(&o.since, "since", "now", "")
+	fs.StringVar(&o.since, "since", "", "")
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "")
 	fs.Var(&o.patterns, "events", "")
 	fs.IntVar(&o.maxEvents, "max-events", 0, "")
@@ -129,6 +130,13 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	}
 	if o.maxEvents < 0 || o.interval <= 0 || o.maxBackoff <= 0 {
 		return usagef("--max-events must not be negative; --interval and --max-backoff must be positive")
+	}
+	if o.since == "" {
+		// A checkpointed or bounded run is about completeness: it starts at the beginning.
+		o.since = "now"
+		if o.checkpoint != "" || o.maxEvents > 0 {
+			o.since = "start"
+		}
 	}
 	var since time.Time
 	switch o.since {

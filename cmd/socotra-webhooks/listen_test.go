@@ -50,7 +50,8 @@ func TestListenMaxEventsResumes(t *testing.T) {
 		want = append(want, em.ID)
 	}
 	cp := filepath.Join(t.TempDir(), "listen.checkpoint")
-	args := []string{"listen", "--forward-to", recv.URL + "/hook", "--secret", secret, "--since", "start", "--checkpoint", cp, "--interval", "50ms"}
+	// No --since: with --checkpoint, listen starts at the beginning of the stream.
+	args := []string{"listen", "--forward-to", recv.URL + "/hook", "--secret", secret, "--checkpoint", cp, "--interval", "50ms"}
 	r := runBin(t, coreEnv(s), append(args, "--max-events", "3")...)
 	if r.code != 0 {
 		t.Fatalf("first run: exit %d: %s", r.code, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -18,16 +19,22 @@ func stateFile(getenv func(string) string, u string) string {
 	if err != nil || pu.Host == "" {
 		return ""
 	}
-	dir := getenv("XDG_CACHE_HOME")
-	if dir == "" {
-		home := getenv("HOME")
-		if home == "" {
-			return ""
-		}
-		dir = filepath.Join(home, ".cache")
-	}
 	name := strings.NewReplacer(":", "_", "[", "", "]", "").Replace(pu.Host) + ".json"
+	dir := getenv("XDG_CACHE_HOME")
+	if dir == "" && getenv("HOME") != "" {
+		dir = filepath.Join(getenv("HOME"), ".cache")
+	}
+	if dir == "" { // no home (a bare environment): a directory of this user's under the temporary one
+		return filepath.Join(os.TempDir(), prog+"-"+strconv.Itoa(os.Getuid()), "serve", name)
+	}
 	return filepath.Join(dir, prog, "serve", name)
+}
+
+// privateDir reports whether dir is a directory only its owner may enter, as writeState creates it;
+// a directory someone else made with wider permissions is not used.
+func privateDir(dir string) bool {
+	st, err := os.Lstat(dir)
+	return err == nil && st.IsDir() && st.Mode().Perm()&0o077 == 0
 }
 
 // writeState saves info for the fake tenant at info.URL; it returns the file, or "" when none was written.
@@ -38,6 +45,9 @@ func writeState(getenv func(string) string, info serveInfo) (string, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
+	}
+	if !privateDir(filepath.Dir(path)) || !privateDir(filepath.Dir(filepath.Dir(path))) {
+		return "", errors.New(filepath.Dir(path) + " is open to other users: not saving the token there")
 	}
 	b, _ := json.Marshal(info)
 	tmp := path + ".tmp"
@@ -52,6 +62,9 @@ func readToken(getenv func(string) string, u string) (string, error) {
 	path := stateFile(getenv, strings.TrimSuffix(u, "/"))
 	if path == "" {
 		return "", errors.New("no cache directory")
+	}
+	if !privateDir(filepath.Dir(path)) {
+		return "", errors.New("not a private directory")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
