@@ -23,7 +23,7 @@ import (
 // 504; a POST is retried only when its connection failed before any of it was
 // written. See [WithRetry].
 type CoreClient struct {
-	api    *coreapi.ClientWithResponses
+	api    coreapi.ClientInterface
 	tenant string
 	tokens *tokenCache // behind a pointer, so that no %+v of the client reaches the token
 	log    *slog.Logger
@@ -52,7 +52,7 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 	}
 	tokens := &tokenCache{tok: token, now: s.now}
 	t := newTransport(&s, tokens, s.authScheme, nil)
-	api, err := coreapi.NewClientWithResponses(base, coreapi.WithHTTPClient(t))
+	api, err := coreapi.NewClient(base, coreapi.WithHTTPClient(t))
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}

@@ -59,7 +59,7 @@ func (c LegacyCredentials) validate() error {
 // more); concurrent callers share one renewal. It is safe for concurrent use
 // and retries like [CoreClient].
 type LegacyClient struct {
-	api, admin *legacyapi.ClientWithResponses
+	api, admin legacyapi.ClientInterface
 	creds      *LegacyCredentials // behind a pointer, so that no %+v of the client reaches them
 	log        *slog.Logger
 }
@@ -79,7 +79,7 @@ func NewLegacyClient(baseURL string, creds LegacyCredentials, opts ...Option) (*
 		return nil, err
 	}
 	c := &LegacyClient{creds: &creds, log: s.logger}
-	plain, err := legacyapi.NewClientWithResponses(base, legacyapi.WithHTTPClient(newTransport(&s, nil, "", c.secrets)))
+	plain, err := legacyapi.NewClient(base, legacyapi.WithHTTPClient(newTransport(&s, nil, "", c.secrets)))
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
@@ -99,10 +99,10 @@ func NewLegacyClient(baseURL string, creds LegacyCredentials, opts ...Option) (*
 			}))
 		}}
 	}
-	if c.api, err = legacyapi.NewClientWithResponses(base, legacyapi.WithHTTPClient(newTransport(&s, user, "", c.secrets))); err != nil {
+	if c.api, err = legacyapi.NewClient(base, legacyapi.WithHTTPClient(newTransport(&s, user, "", c.secrets))); err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
-	if c.admin, err = legacyapi.NewClientWithResponses(base, legacyapi.WithHTTPClient(newTransport(&s, admin, "", c.secrets))); err != nil {
+	if c.admin, err = legacyapi.NewClient(base, legacyapi.WithHTTPClient(newTransport(&s, admin, "", c.secrets))); err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
 	return c, nil
