@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -372,4 +373,32 @@ func FuzzRoute(f *testing.F) {
 			t.Fatalf("normRoute(%q) = %q, but again = %q, %v", raw, got, again, err)
 		}
 	})
+}
+
+// TestSecretsNotPrinted checks no formatting of the settings, a Runtime or a
+// Lifecycle shows a webhook secret or a header value.
+func TestSecretsNotPrinted(t *testing.T) {
+	t.Parallel()
+	const hdr = "Bearer header-credential-42"
+	s := WebhookSettings{Secret: deliverySecret, Tag: "v1", Headers: map[string][]string{"Authorization": {hdr}}}
+	rt, err := NewRuntime(testManifest(t, "/a"), nil, WithDefaultSettings(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := NewLifecycle(testManifest(t, "/a"), "https://app.example", newMem(), WithDefaultSettings(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "settings", s, "runtime", rt, "lifecycle", lc, "list", []WebhookSettings{s})
+	js, _ := json.Marshal(map[string]any{"s": s, "list": []WebhookSettings{s}})
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), fmt.Sprintf("%v", []WebhookSettings{s}),
+		fmt.Sprintf("%+v", rt), fmt.Sprintf("%#v", rt), fmt.Sprintf("%v", lc), fmt.Sprintf("%#v", lc), logs.String(), string(js)} {
+		if strings.Contains(out, deliverySecret) || strings.Contains(out, hdr) {
+			t.Errorf("output shows a secret: %s", out)
+		}
+	}
+	if !strings.Contains(fmt.Sprint(s), "Tag:v1") {
+		t.Errorf("String lost the tag: %v", s)
+	}
 }
