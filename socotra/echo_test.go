@@ -135,3 +135,28 @@ func TestUnexpectedAnswerScrubsEchoes(t *testing.T) {
 		t.Errorf("echo survived: %s", all)
 	}
 }
+
+// TestAPIErrorScrubsAnswerCredentials: an error body may hold credentials
+// the request never carried, such as another webhook's delivery headers in
+// a conflict report; their values are scrubbed too.
+func TestAPIErrorScrubsAnswerCredentials(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder(t)
+	rec.Mux.Handle("GET /event/{t}/webhooks/{loc}", reply(409, `{"message":"conflicts with Bearer other-LEAK-8",
+		"existing":{"endpoint":{"headers":{"Authorization":["Bearer other-LEAK-8"],"X-Key":["k-LEAK-9"]},"secret":"s-LEAK-10"}}}`))
+	c := newTestCore(t, rec)
+	_, err := c.Webhook(t.Context(), whLoc)
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err = %v", err)
+	}
+	all := fmt.Sprintf("%v|%s|%s", err, ae.Message, ae.Body)
+	for _, s := range []string{"other-LEAK-8", "k-LEAK-9", "s-LEAK-10"} {
+		if strings.Contains(all, s) {
+			t.Errorf("%q survived: %s", s, all)
+		}
+	}
+	if !strings.Contains(ae.Body, `"existing"`) {
+		t.Errorf("Body lost its shape: %s", ae.Body)
+	}
+}

@@ -111,6 +111,9 @@ func newAPIError(resp *http.Response, body []byte, message string, secrets []str
 		carried, _ := req.Context().Value(secretsKey{}).([]string)
 		secrets = append(slices.Clip(secrets), carried...)
 	}
+	// The answer may hold credentials the request did not carry (another
+	// webhook's headers or secret in a conflict report): scrub those too.
+	secrets = append(slices.Clip(secrets), secretsIn(body)...)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter, _ = retryAfter(resp.Header, time.Now())
 	}
