@@ -43,6 +43,12 @@ var inspectorTmpl = template.Must(template.New("inspector").Funcs(template.FuncM
 		return strings.Join(s, ", ")
 	},
 	"str": func(b []byte) string { return string(b) },
+	"short": func(s string) string {
+		if len(s) > 16 {
+			return s[:16] + "…"
+		}
+		return s
+	},
 }).Parse(inspectorHTML))
 
 func platformName(p events.Platform) string {
@@ -69,6 +75,7 @@ func newInspector(key string) *inspector {
 	in.mux.HandleFunc("GET "+inspectorPrefix+"{$}", in.page)
 	in.mux.HandleFunc("POST "+inspectorPrefix+"emit", in.emit)
 	in.mux.HandleFunc("POST "+inspectorPrefix+"resend", in.resend)
+	in.mux.HandleFunc("POST "+inspectorPrefix+"unsuspend", in.unsuspend)
 	return in
 }
 
@@ -239,4 +246,24 @@ func (in *inspector) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.back(w, r, "resent "+cmp.Or(id, "?")+" to "+hook)
+}
+
+func (in *inspector) unsuspend(w http.ResponseWriter, r *http.Request) {
+	hook := r.PostFormValue("webhook")
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	var err error
+	switch r.PostFormValue("platform") {
+	case "core":
+		err = in.core.Load().UnsuspendWebhook(ctx, hook)
+	case "legacy":
+		err = in.legacy.Load().UnsuspendWebhook(ctx, hook)
+	default:
+		err = errors.New("platform must be core or legacy")
+	}
+	if err != nil {
+		in.back(w, r, "unsuspend: "+err.Error())
+		return
+	}
+	in.back(w, r, "unsuspended "+hook)
 }
