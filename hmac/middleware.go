@@ -119,7 +119,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	want, first := limit+1, int64(512) // room to see EOF, or the byte past the limit, without growing
 	if r.ContentLength >= 0 {
 		want = min(want, r.ContentLength+1)
-		first = min(want, initialBodyBuffer)
+		first = min(want, initialBodyBuffer+1)
 	}
 	buf := make([]byte, 0, first)
 	for {

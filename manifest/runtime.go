@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,7 +236,15 @@ func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), rt.cfg.startTimeout)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- rt.Start(ctx, route) }()
+	go func() {
+		defer func() { // a panicking OnStart hook must not take the process down
+			if p := recover(); p != nil {
+				rt.cfg.logger.ErrorContext(r.Context(), "manifest: start panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				done <- fmt.Errorf("manifest: start panicked: %v", p)
+			}
+		}()
+		done <- rt.Start(ctx, route)
+	}()
 	var err error
 	select {
 	case err = <-done:

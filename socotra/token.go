@@ -3,6 +3,7 @@ package socotra
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -129,7 +130,7 @@ func (c *tokenCache) wait(ctx context.Context) (string, error) {
 func (c *tokenCache) run(ctx context.Context, f *renewal) {
 	ctx, cancel := context.WithTimeout(ctx, renewTimeout)
 	defer cancel()
-	tok, exp, err := c.fetch(ctx)
+	tok, exp, err := c.fetchRecovered(ctx)
 	if err == nil && tok == "" {
 		err = errors.New("socotra: authentication returned an empty token")
 	}
@@ -141,6 +142,18 @@ func (c *tokenCache) run(ctx context.Context, f *renewal) {
 	c.mu.Unlock()
 	f.tok, f.err = tok, err
 	close(f.done)
+}
+
+// fetchRecovered is c.fetch with a panic turned into an error, since it runs on a goroutine of its own:
+// a panicking token source must not take the process down, nor leave callers waiting for ever. The panic
+// value is not repeated: it might hold a credential.
+func (c *tokenCache) fetchRecovered(ctx context.Context) (tok string, exp time.Time, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tok, err = "", fmt.Errorf("socotra: the token source panicked (a %T)", p)
+		}
+	}()
+	return c.fetch(ctx)
 }
 
 // current returns the cached token without renewing, for redaction.

@@ -155,3 +155,24 @@ func TestShortLivedToken(t *testing.T) {
 		})
 	}
 }
+
+// Regression: the renewal runs on a goroutine of its own; a panicking token source crashed the process.
+// Now every waiter gets an error, the panic value (which may hold a credential) is not repeated, and the
+// next call tries again.
+func TestTokenCacheFetchPanicIsRecovered(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	c := &tokenCache{now: time.Now, fetch: func(context.Context) (string, time.Time, error) {
+		if calls.Add(1) == 1 {
+			panic("password=hunter2")
+		}
+		return "tok", time.Now().Add(time.Hour), nil
+	}}
+	_, err := c.get(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "panicked") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("get = %v, want a panic error without the panic value", err)
+	}
+	if tok, err := c.get(t.Context()); tok != "tok" || err != nil {
+		t.Errorf("next get = %q, %v; want a new renewal", tok, err)
+	}
+}

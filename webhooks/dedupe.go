@@ -226,32 +226,51 @@ func (d *MemoryDeduper) Bytes() int64 {
 // now reads the monotonic clock only, as an offset from base.
 func (d *MemoryDeduper) now() time.Duration { return time.Since(d.base) }
 
-// claim is Claim with a lease, returning the new claim's token (never 0).
+// forever is a lease that never lapses: the claim holds until it is completed or released.
+const forever = time.Duration(1<<63 - 1)
+
+// claim is Claim with a lease, returning the new claim's token (never 0). It reads the clock only when an
+// answer depends on it, and leaves starting a new generation to complete.
 func (d *MemoryDeduper) claim(id string, lease time.Duration) (Claim, uint64) {
 	if lease <= 0 {
 		lease = DefaultLease
 	}
-	now := d.now()
+	now := time.Duration(-1) // not read yet
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if c, ok := d.claims[id]; ok && now < c.until {
-		return InProgress, 0
+	if c, ok := d.claims[id]; ok {
+		if c.until == forever {
+			return InProgress, 0
+		}
+		if now = d.now(); now < c.until {
+			return InProgress, 0
+		}
 	}
-	d.age(now)
-	if at, ok := d.cur[id]; ok && now-at < d.ttl {
-		return Done, 0
+	for _, gen := range [2]map[string]time.Duration{d.cur, d.prev} {
+		if at, ok := gen[id]; ok {
+			if now < 0 {
+				now = d.now()
+			}
+			if now-at < d.ttl {
+				return Done, 0
+			}
+		}
 	}
-	if at, ok := d.prev[id]; ok && now-at < d.ttl {
-		return Done, 0
-	}
-	if len(d.claims) >= 2*d.swept+64 {
-		d.sweep(now)
+	until := forever
+	if lease != forever || len(d.claims) >= 2*d.swept+64 {
+		if now < 0 {
+			now = d.now()
+		}
+		if lease != forever {
+			if until = now + lease; until < now {
+				until = forever
+			}
+		}
+		if len(d.claims) >= 2*d.swept+64 {
+			d.sweep(now)
+		}
 	}
 	d.seq++
-	until := now + lease
-	if until < now {
-		until = 1<<63 - 1
-	}
 	// The map keeps a copy, not the caller's string, which may share memory with the rest of the delivery.
 	c := claimEntry{id: strings.Clone(id), token: d.seq, until: until}
 	d.claims[c.id] = c
@@ -268,15 +287,16 @@ func (d *MemoryDeduper) complete(id string, token uint64) bool {
 	if token != 0 && claimed && c.token != token {
 		return false
 	}
+	d.age(now)
 	if claimed {
 		delete(d.claims, id)
+		// A claimed id is not in cur: claim found it absent or older than the TTL, and cur holds nothing
+		// that old. (A plain Complete by another caller meanwhile only makes the count below generous.)
+	} else if _, again := d.cur[id]; again {
+		d.cur[id] = now // completed again: counted already
+		return true
 	} else {
 		c.id = strings.Clone(id)
-	}
-	d.age(now)
-	if _, ok := d.cur[c.id]; ok {
-		d.cur[c.id] = now // completed again after it was forgotten or released: counted already
-		return true
 	}
 	size := int64(len(c.id)) + DedupeEntryOverhead
 	if d.curBytes+size > d.maxBytes/2 {

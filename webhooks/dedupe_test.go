@@ -182,3 +182,68 @@ func TestMemoryDeduperCopiesIDs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMemoryDeduper times a claim and a completion of a new id with the store at steady state (full,
+// forgetting as it goes), and a claim of an id already done, against a floor measured in the same run: a
+// lookup and an insert in a plain map under a mutex, the least any in-memory store does. The x-floor
+// metric is the ratio.
+func BenchmarkMemoryDeduper(b *testing.B) {
+	const n = 1 << 16
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("01JD7Y3Q8Z5X2W9V4T%08d", i)
+	}
+	floor := func() time.Duration {
+		var mu sync.Mutex
+		m := make(map[string]time.Duration, n/2)
+		start := time.Now()
+		for i := range n {
+			mu.Lock()
+			if _, ok := m[ids[i]]; !ok {
+				m[ids[i]] = time.Duration(i)
+			}
+			mu.Unlock()
+		}
+		return time.Since(start) / n
+	}
+	for _, tc := range []struct {
+		name string
+		op   func(d *MemoryDeduper, id string)
+	}{
+		{"new-id", func(d *MemoryDeduper, id string) {
+			if c, tok := d.claim(id, forever); c == Claimed {
+				d.complete(id, tok)
+			}
+		}},
+		{"done-id", func(d *MemoryDeduper, id string) { d.claim(id, forever) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			d := NewMemoryDeduper(time.Hour, idBytes(n/2)) // remembers fewer ids than it is given
+			if tc.name == "done-id" {
+				d = NewMemoryDeduper(time.Hour, idBytes(2*n))
+			}
+			for _, id := range ids { // steady state
+				tc.op(d, id)
+				if tc.name == "done-id" {
+					d.Complete(b.Context(), id)
+				}
+			}
+			b.ReportAllocs()
+			var floors time.Duration
+			var runs int
+			i := 0
+			for b.Loop() {
+				tc.op(d, ids[i%n])
+				if i%n == 0 {
+					b.StopTimer()
+					floors += floor()
+					runs++
+					b.StartTimer()
+				}
+				i++
+			}
+			per := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			b.ReportMetric(per/(float64(floors.Nanoseconds())/float64(runs)), "x-floor")
+		})
+	}
+}

@@ -61,11 +61,12 @@ func (f optionFunc) apply(h *Handler) { f(h) }
 // lease of [WithLease] and a token of their own.
 func WithDeduper(d Deduper) Option { return optionFunc(func(h *Handler) { h.dedupe = d }) }
 
-// WithLease sets how long a claim on an event holds in a [LeasedDeduper] while the handlers run: if this
-// process neither completes nor releases it by then (it died, or a handler hangs), the store lets another
-// instance process the event. A d below twice the [WithTimeout] limit is raised to that. The default, 0,
-// leaves the lease to the store ([DefaultLease] for a [MemoryDeduper]; keep a shared store's lease above
-// the timeout too). Within this process an event never runs twice at once, whatever the lease.
+// WithLease sets how long a claim on an event holds in a shared [LeasedDeduper] while the handlers run: if
+// this process neither completes nor releases it by then (it died, or a handler hangs), the store lets
+// another instance process the event. A d below twice the [WithTimeout] limit is raised to that. The
+// default, 0, leaves the lease to the store (keep a shared store's lease above the timeout too). Within this
+// process an event never runs twice at once, whatever the lease; so the claims a Handler takes in a
+// *[MemoryDeduper], which lives in this process too, hold until the handlers return and settle them.
 func WithLease(d time.Duration) Option { return optionFunc(func(h *Handler) { h.lease = max(d, 0) }) }
 
 // WithMaxEventAge refuses events whose [Event.Time] is more than d in the past: no handler runs, the error
@@ -423,10 +424,12 @@ func (h *Handler) process(ctx context.Context, ev *Event) (err error) {
 	if h.dedupe == nil {
 		return h.route(ctx, ev)
 	}
-	if !h.running.start(ev.ID) {
-		return ErrInProgress // a delivery of the same event runs in this process, maybe past its timeout
+	if h.mem == nil { // a MemoryDeduper's claims from this Handler last until settled, which does the same
+		if !h.running.start(ev.ID) {
+			return ErrInProgress // a delivery of the same event runs in this process, maybe past its timeout
+		}
+		defer h.running.stop(ev.ID)
 	}
-	defer h.running.stop(ev.ID)
 	c, tok, err := h.claim(ctx, ev.ID)
 	switch {
 	case err != nil:
@@ -458,7 +461,9 @@ func (h *Handler) process(ctx context.Context, ev *Event) (err error) {
 // the connection, so Socotra retries), or is recovered on the goroutine of [WithTimeout].
 func (h *Handler) claim(ctx context.Context, id string) (c Claim, tok claimToken, err error) {
 	if h.mem != nil {
-		c, tok.tok = h.mem.claim(id, h.lease)
+		// The claim lives in this process, whose every way out of process settles it: it holds until then,
+		// so that no delivery runs alongside a handler that outlived its timeout.
+		c, tok.tok = h.mem.claim(id, forever)
 		return c, tok, nil
 	}
 	if h.leased != nil {
