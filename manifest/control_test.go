@@ -13,7 +13,10 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/socotra-go/sdk/socotra"
 )
 
 const testControlSecret = "control-secret-0123456789abcdef"
@@ -400,5 +403,54 @@ func TestSecretsNotPrinted(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(s), "Tag:v1") {
 		t.Errorf("String lost the tag: %v", s)
+	}
+}
+
+// TestRuntimeMarketplaceAuthenticate checks the Marketplace's own
+// authenticator on the control endpoints: only calls with an x-smp-key the
+// state API knows reach the hooks.
+func TestRuntimeMarketplaceAuthenticate(t *testing.T) {
+	t.Parallel()
+	state := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/state/inst-1" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, `{"socotraApiUrl": "https://api.sandbox.socotra.example", "token": "t", "settings": {}, "mappings": []}`)
+	}))
+	t.Cleanup(state.Close)
+	market, err := socotra.NewMarketplace(state.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started atomic.Int32
+	m := testManifest(t, "/a")
+	m.Socotra.Lifecycle = []LifecycleEvent{LifecycleStart}
+	rt, err := NewRuntime(m, nil, WithControlAuth(market.Authenticate),
+		OnStart(func(context.Context, string) error { started.Add(1); return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		key    string
+		status int
+	}{{"", 401}, {"guessed", 401}, {"inst-1", 200}} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+startPath("https://abc.outpost.example"), nil)
+		if tt.key != "" {
+			req.Header.Set(socotra.SMPKeyHeader, tt.key)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("start with key %q = %d, want %d", tt.key, resp.StatusCode, tt.status)
+		}
+	}
+	if n := started.Load(); n != 1 {
+		t.Errorf("the start hook ran %d times, want 1", n)
 	}
 }

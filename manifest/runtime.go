@@ -64,7 +64,12 @@ import (
 // (names are not resolved). A hook that registers the URL elsewhere or
 // sends credentials to it should compare it with [WithPublicURL] or its own
 // configuration first; one that fetches it should use a dialer that refuses
-// private addresses.
+// private addresses. Anyone who reaches the app can also call /_app/stop, so
+// a stop hook should be harmless when the app is not really stopping (the
+// next start undoes it). Where the platform's calls carry the installation's
+// x-smp-key, socotra.Marketplace.Authenticate is an authenticator for
+// [WithControlAuth] that accepts only keys the state API knows (unconfirmed:
+// try it on a sandbox).
 type Runtime struct {
 	m       *Manifest
 	app     http.Handler

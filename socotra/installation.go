@@ -151,6 +151,19 @@ func tokenClaims(tok string) map[string]any {
 	return claims
 }
 
+// Authenticate returns nil when r carries the x-smp-key of an installation
+// the state API knows, and an error otherwise ([ErrNoSMPKey], or the state
+// API's answer, without the key). It fits manifest.WithControlAuth, to accept
+// only /_app/start and /_app/stop calls that name a real installation.
+// Whether the platform sends x-smp-key with those calls is unconfirmed
+// (Socotra's samples read it on their own routes: socotra/smp-node-vin-app
+// src/index.js): try it on a sandbox first, since a refused start call puts
+// the instance in error.
+func (m *Marketplace) Authenticate(r *http.Request) error {
+	_, err := m.installation(r.Context(), r)
+	return err
+}
+
 type installationKey struct{}
 
 // InstallationFrom returns the installation that [Marketplace.Middleware]

@@ -219,3 +219,21 @@ func TestMarketplaceMiddleware(t *testing.T) {
 		}
 	}
 }
+
+func TestMarketplaceAuthenticate(t *testing.T) {
+	t.Parallel()
+	st := states(t, map[string]map[string]any{"k1": {"socotraApiUrl": "https://api.sandbox.socotra.example", "token": "t"}})
+	m, err := socotra.NewMarketplace(st.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Authenticate(smpRequest("k1")); err != nil {
+		t.Errorf("known key: %v", err)
+	}
+	if err := m.Authenticate(smpRequest("")); !errors.Is(err, socotra.ErrNoSMPKey) {
+		t.Errorf("no key: %v, want ErrNoSMPKey", err)
+	}
+	if err := m.Authenticate(smpRequest("guessed-key-99")); err == nil || strings.Contains(err.Error(), "guessed-key-99") {
+		t.Errorf("unknown key: %v, want an error without the key", err)
+	}
+}
