@@ -46,8 +46,9 @@ func WithListener(l net.Listener) Option {
 func WithControl() Option { return optionFunc(func(c *config) { c.extra.control = true }) }
 
 // WithHandler serves h for pattern (an http.ServeMux pattern) beside the APIs, for tools that add
-// pages about the fake's state. h does its own authentication. Patterns that overlap the APIs make
-// [NewServer] panic. Default: none.
+// pages about the fake's state; use a prefix of your own, such as "/_inspector/". h does its own
+// authentication. The APIs' routes keep their precedence under http.ServeMux's rules, and a pattern
+// that conflicts with one of them makes [NewServer] panic. Default: none.
 func WithHandler(pattern string, h http.Handler) Option {
 	return optionFunc(func(c *config) { c.extra.routes = append(c.extra.routes, route{pattern, h}) })
 }
@@ -64,9 +65,12 @@ type EmitRequest struct {
 
 // EmitResponse is the answer to a control request.
 type EmitResponse struct {
-	ID       string      `json:"id"`
-	Type     events.Name `json:"type"`
-	Platform string      `json:"platform"`
+	// ID is the event's id: a Core locator (ULID) or a Legacy id.
+	ID string `json:"id"`
+	// Type is the event name.
+	Type events.Name `json:"type"`
+	// Platform is "core" or "legacy".
+	Platform string `json:"platform"`
 	// Webhooks lists the webhooks (Core locators or Legacy names) a delivery was started for.
 	Webhooks []string `json:"webhooks"`
 }
@@ -109,7 +113,7 @@ func (s *Server) serveEmit(w http.ResponseWriter, r *http.Request) {
 	var p events.Platform
 	switch req.Platform {
 	case "core", "":
-		p = events.Core
+		p, req.Platform = events.Core, "core"
 	case "legacy":
 		p = events.Legacy
 	default:

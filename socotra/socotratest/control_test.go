@@ -23,7 +23,7 @@ func TestControlEmit(t *testing.T) {
 		t.Fatalf("URL = %s, want the listener's address %s", s.URL(), l.Addr())
 	}
 	recv := newReceiver(t, always(200))
-	if _, err := s.AddCoreWebhook(recv.URL, "sec", events.PolicyIssue); err != nil {
+	if _, err := s.AddCoreWebhook(recv.URL, "sec", events.PolicyQuoteIssue); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -36,7 +36,8 @@ func TestControlEmit(t *testing.T) {
 		{"bad platform", "Bearer " + s.CoreToken(), `{"platform":"mars","type":"policy.issue"}`, 400, "core or legacy"},
 		{"unknown member", "Bearer " + s.CoreToken(), `{"platfrom":"core","type":"policy.issue"}`, 400, "platfrom"},
 		{"malformed name", "Bearer " + s.CoreToken(), `{"type":"Policy Issue"}`, 400, "is not a letter"},
-		{"emit", "Bearer " + s.CoreToken(), `{"platform":"core","type":"policy.issue","data":{"policyLocator":"P1"}}`, 200, `"webhooks":["`},
+		{"emit", "Bearer " + s.CoreToken(), `{"platform":"core","type":"policy.quote.issue","data":{"quoteLocator":"Q1"}}`, 200, `"webhooks":["`},
+		{"core by default", "Bearer " + s.CoreToken(), `{"type":"policy.quote.accept"}`, 200, `"platform":"core"`},
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+socotratest.ControlEmitPath, strings.NewReader(tt.body))
