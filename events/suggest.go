@@ -1,6 +1,10 @@
 package events
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/socotra-go/sdk/internal/editdist"
+)
 
 // Suggest returns the known name nearest to s, for "did you mean" messages,
 // and false when no known name is reasonably close. Nearness is the edit
@@ -28,11 +32,10 @@ func suggest(s string, candidates []Name) (Name, bool) {
 	limit := min(max(1, len(s)/5), 3)
 	var best Name
 	bestScore, bestCase := limit+1, 0
-	rows := make([]int, 3*(MaxNameLen+1))
 	for _, n := range candidates {
 		score := limit + 1
 		if abs(len(n)-len(s)) <= limit {
-			score = distance(s, string(n), true, limit, rows)
+			score = editdist.Distance(s, string(n), true, limit)
 		}
 		if score > limit && strings.Contains(s, ".") && hasSuffixFold(string(n), "."+s) {
 			score = limit
@@ -40,7 +43,7 @@ func suggest(s string, candidates []Name) (Name, bool) {
 		if score > limit || score > bestScore {
 			continue
 		}
-		caseDist := distance(s, string(n), false, MaxNameLen*2, rows)
+		caseDist := editdist.Distance(s, string(n), false, MaxNameLen*2)
 		if score < bestScore || caseDist < bestCase {
 			best, bestScore, bestCase = n, score, caseDist
 		}
@@ -57,53 +60,6 @@ func abs(x int) int {
 		return -x
 	}
 	return x
-}
-
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-// distance is the optimal-string-alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of adjacent characters,
-// each costing one. It stops early and returns bound+1 once the distance
-// is sure to exceed bound. rows is scratch space of at least 3*(len(b)+1)
-// ints.
-func distance(a, b string, fold bool, bound int, rows []int) int {
-	eq := func(x, y byte) bool { return x == y || fold && lower(x) == lower(y) }
-	w := len(b) + 1
-	prev2, prev, cur := rows[:w], rows[w:2*w], rows[2*w:3*w]
-	for j := range prev {
-		prev[j] = j
-	}
-	prevMin := 0
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if eq(a[i-1], b[j-1]) {
-				cost = 0
-			}
-			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && eq(a[i-1], b[j-2]) && eq(a[i-2], b[j-1]) {
-				d = min(d, prev2[j-2]+1)
-			}
-			cur[j] = d
-			rowMin = min(rowMin, d)
-		}
-		// Distances along any alignment never decrease by more than one
-		// per row pair (swaps look back two rows), so two rows above bound
-		// mean the result exceeds it.
-		if rowMin > bound && prevMin > bound {
-			return bound + 1
-		}
-		prevMin = rowMin
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return min(prev[len(b)], bound+1)
 }
 
 // NearestOn returns the name some platform in p sends that is nearest to s,
@@ -133,9 +89,8 @@ func NearestOn(s string, p Platform) (Name, bool) {
 	}
 	var best Name
 	bestScore := -1
-	rows := make([]int, 3*(2*MaxNameLen+1))
 	for _, n := range pool {
-		d := distance(s, string(n), true, 4*MaxNameLen, rows)
+		d := editdist.Distance(s, string(n), true, 4*MaxNameLen)
 		if bestScore < 0 || d < bestScore {
 			best, bestScore = n, d
 		}

@@ -3,6 +3,8 @@ package events
 import (
 	"strings"
 	"testing"
+
+	"github.com/socotra-go/sdk/internal/editdist"
 )
 
 func TestSuggest(t *testing.T) {
@@ -46,45 +48,16 @@ func TestSuggest(t *testing.T) {
 // one earlier in sort order).
 func TestSuggestOneEdit(t *testing.T) {
 	t.Parallel()
-	rows := make([]int, 3*(MaxNameLen+1))
 	for _, n := range All() {
 		for _, i := range []int{0, len(n) / 3, len(n) / 2, len(n) - 1} {
 			typo := string(n[:i]) + string(n[i+1:])
 			got, ok := Suggest(typo)
-			if !ok || distance(typo, string(got), true, 9, rows) > 1 {
+			if !ok || editdist.Distance(typo, string(got), true, 9) > 1 {
 				t.Errorf("Suggest(%q) = %q, %v; want %q or a name as near", typo, got, ok, n)
 			}
 			if ok && got != n && got > n {
 				t.Errorf("Suggest(%q) = %q; the tie should go to %q", typo, got, n)
 			}
-		}
-	}
-}
-
-func TestDistance(t *testing.T) {
-	t.Parallel()
-	rows := make([]int, 3*(MaxNameLen+1))
-	tests := []struct {
-		a, b  string
-		fold  bool
-		bound int
-		want  int
-	}{
-		{"", "", false, 9, 0},
-		{"abc", "", false, 9, 3},
-		{"", "abc", false, 9, 3},
-		{"kitten", "sitting", false, 9, 3},
-		{"kitten", "sitting", false, 2, 3}, // bound+1
-		{"kitten", "sitting", false, 1, 2},
-		{"policy.create", "billing.invoice.generate", false, 3, 4},
-		{"ab", "ba", false, 9, 1},
-		{"Policy", "policy", false, 9, 1},
-		{"Policy", "policy", true, 9, 0},
-		{"ca", "abc", false, 9, 3},
-	}
-	for _, tt := range tests {
-		if got := distance(tt.a, tt.b, tt.fold, tt.bound, rows); got != tt.want {
-			t.Errorf("distance(%q, %q, fold=%v) = %d, want %d", tt.a, tt.b, tt.fold, got, tt.want)
 		}
 	}
 }

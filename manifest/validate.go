@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/editdist"
 )
 
 // Problem is one thing wrong with a manifest that parses: an error, or with
@@ -407,7 +408,7 @@ func nearest(key string, known ...string) string {
 	k := normKey(key)
 	for _, want := range known {
 		w := normKey(want)
-		if k == w || len(w) > 3 && editDistance(k, w) <= 2 {
+		if k == w || len(w) > 3 && editdist.Distance(k, w, false, 2) <= 2 {
 			return want
 		}
 	}
@@ -420,24 +421,3 @@ func normKey(s string) string {
 }
 
 var keySeparators = strings.NewReplacer("_", "", "-", "")
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
