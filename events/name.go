@@ -72,12 +72,16 @@ func Parse(s string) (Name, error) {
 // [Parse], with '*' also allowed anywhere in a segment. It returns nil for
 // "*", "policy.*" and "*.create", and a [*SyntaxError] for "policy..*".
 // A router should check its patterns once with ValidPattern, so that a typo
-// fails at start-up rather than never matching.
+// fails at start-up rather than never matching; webhooks.Handler and
+// backfill's type filter do.
 func ValidPattern(pattern string) error { return check(pattern, true) }
 
 func check(s string, pattern bool) error {
 	fail := func(at int, reason string, args ...any) error {
 		return &SyntaxError{Input: s, Offset: at, Reason: fmt.Sprintf(reason, args...), Pattern: pattern}
+	}
+	if s == "" && pattern {
+		return fail(-1, "empty; use \"*\" to match every event")
 	}
 	if s == "" {
 		return fail(-1, "empty; a name has dot-separated segments, as in \"policy.quote.accept\"")
@@ -104,6 +108,8 @@ func check(s string, pattern bool) error {
 				return fail(i, "invalid UTF-8 at byte %d", i)
 			}
 			return fail(i, "non-ASCII character %q at byte %d", r, i)
+		case pattern:
+			return fail(i, "character %q at byte %d is not a letter, digit, '_', '.' or '*'", c, i)
 		default:
 			return fail(i, "character %q at byte %d is not a letter, digit, '_' or '.'", c, i)
 		}

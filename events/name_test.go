@@ -74,10 +74,10 @@ func TestValidPattern(t *testing.T) {
 		{in: "policy.*.issue"},
 		{in: "policy.quote.accept"},
 		{in: "pol*"},
-		{in: "", wantErr: `events: pattern "": empty; a name has dot-separated segments, as in "policy.quote.accept"`},
+		{in: "", wantErr: `events: pattern "": empty; use "*" to match every event`},
 		{in: "policy..*", wantErr: `events: pattern "policy..*": empty segment at byte 7`},
 		{in: "policy.", wantErr: `events: pattern "policy.": empty segment at byte 7`},
-		{in: "policy.?", wantErr: `events: pattern "policy.?": character '?' at byte 7 is not a letter, digit, '_' or '.'`},
+		{in: "policy.?", wantErr: `events: pattern "policy.?": character '?' at byte 7 is not a letter, digit, '_', '.' or '*'`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

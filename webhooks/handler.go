@@ -219,9 +219,9 @@ func (h *Handler) acknowledge(ctx context.Context, ev *Event) error {
 // they were registered; the first error stops the rest and fails the delivery, so that all of them run
 // again on redelivery. Handlers must therefore be idempotent, as with any at-least-once delivery.
 //
-// On panics when pattern is malformed (empty, an empty dotted part, or a character other than letters,
-// digits, '_', '.' and '*') or fn is nil, as http.ServeMux does; [Handler.Register] returns the error
-// instead. A pattern that matches no known event name is accepted (tenants add their own) but logged as a
+// On panics when pattern is malformed (see [events.ValidPattern]: empty, an empty dotted part, a character
+// other than letters, digits, '_', '.' and '*', or longer than [events.MaxNameLen]) or fn is nil, as
+// http.ServeMux does; [Handler.Register] returns the error instead. A pattern that matches no known event name is accepted (tenants add their own) but logged as a
 // warning, with a suggestion when it looks like a misspelt name.
 func (h *Handler) On(pattern string, fn HandlerFunc) {
 	if err := h.Register(pattern, fn); err != nil {
@@ -238,8 +238,8 @@ func (h *Handler) add(rt route) error {
 	if rt.fn == nil {
 		return fmt.Errorf("webhooks: nil handler function for pattern %q", rt.pattern)
 	}
-	if err := checkPattern(rt.pattern); err != nil {
-		return fmt.Errorf("webhooks: pattern %q: %w", rt.pattern, err)
+	if err := events.ValidPattern(rt.pattern); err != nil {
+		return fmt.Errorf("webhooks: %w", err)
 	}
 	if !slices.ContainsFunc(knownNames, func(n events.Name) bool { return events.Match(rt.pattern, n) }) {
 		attrs := []slog.Attr{slog.String("pattern", rt.pattern)}
@@ -252,27 +252,6 @@ func (h *Handler) add(rt route) error {
 	defer h.mu.Unlock()
 	next := append(slices.Clone(*h.routes.Load()), rt)
 	h.routes.Store(&next)
-	return nil
-}
-
-// checkPattern says what is wrong with a pattern, if anything.
-func checkPattern(p string) error {
-	if p == "" {
-		return errors.New(`empty; use "*" to match every event`)
-	}
-	start := 0
-	for i := 0; i <= len(p); i++ {
-		if i == len(p) || p[i] == '.' {
-			if i == start {
-				return fmt.Errorf("empty dotted part at byte %d", i)
-			}
-			start = i + 1
-			continue
-		}
-		if c := p[i]; c != '*' && c != '_' && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return fmt.Errorf("character %q at byte %d is not a letter, digit, '_', '.' or '*'", c, i)
-		}
-	}
 	return nil
 }
 

@@ -475,15 +475,17 @@ func TestRegisterPatterns(t *testing.T) {
 	h := NewHandler()
 	fn := func(context.Context, *Event) error { return nil }
 	for _, tt := range []struct{ pattern, want string }{
-		{"", "empty"},
-		{"policy..issue", "empty dotted part at byte 7"},
-		{"policy.", "empty dotted part at byte 7"},
-		{".policy", "empty dotted part at byte 0"},
+		{"", `empty; use "*" to match every event`},
+		{"policy..issue", "empty segment at byte 7"},
+		{"policy.", "empty segment at byte 7"},
+		{".policy", "empty segment at byte 0"},
 		{"policy quote", `character ' ' at byte 6`},
 		{"policy-quote", `character '-' at byte 6`},
+		{strings.Repeat("a", events.MaxNameLen+1), "over the limit of 128"},
 	} {
 		err := h.Register(tt.pattern, fn)
-		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "webhooks: pattern") {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "webhooks: ") ||
+			!errors.Is(err, events.ErrMalformedPattern) {
 			t.Errorf("Register(%q) = %v, want an error containing %q", tt.pattern, err, tt.want)
 		}
 	}
