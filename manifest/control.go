@@ -177,6 +177,21 @@ func (c *config) normRoute(raw string) (string, error) {
 	return scheme + "://" + hostport + strings.TrimRight(u.EscapedPath(), "/"), nil
 }
 
+// reservedPrefixes are ranges netip does not call private but that are not
+// an app's public address: shared address space (100.100.100.200 is a cloud
+// metadata address), IETF protocol assignments, benchmarking, the reserved
+// class E, and IPv6 forms that embed an IPv4 address (NAT64, 6to4, Teredo).
+var reservedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("2001::/32"),
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
@@ -194,7 +209,8 @@ func isLoopback(host string) bool {
 func publicHost(host string) error {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		ip = ip.Unmap()
-		if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.Zone() != "" {
+		if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.Zone() != "" ||
+			slices.ContainsFunc(reservedPrefixes, func(p netip.Prefix) bool { return p.Contains(ip) }) {
 			return errors.New("route names a private, link-local or reserved address")
 		}
 		return nil
