@@ -34,6 +34,14 @@
 // runs nothing. [Handler.Handle] runs the same steps for events that did not come over HTTP, such as a
 // backfill of diverted events.
 //
+// The claim is settled on every way out of the functions: an error, a panic, runtime.Goexit, or a return
+// long after the [WithTimeout] limit answered 503. Until then, the event is never run a second time in the
+// same process (redeliveries get 409). A shared store that implements [LeasedDeduper] gives each claim a
+// lease ([WithLease]) and a token, so that another instance may take over an event whose holder died, and
+// a holder whose lease lapsed cannot release the claim its successor took. Ids are bounded: an event id
+// that is empty or longer than [MaxIDBytes] is refused (400). [WithMaxEventAge] optionally refuses events
+// older than the store remembers ids for.
+//
 // # Status codes
 //
 // Socotra acts on the answer according to the webhook's failure handling (by default, 4xx, 5xx and a

@@ -16,13 +16,16 @@
 //
 // # How the Deduper works
 //
-// Each event id has one key. [Deduper.Claim] sets it to a claim marker with SET NX and an expiry (the lease),
-// so that of several instances receiving the same event at once exactly one processes it, and a claim held
-// by an instance that died expires. [Deduper.Complete] replaces the marker with a done marker that lives
-// for the done TTL; [Deduper.Release] deletes the marker, but only if the claim is still this Deduper's, so
-// an instance whose lease ran out cannot drop the claim another instance took over since. Claim and Release
-// are Lua scripts, atomic on the server.
+// Each event id has one key. [Deduper.ClaimLease], which a [webhooks.Handler] calls, sets it with SET NX and
+// an expiry (the lease) to a token naming this claim alone, so that of several instances receiving the same
+// event at once exactly one processes it, and a claim held by an instance that died expires.
+// [Deduper.CompleteLease] replaces the token with a done marker that lives for the done TTL, and
+// [Deduper.ReleaseLease] deletes the key, both only while the token still holds it: a delivery whose lease
+// ran out, in another instance or in this one, cannot drop or finish the claim a later delivery took over
+// since. The scripts are Lua, atomic on the server. The plain [Deduper.Claim], [Deduper.Complete] and
+// [Deduper.Release] remain for other callers; their claims share one token per Deduper.
 //
 // Keep the lease longer than the longest a handler may run (bound it with [webhooks.WithTimeout]): once a
-// lease expires another delivery of the same event may run the handlers while the first still does.
+// lease expires another instance may run the handlers while the first still does. Within one instance a
+// Handler never runs an event twice at once, whatever the lease.
 package redisstore
