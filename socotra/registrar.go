@@ -249,9 +249,18 @@ func (r legacyRegistrar) upsert(ctx context.Context, in Integration) error {
 	return err
 }
 
-// legacyFailure maps Core failure handling to Legacy's: triggers through
-// [LegacyStatusCodes] (no triggers: the Core default ones), divert or suspend
-// mode, and a retry strategy of one retry for Attempts 1, else three.
+// Core and Legacy describe failure handling differently. Core (seed 001) has triggers ("5xx", "503",
+// "timeout"), a retry strategy with a number of attempts, and divert and suspend flags; Legacy (seed 003)
+// has status codes and an onTimeout flag, a retry strategy of "none", "one" or "three", and one mode.
+// legacyFailure and coreFailure are the mapping between them, one for each direction; going to Legacy and
+// back keeps the mode, one or three retries, and the triggers (classes expanded to their codes).
+
+// legacyRetries is how many times each Legacy retry strategy retries a delivery.
+var legacyRetries = map[LegacyRetry]int{LegacyRetryNone: 0, LegacyRetryOne: 1, LegacyRetryThree: 3}
+
+// legacyFailure maps Core failure handling to Legacy's: triggers through [LegacyStatusCodes] (no triggers:
+// the Core default ones), divert or suspend mode (divert when both are set), and a retry strategy of one
+// retry for Attempts 1, else three.
 func legacyFailure(f FailureHandling) (*LegacyFailureHandling, LegacyRetry, error) {
 	triggers := f.Triggers
 	if len(triggers) == 0 {
@@ -271,11 +280,25 @@ func legacyFailure(f FailureHandling) (*LegacyFailureHandling, LegacyRetry, erro
 	retry := LegacyRetryNone
 	if f.Retry != nil {
 		retry = LegacyRetryThree
-		if f.Retry.Attempts == 1 {
+		if f.Retry.Attempts == legacyRetries[LegacyRetryOne] {
 			retry = LegacyRetryOne
 		}
 	}
 	return lf, retry, nil
+}
+
+// coreFailure maps Legacy failure handling and retry strategy back to Core's: the status codes, plus
+// "timeout" when OnTimeout is set, as triggers; the mode as the divert or suspend flag; and a retry
+// strategy of as many attempts as the Legacy strategy retries (none for "none" or an unknown one).
+func coreFailure(f LegacyFailureHandling, retry LegacyRetry) *FailureHandling {
+	out := &FailureHandling{Triggers: slices.Clone(f.StatusCodes), Divert: f.Mode == FailureDivert, Suspend: f.Mode == FailureSuspend}
+	if f.OnTimeout {
+		out.Triggers = append(out.Triggers, "timeout")
+	}
+	if n := legacyRetries[retry]; n > 0 {
+		out.Retry = &RetryStrategy{Attempts: n}
+	}
+	return out
 }
 
 func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Registration, error) {
@@ -306,17 +329,8 @@ func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Re
 				reg.Secret, reg.Tag = s.Secret, s.Tag
 			}
 		}
-		if f := w.Failure; f != nil {
-			reg.Failure = &FailureHandling{Triggers: slices.Clone(f.StatusCodes), Divert: f.Mode == FailureDivert, Suspend: f.Mode == FailureSuspend}
-			if f.OnTimeout {
-				reg.Failure.Triggers = append(reg.Failure.Triggers, "timeout")
-			}
-			switch w.Retry {
-			case LegacyRetryOne:
-				reg.Failure.Retry = &RetryStrategy{Attempts: 1}
-			case LegacyRetryThree:
-				reg.Failure.Retry = &RetryStrategy{Attempts: 3}
-			}
+		if w.Failure != nil {
+			reg.Failure = coreFailure(*w.Failure, w.Retry)
 		}
 		out = append(out, reg)
 	}

@@ -40,6 +40,40 @@ func TestLegacyFailureMapping(t *testing.T) {
 	}
 }
 
+// TestFailureMappingRoundTrip: Core failure handling taken to Legacy and back keeps the mode, the retries
+// (one, or three for any other count) and the triggers, classes expanded to their codes.
+func TestFailureMappingRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		in, want FailureHandling
+	}{
+		{"recommended", RecommendedFailureHandling(),
+			FailureHandling{Triggers: append(append(slices.Clone(codes4xx), codes5xx...), "timeout"), Divert: true, Retry: &RetryStrategy{Attempts: 3}}},
+		{"suspend, one retry", FailureHandling{Triggers: []string{"503", "timeout"}, Suspend: true, Retry: &RetryStrategy{Type: RetryLinear, Attempts: 1}},
+			FailureHandling{Triggers: []string{"503", "timeout"}, Suspend: true, Retry: &RetryStrategy{Attempts: 1}}},
+		{"no retry, no mode", FailureHandling{Triggers: []string{"500"}},
+			FailureHandling{Triggers: []string{"500"}}},
+		{"seven attempts become three", FailureHandling{Triggers: []string{"500"}, Retry: &RetryStrategy{Attempts: 7}},
+			FailureHandling{Triggers: []string{"500"}, Retry: &RetryStrategy{Attempts: 3}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			lf, retry, err := legacyFailure(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(&tt.want, coreFailure(*lf, retry)); d != "" {
+				t.Errorf("round trip (-want +got):\n%s", d)
+			}
+		})
+	}
+	if got := coreFailure(LegacyFailureHandling{Mode: "later"}, "twice"); got.Retry != nil || got.Divert || got.Suspend {
+		t.Errorf("unknown mode and retry strategy mapped to %+v, want neither retries nor a mode", got)
+	}
+}
+
 // The codes net/http names in each class: what a class trigger becomes on Legacy.
 var (
 	codes4xx = []string{"400", "401", "402", "403", "404", "405", "406", "407", "408", "409", "410", "411", "412", "413",
