@@ -104,6 +104,9 @@ func runManifest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if e.progress { // on a terminal, say what the wait is for
+		fmt.Fprintf(e.stderr, "%sing the webhooks of %s on %s at %s…\n", sub, m.Name, c.platform, firstEnv(e, c.apiURL, "SOCOTRA_API_URL"))
+	}
 	if sub == "unregister" {
 		if err := l.Stop(ctx); err != nil {
 			return err
