@@ -1,4 +1,4 @@
-package faulttest
+package e2e
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func TestLegacyExactlyOnceAcrossTwoBackfillRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const name = "faulttest-legacy"
+	const name = "e2e-legacy"
 	if err := lc.Registrar().Register(t.Context(), socotra.Registration{
 		Name: name, URL: hs.URL, Events: legacyTypes, Secret: secret, Failure: retrying,
 	}); err != nil {

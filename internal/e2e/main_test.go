@@ -1,4 +1,4 @@
-package faulttest
+package e2e
 
 import (
 	"testing"
