@@ -41,7 +41,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +51,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -146,27 +144,15 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	// Socotra publishes; the installer entered the tenant's locator in the app's "tenantLocator" setting.
 	const key = "demo-installation"
 	const hostName = "demo.co.sandbox.socotra.com"
-	state := map[string]any{"socotraApiUrl": tenant.URL(), "tenantHostName": hostName, "token": tenant.CoreToken(),
-		"settings": map[string]string{"tenantLocator": tenant.TenantLocator()}, "mappings": []any{}}
-	var stateReads atomic.Int32
-	stateAPI, stop, err := demo.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		stateReads.Add(1)
-		if r.URL.Path != "/state/"+key {
-			http.NotFound(w, r)
-			return
-		}
-		_ = json.NewEncoder(w).Encode(state)
-	}))
-	if err != nil {
-		return err
-	}
-	defer stop()
+	state := socotratest.NewStateAPI()
+	defer state.Close()
+	state.Install(key, tenant, hostName, map[string]string{"tenantLocator": tenant.TenantLocator()})
 	say("platform: state API holds installation %q for tenant %s", key, hostName)
 
 	// The app, as the platform would run it: the demo passes what SMP_STATE_API and SOCOTRA_WEBHOOK_SECRET
 	// would hold.
 	secret := []byte("marketplace-demo-secret")
-	market, err := socotra.NewMarketplace(stateAPI)
+	market, err := socotra.NewMarketplace(state.URL())
 	if err != nil {
 		return err
 	}
@@ -238,7 +224,7 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 
 	// A correctly signed delivery that bypasses the platform has no installation, so it is refused.
 	say("the app read the installation state %d time(s) for %d deliveries: the state is cached for a minute",
-		stateReads.Load(), len(tenant.Deliveries()))
+		state.Reads(), len(tenant.Deliveries()))
 	body := tenant.Events(events.Core)[1].Body
 	code, err := demo.PostSigned(ctx, appURL+m.Socotra.Webhooks[0].Path, body, secret)
 	if err != nil {

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -94,15 +92,9 @@ func TestMarketplaceMode(t *testing.T) {
 func testMarketplaceMode(t *testing.T, unsigned bool) {
 	tenant := socotratest.NewServer()
 	t.Cleanup(tenant.Close)
-	stateAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/state/key-1" {
-			http.NotFound(w, r)
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"socotraApiUrl": tenant.URL(), "tenantHostName": "t.example", "token": tenant.CoreToken(),
-			"settings": map[string]string{"tenantLocator": tenant.TenantLocator()}, "mappings": []any{}})
-	}))
-	t.Cleanup(stateAPI.Close)
+	state := socotratest.NewStateAPI()
+	t.Cleanup(state.Close)
+	state.Install("key-1", tenant, "t.example", map[string]string{"tenantLocator": tenant.TenantLocator()})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -114,9 +106,9 @@ func testMarketplaceMode(t *testing.T, unsigned bool) {
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		vars := map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": stateAPI.URL, SecretEnv: "the-secret"}
+		vars := map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": state.URL(), SecretEnv: "the-secret"}
 		if unsigned {
-			vars = map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": stateAPI.URL, UnsignedEnv: "true"}
+			vars = map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": state.URL(), UnsignedEnv: "true"}
 		}
 		done <- run(ctx, &demo.SyncWriter{W: &logs}, env(vars))
 	}()

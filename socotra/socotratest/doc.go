@@ -78,5 +78,11 @@
 // process in any language can drive the fake; [WithHandler] adds pages beside the APIs. The
 // socotra-webhooks command's serve runs the fake this way, with a delivery inspector page.
 //
+// # Marketplace apps
+//
+// [StateAPI] plays the Marketplace's installation state API (SMP_STATE_API): [StateAPI.Install]
+// registers an installation of an app on a [Server] under an x-smp-key, for socotra.NewMarketplace
+// and a manifest.Runtime given WithMarketplace.
+//
 // Every exported method is safe for concurrent use, and no goroutine outlives [Server.Close].
 package socotratest
