@@ -49,11 +49,14 @@
 //
 //	200  the functions returned nil, no pattern matched (default fallback), the event was already processed,
 //	     or the body was a failure alert (see Alert)
-//	400  the body is neither a delivery (see Parse) nor an alert; the body of the answer says what is wrong
-//	401  the signature is missing or wrong (from the hmac middleware, before any decoding)
+//	400  the body is neither a delivery (see Parse) nor an alert, or its event id is empty or too long; the
+//	     body of the answer says what is wrong
+//	401  the signature is missing or wrong (from the hmac middleware, before any decoding), or the Handler is
+//	     mounted without a receiver (see InsecureAcceptUnverified)
 //	405  the method is not POST
 //	409  the same event is being processed by another delivery
 //	413  the body is larger than the limit
+//	422  the event is older than WithMaxEventAge allows (off by default)
 //	500  a function returned an error or panicked (the panic is recovered and logged with the event id), or
 //	     the OnAlert function failed
 //	503  the WithTimeout limit passed (the functions' context is cancelled), or the Deduper failed
