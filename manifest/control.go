@@ -21,7 +21,8 @@ const minControlSecret = 16
 
 // WithControlAuth sets the function that authenticates every GET
 // /_app/start and GET /_app/stop before anything else is read from the
-// request: a non-nil error answers 401 (the error is logged, never sent).
+// request: a non-nil error answers 401 (the error is logged at warn level,
+// never sent, so keep credentials out of it).
 // In self-hosted mode ([WithRegistrar]) the two endpoints are not served at
 // all without an authenticator: they answer 404 and [NewRuntime] logs why,
 // since whoever calls them chooses where the webhooks go. In Marketplace mode
