@@ -27,6 +27,7 @@ type CoreClient struct {
 	tenant string
 	tokens *tokenCache // behind a pointer, so that no %+v of the client reaches the token
 	log    *slog.Logger
+	httpc  *http.Client // see HTTPClient
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -56,7 +57,7 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 	if err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
-	return &CoreClient{api: api, tenant: tenantLocator, tokens: tokens, log: s.logger}, nil
+	return &CoreClient{api: api, tenant: tenantLocator, tokens: tokens, log: s.logger, httpc: newHTTPClient(t, base)}, nil
 }
 
 func (c *CoreClient) secrets() []string { return []string{c.tokens.current()} }

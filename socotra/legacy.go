@@ -62,6 +62,7 @@ type LegacyClient struct {
 	api, admin legacyapi.ClientInterface
 	creds      *LegacyCredentials // behind a pointer, so that no %+v of the client reaches them
 	log        *slog.Logger
+	httpc      *http.Client // see HTTPClient
 }
 
 // NewLegacyClient returns a client for the Legacy API at baseURL, such as
@@ -99,9 +100,11 @@ func NewLegacyClient(baseURL string, creds LegacyCredentials, opts ...Option) (*
 			}))
 		}}
 	}
-	if c.api, err = legacyapi.NewClient(base, legacyapi.WithHTTPClient(newTransport(&s, user, "", c.secrets))); err != nil {
+	userTransport := newTransport(&s, user, "", c.secrets)
+	if c.api, err = legacyapi.NewClient(base, legacyapi.WithHTTPClient(userTransport)); err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}
+	c.httpc = newHTTPClient(userTransport, base)
 	if c.admin, err = legacyapi.NewClient(base, legacyapi.WithHTTPClient(newTransport(&s, admin, "", c.secrets))); err != nil {
 		return nil, fmt.Errorf("socotra: %w", err)
 	}

@@ -66,6 +66,25 @@ func (t *transport) path(r *http.Request) string {
 
 // Do implements the generated clients' HttpRequestDoer.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
+	resp, err := t.exchange(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		e := newAPIError(resp, b, "", t.secretList(req.Context()))
+		if t.redactURL {
+			e.Path = redacted
+		}
+		return nil, e
+	}
+	return resp, nil
+}
+
+// exchange authorises req, sends it with the retry policy, renews a refused token once, and returns the
+// last response whatever its status.
+func (t *transport) exchange(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	var body []byte
 	if req.Body != nil {
@@ -115,15 +134,6 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("socotra: %s %s: %w", req.Method, t.path(req), err)
 	}
 	t.logDone(ctx, req, resp, start)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		resp.Body.Close()
-		e := newAPIError(resp, b, "", t.secretList(ctx))
-		if t.redactURL {
-			e.Path = redacted
-		}
-		return nil, e
-	}
 	return resp, nil
 }
 

@@ -89,6 +89,7 @@ func (s *Server) start(handler http.Handler) *httptest.Server {
 
 // mountExtras adds the control endpoint and the WithHandler routes to mux.
 func (s *Server) mountExtras(mux *http.ServeMux) {
+	s.mountEntities(mux)
 	if s.cfg.extra.control {
 		mux.HandleFunc("POST "+ControlEmitPath, s.serveEmit)
 	}

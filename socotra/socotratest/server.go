@@ -58,6 +58,7 @@ type Server struct {
 	turns        map[string]chan struct{} // per webhook: the turn of the last job started
 	pending      int                      // delivery jobs not finished
 	changed      chan struct{}            // closed and replaced whenever pending or the clock's waits change
+	entities     sync.Map                 // entityKey -> JSON document (see PutPolicy)
 }
 
 type credentials struct{ username, password string }
