@@ -155,8 +155,53 @@ func TestGoexitReleasesTheClaim(t *testing.T) {
 	}
 }
 
-// hidden is a LeasedDeduper that is not a *MemoryDeduper, so a Handler goes through the interface.
-type hidden struct{ *MemoryDeduper }
+// hidden is a LeasedDeduper that is not a *MemoryDeduper and does not embed one, so a Handler goes
+// through the LeasedDeduper interface.
+type hidden struct{ d *MemoryDeduper }
+
+func (h hidden) Claim(ctx context.Context, id string) (Claim, error) { return h.d.Claim(ctx, id) }
+func (h hidden) Complete(ctx context.Context, id string) error       { return h.d.Complete(ctx, id) }
+func (h hidden) Release(ctx context.Context, id string) error        { return h.d.Release(ctx, id) }
+func (h hidden) ClaimLease(ctx context.Context, id string, lease time.Duration) (Claim, string, error) {
+	return h.d.ClaimLease(ctx, id, lease)
+}
+func (h hidden) CompleteLease(ctx context.Context, id, token string) error {
+	return h.d.CompleteLease(ctx, id, token)
+}
+func (h hidden) ReleaseLease(ctx context.Context, id, token string) error {
+	return h.d.ReleaseLease(ctx, id, token)
+}
+
+// embedding changes Complete of the MemoryDeduper it embeds; a Handler must call it, not the promoted
+// CompleteLease that would go around it.
+type embedding struct {
+	*MemoryDeduper
+	completes atomic.Int32
+}
+
+func (e *embedding) Complete(ctx context.Context, id string) error {
+	e.completes.Add(1)
+	return e.MemoryDeduper.Complete(ctx, id)
+}
+
+func TestHandlerPicksTheDedupeMethods(t *testing.T) {
+	t.Parallel()
+	if leasedOf(hidden{NewMemoryDeduper(0, 0)}) == nil {
+		t.Error("a LeasedDeduper of its own is not used as one")
+	}
+	if leasedOf(NewMemoryDeduper(0, 0)) == nil {
+		t.Error("a *MemoryDeduper is not used as a LeasedDeduper")
+	}
+	e := &embedding{MemoryDeduper: NewMemoryDeduper(0, 0)}
+	h := NewHandler(WithDeduper(e))
+	h.On("*", func(context.Context, *Event) error { return nil })
+	if err := h.Handle(t.Context(), &Event{ID: "e1", Type: events.PolicyCreate}); err != nil {
+		t.Fatal(err)
+	}
+	if e.completes.Load() != 1 {
+		t.Errorf("the embedding store's Complete ran %d times, want 1", e.completes.Load())
+	}
+}
 
 // plain hides the lease methods, so a Handler uses Claim, Complete and Release.
 type plainStore struct{ d Deduper }
