@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
@@ -199,4 +200,39 @@ func ExampleHandler_OnAlert() {
 	// Output:
 	// delivery_failed: webhook "claims" got 503 for claim.create
 	// 200 1
+}
+
+// A Handler mounted without a receiver refuses every request: nothing checked its signature. A test that
+// wants to post unsigned deliveries opts out by name.
+func ExampleInsecureAcceptUnverified() {
+	body := `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","timestamp":"2026-11-23T18:04:05Z","type":"policy.issue","data":{}}`
+	for _, h := range []*webhooks.Handler{
+		webhooks.NewHandler(),
+		webhooks.NewHandler(webhooks.InsecureAcceptUnverified()), // tests only
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/socotra", strings.NewReader(body)))
+		fmt.Println(w.Code, h.Stats().Unverified)
+	}
+	// Output:
+	// 401 0
+	// 200 1
+}
+
+// A store shared by several instances implements LeasedDeduper, so that each claim has a lease and a token
+// of its own. The in-memory store does too.
+func ExampleLeasedDeduper() {
+	ctx := context.Background()
+	var d webhooks.LeasedDeduper = webhooks.NewMemoryDeduper(0, 0)
+	c, token, _ := d.ClaimLease(ctx, "01JD7Y3Q8Z5X2W9V4T6R1M0KQP", time.Minute)
+	fmt.Println(c)
+	c, _, _ = d.ClaimLease(ctx, "01JD7Y3Q8Z5X2W9V4T6R1M0KQP", time.Minute)
+	fmt.Println(c)
+	_ = d.CompleteLease(ctx, "01JD7Y3Q8Z5X2W9V4T6R1M0KQP", token)
+	c, _ = d.Claim(ctx, "01JD7Y3Q8Z5X2W9V4T6R1M0KQP")
+	fmt.Println(c)
+	// Output:
+	// claimed
+	// in progress
+	// done
 }
