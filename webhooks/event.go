@@ -199,15 +199,15 @@ func scanFields(body []byte, raw *[nFields][]byte) error {
 // fill sets ev's fields from the raw values. The short strings (id, request id, user and a Core timestamp)
 // share one allocation.
 func (ev *Event) fill(raw *[nFields][]byte) error {
-	idKey, reqKey, userKey := fLocator, fRequestID, fUserLocator
 	ev.Platform = events.Core
 	if raw[fLocator] == nil {
 		if raw[fID] == nil {
 			return missing("locator", ` (Core) or "id" (Legacy); is this a Socotra webhook delivery?`)
 		}
-		idKey, reqKey, userKey = fID, fTransactionID, fUsername
 		ev.Platform = events.Legacy
 	}
+	keys := keysOf(ev.Platform)
+	idKey, reqKey, userKey := keys.id, keys.request, keys.user
 	if raw[fType] == nil {
 		return missing("type", "")
 	}
@@ -284,6 +284,19 @@ func (ev *Event) fill(raw *[nFields][]byte) error {
 }
 
 var fieldNames = [nFields]string{"locator", "id", "requestId", "transactionId", "userLocator", "username", "timestamp", "type", "data"}
+
+// platformKeys are the keys that differ between the two delivery formats, which both [Parse] and
+// [Event.MarshalJSON] read: Core sends the event stream's EventResponse {locator, requestId, userLocator,
+// timestamp (RFC 3339), type, data} (seed 002, reference/socotra-facts.md §3) and Legacy a WebhookPayload
+// {id, transactionId, username, timestamp (epoch milliseconds), type, data} (seed 003, the same section).
+type platformKeys struct{ id, request, user int }
+
+func keysOf(p events.Platform) platformKeys {
+	if p == events.Legacy {
+		return platformKeys{fID, fTransactionID, fUsername}
+	}
+	return platformKeys{fLocator, fRequestID, fUserLocator}
+}
 
 // parseType returns the event name in the raw "type" value: any non-empty string, well-formed or not.
 // Known names are interned, so they cost no allocation.
@@ -372,36 +385,40 @@ func (e *Event) Clone() *Event {
 	return &c
 }
 
-// coreWire and legacyWire are the two delivery formats, for MarshalJSON.
-type coreWire struct {
-	Locator     string          `json:"locator"`
-	RequestID   string          `json:"requestId"`
-	UserLocator string          `json:"userLocator"`
-	Timestamp   string          `json:"timestamp"`
-	Type        events.Name     `json:"type"`
-	Data        json.RawMessage `json:"data,omitempty"`
-}
-
-type legacyWire struct {
-	ID            string          `json:"id"`
-	Timestamp     int64           `json:"timestamp"`
-	TransactionID string          `json:"transactionId"`
-	Username      string          `json:"username"`
-	Type          events.Name     `json:"type"`
-	Data          json.RawMessage `json:"data,omitempty"`
-}
-
 // MarshalJSON encodes e in its platform's delivery format (Raw is not used), so that [Parse] of the result
 // gives an equal Event. A Legacy time is kept to the millisecond. It is an error when e.Platform is neither
 // events.Core nor events.Legacy.
 func (e Event) MarshalJSON() ([]byte, error) {
+	var ts any
 	switch e.Platform {
 	case events.Core:
-		return json.Marshal(coreWire{e.ID, e.RequestID, e.User, e.Time.Format(time.RFC3339Nano), e.Type, e.Data})
+		ts = e.Time.Format(time.RFC3339Nano)
 	case events.Legacy:
-		return json.Marshal(legacyWire{e.ID, e.Time.UnixMilli(), e.RequestID, e.User, e.Type, e.Data})
+		ts = e.Time.UnixMilli()
+	default:
+		return nil, fmt.Errorf("webhooks: cannot encode an event whose Platform is %s; set events.Core or events.Legacy", e.Platform)
 	}
-	return nil, fmt.Errorf("webhooks: cannot encode an event whose Platform is %s; set events.Core or events.Legacy", e.Platform)
+	keys := keysOf(e.Platform)
+	members := []struct {
+		key   int
+		value any
+	}{{keys.id, e.ID}, {keys.request, e.RequestID}, {keys.user, e.User}, {fTimestamp, ts}, {fType, e.Type}, {fData, e.Data}}
+	if len(e.Data) == 0 {
+		members = members[:len(members)-1]
+	}
+	b := []byte{'{'}
+	for i, m := range members {
+		v, err := json.Marshal(m.value)
+		if err != nil {
+			return nil, fmt.Errorf("webhooks: encode %q of event %s: %w", fieldNames[m.key], e.ID, err)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, '"'), fieldNames[m.key]...), `":`...)
+		b = append(b, v...)
+	}
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON parses a copy of b with [Parse], so the Event does not alias b.

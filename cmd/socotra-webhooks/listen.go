@@ -331,18 +331,10 @@ func (l *listener) save(ctx context.Context) error {
 
 // deliveryBody is ev in the webhook delivery format of its platform.
 func deliveryBody(ev socotra.StreamEvent) []byte {
-	data := ev.Data
-	if len(data) == 0 {
-		data = json.RawMessage("{}")
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("{}")
 	}
-	var v any
-	if ev.Platform == events.Legacy {
-		v = legacyBody{ID: ev.Locator, TransactionID: ev.RequestID, Username: ev.UserLocator, Timestamp: ev.Time.UnixMilli(), Type: ev.Type, Data: data}
-	} else {
-		v = coreBody{Locator: ev.Locator, RequestID: ev.RequestID, UserLocator: ev.UserLocator, Timestamp: ev.Time.UTC(), Type: ev.Type, Data: data}
-	}
-	b, _ := json.Marshal(v) // every member encodes
-	return b
+	return backfill.Event(ev).Raw
 }
 
 // forward sends ev until the URL answers 2xx, waiting longer after each failure; only ctx ends it.

@@ -13,28 +13,8 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/webhooks"
 )
-
-// coreBody is a Core delivery: the event stream's EventResponse (reference/socotra-facts.md §3, seed 002).
-type coreBody struct {
-	Locator     string          `json:"locator"`
-	RequestID   string          `json:"requestId"`
-	UserLocator string          `json:"userLocator"`
-	Timestamp   time.Time       `json:"timestamp"`
-	Type        events.Name     `json:"type"`
-	Data        json.RawMessage `json:"data"`
-}
-
-// legacyBody is a Legacy delivery: WebhookPayload with an epoch-millisecond timestamp (seed 003,
-// reference/socotra-facts.md §3).
-type legacyBody struct {
-	ID            string          `json:"id"`
-	TransactionID string          `json:"transactionId"`
-	Username      string          `json:"username"`
-	Timestamp     int64           `json:"timestamp"`
-	Type          events.Name     `json:"type"`
-	Data          json.RawMessage `json:"data"`
-}
 
 // defaultPlatform is the platform a sample of n is sent as: the only one that sends n, Core when both
 // (or neither: a name unknown to this SDK).
@@ -163,13 +143,13 @@ func legacyLocator() string {
 
 // sampleBody returns a delivery body of n on platform p with data.
 func sampleBody(n events.Name, p events.Platform, data json.RawMessage, now time.Time) []byte {
-	var v any
+	ev := webhooks.Event{Platform: p, Type: n, Data: data, Time: now.UTC().Truncate(time.Millisecond)}
 	if p == events.Core {
-		v = coreBody{Locator: newULID(), RequestID: newULID(), UserLocator: newUUID(), Timestamp: now.UTC().Truncate(time.Millisecond), Type: n, Data: data}
+		ev.ID, ev.RequestID, ev.User = newULID(), newULID(), newUUID()
 	} else {
-		v = legacyBody{ID: newUUID(), TransactionID: newUUID(), Username: "alice.underwriter", Timestamp: now.UnixMilli(), Type: n, Data: data}
+		ev.ID, ev.RequestID, ev.User = newUUID(), newUUID(), "alice.underwriter"
 	}
-	b, _ := json.Marshal(v) // every member encodes
+	b, _ := ev.MarshalJSON() // the data is JSON
 	return b
 }
 

@@ -75,7 +75,8 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithTypes limits the backfill to the events whose type matches one of patterns (see [events.Match]:
-// "policy.*", "invoice.issue", "*"): give the patterns the Handler has routes for. Other events are counted
+// "policy.*", "invoice.issue", "*"; [New] refuses what events.ValidPattern refuses): give the patterns the
+// Handler has routes for. Other events are counted
 // as skipped; their diverted records are left in place. The default handles every event.
 func WithTypes(patterns ...string) Option {
 	return optionFunc(func(b *Backfiller) { b.types = append(b.types, patterns...) })
@@ -150,8 +151,8 @@ func New(h Handler, opts ...Option) (*Backfiller, error) {
 	}
 	var errs []error
 	for _, p := range b.types {
-		if p == "" {
-			errs = append(errs, errors.New(`backfill: WithTypes: empty pattern; use "*" for every event`))
+		if err := events.ValidPattern(p); err != nil {
+			errs = append(errs, fmt.Errorf("backfill: WithTypes: %w", err))
 		}
 	}
 	if b.startErr != nil {
@@ -200,11 +201,10 @@ const (
 	failed
 )
 
-// process parses a rebuilt delivery body and gives the event to the Handler.
-func (b *Backfiller) process(ctx context.Context, body []byte) (outcome, error) {
-	ev, err := webhooks.Parse(body)
-	if err != nil {
-		return failed, err
+// process gives ev to the Handler, unless it has no type, which no delivery lacks.
+func (b *Backfiller) process(ctx context.Context, ev *webhooks.Event) (outcome, error) {
+	if ev.Type == "" {
+		return failed, fmt.Errorf("event %s has no type; a delivery always names one", ev.ID)
 	}
 	return b.handle(ctx, ev)
 }

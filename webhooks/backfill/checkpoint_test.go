@@ -98,7 +98,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		want []string
 	}{
 		{"nil handler", nil, nil, []string{"nil Handler"}},
-		{"empty pattern", h, []backfill.Option{backfill.WithTypes("policy.*", "")}, []string{"WithTypes: empty pattern"}},
+		{"empty pattern", h, []backfill.Option{backfill.WithTypes("policy.*", "")}, []string{`WithTypes: events: pattern "": empty; use "*"`}},
+		{"malformed pattern", h, []backfill.Option{backfill.WithTypes("policy..*")}, []string{`WithTypes: events: pattern "policy..*": empty segment`}},
 		{"several at once", h, []backfill.Option{backfill.WithPageSize(-1), backfill.WithProgressEvery(0), backfill.WithInProgressWait(-1)},
 			[]string{"WithPageSize(-1)", "WithProgressEvery(0)", "WithInProgressWait(-1ns)"}},
 		{"zero start", h, []backfill.Option{backfill.WithStart(time.Time{})}, []string{"WithStart(zero time)", "WithFromBeginning"}},

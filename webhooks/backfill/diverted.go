@@ -2,13 +2,12 @@ package backfill
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/webhooks"
 )
 
 // CoreDiverted replays the diverted events of the Core webhook webhookLocator: for each diverted record it
@@ -43,7 +42,7 @@ func (r *run) coreDiverted(ctx context.Context, c *socotra.CoreClient, webhookLo
 			r.skip(ctx)
 			continue
 		}
-		r.diverted(ctx, d.EventID, coreEvent(se), func() error {
+		r.diverted(ctx, d.EventID, Event(se), func() error {
 			return c.DeleteDivertedEvent(ctx, webhookLocator, d.ID)
 		})
 	}
@@ -118,16 +117,17 @@ func (b *Backfiller) LegacyDiverted(ctx context.Context, c *socotra.LegacyClient
 			r.count(ctx, failed, d.ID, fmt.Errorf("diverted record %s has no event id, so it cannot be deduplicated against live deliveries; resend it with LegacyClient.ResendDivertedEvent instead", d.ID))
 			continue
 		}
-		r.diverted(ctx, d.EventID, legacyBody(d.EventID, d.Time, d.ID, d.Type, d.User, d.Data), func() error {
+		ev := withRaw(&webhooks.Event{Platform: events.Legacy, ID: d.EventID, Time: d.Time, RequestID: d.ID, Type: d.Type, User: d.User, Data: d.Data})
+		r.diverted(ctx, d.EventID, ev, func() error {
 			return c.DeleteDivertedEvent(ctx, webhookName, d.ID)
 		})
 	}
 	return r.finish(ctx, nil)
 }
 
-// diverted processes one diverted event, given as a delivery body, then deletes its record with del.
-func (r *run) diverted(ctx context.Context, id string, body []byte, del func() error) {
-	o, err := r.b.process(ctx, body)
+// diverted processes one diverted event, then deletes its record with del.
+func (r *run) diverted(ctx context.Context, id string, ev *webhooks.Event, del func() error) {
+	o, err := r.b.process(ctx, ev)
 	if o != failed {
 		if derr := del(); derr != nil {
 			o, err = failed, fmt.Errorf("event %s was processed but its diverted record could not be deleted (the next run deletes it): %w", id, derr)
@@ -150,39 +150,4 @@ func collect[T any](seq func(func(T, error) bool)) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// coreEvent rebuilds the delivery body of a Core event: webhook deliveries carry the event-stream object.
-func coreEvent(e socotra.StreamEvent) []byte {
-	body, _ := json.Marshal(struct {
-		Locator     string          `json:"locator"`
-		RequestID   string          `json:"requestId,omitempty"`
-		UserLocator string          `json:"userLocator,omitempty"`
-		Timestamp   string          `json:"timestamp"`
-		Type        string          `json:"type"`
-		Data        json.RawMessage `json:"data,omitempty"`
-	}{e.Locator, e.RequestID, e.UserLocator, e.Time.Format(time.RFC3339Nano), string(e.Type), validJSON(e.Data)})
-	return body
-}
-
-// legacyBody rebuilds the delivery body of a Legacy event (a WebhookPayload) from its members.
-func legacyBody(id string, at time.Time, transactionID string, typ events.Name, user string, data json.RawMessage) []byte {
-	body, _ := json.Marshal(struct {
-		ID            string          `json:"id"`
-		Timestamp     int64           `json:"timestamp"`
-		TransactionID string          `json:"transactionId,omitempty"`
-		Type          string          `json:"type"`
-		Username      string          `json:"username,omitempty"`
-		Data          json.RawMessage `json:"data,omitempty"`
-	}{id, at.UnixMilli(), transactionID, string(typ), user, validJSON(data)})
-	return body
-}
-
-// validJSON returns raw, or nil when it is not valid JSON (so that the body still marshals and the
-// Handler's Parse reports what is missing rather than the marshalling failing).
-func validJSON(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || !json.Valid(raw) {
-		return nil
-	}
-	return raw
 }

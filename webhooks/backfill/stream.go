@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/webhooks"
 )
 
 // Client is a tenant's API client whose event stream [Backfiller.Stream] reads: a *socotra.CoreClient or a
@@ -93,7 +93,7 @@ func (b *Backfiller) Stream(ctx context.Context, c Client, cp Checkpoint) (Repor
 			r.skip(ctx)
 			continue
 		}
-		o, err := b.process(ctx, streamEvent(se))
+		o, err := b.process(ctx, Event(se))
 		if o == failed {
 			stuck = true
 		}
@@ -139,10 +139,19 @@ func isNil(c Client) bool {
 	return false
 }
 
-// streamEvent rebuilds the delivery body of a stream event in its platform's format.
-func streamEvent(e socotra.StreamEvent) []byte {
-	if e.Platform == events.Legacy {
-		return legacyBody(e.Locator, e.Time, e.RequestID, e.Type, e.UserLocator, e.Data)
-	}
-	return coreEvent(e)
+// Event returns the event that a webhook delivery of se carries, as [webhooks.Parse] would return it from
+// the delivery: the same members, Raw holding the delivery body in se's platform's format (see
+// webhooks.Event.MarshalJSON; nil when se.Data is not JSON), and no Header. The backfill hands these to the
+// Handler directly, parsing nothing.
+func Event(se socotra.StreamEvent) *webhooks.Event {
+	return withRaw(&webhooks.Event{
+		Platform: se.Platform, ID: se.Locator, Time: se.Time, RequestID: se.RequestID, User: se.UserLocator, Type: se.Type, Data: se.Data,
+	})
+}
+
+// withRaw sets ev.Raw to ev's delivery body, so that a handler forwarding Raw sends the same bytes for a
+// backfilled event as for a delivered one.
+func withRaw(ev *webhooks.Event) *webhooks.Event {
+	ev.Raw, _ = ev.MarshalJSON() // nil for data that is not JSON
+	return ev
 }
