@@ -67,8 +67,9 @@ func TestListenCtrlCInTerminal(t *testing.T) {
 		return strings.Contains(tm("capture-pane", "-p", "-t", "listen"), "caught up, 2 forwarded")
 	})
 	tm("send-keys", "-t", "listen", "C-c")
-	waitFor(t, func() bool { _, err := os.Stat(status); return err == nil })
-	got, _ := os.ReadFile(status)
+	// The shell creates the file before echo writes to it: wait for the line, not the file.
+	var got []byte
+	waitFor(t, func() bool { got, _ = os.ReadFile(status); return strings.HasSuffix(string(got), "\n") })
 	pane := tm("capture-pane", "-p", "-t", "listen")
 	if strings.TrimSpace(string(got)) != "exit=0" {
 		t.Fatalf("listen after Ctrl-C: %s; the terminal showed:\n%s", got, pane)
