@@ -1,12 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/socotra-go/sdk/internal/exactlyonce"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 	"github.com/socotra-go/sdk/webhooks/backfill"
 )
@@ -25,7 +25,7 @@ func TestBackfillWhileDeliveriesArrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.WithValue(t.Context(), viaBackfill{}, true)
+	ctx := exactlyonce.Backfill(t.Context())
 
 	const batches, size = 12, 50
 	stop := make(chan struct{})
@@ -68,7 +68,7 @@ func TestBackfillWhileDeliveriesArrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.rec.exactlyOnce(t, ids)
+	e.rec.Check(t, ids)
 	t.Logf("%d events: %d handled live, %d by %d concurrent backfill runs; final run: %s",
-		len(ids), e.rec.live, e.rec.back, runs, rep)
+		len(ids), e.rec.Live(), e.rec.Backfilled(), runs, rep)
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/exactlyonce"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 	"github.com/socotra-go/sdk/webhooks"
@@ -35,7 +35,7 @@ type env struct {
 	clock *socotratest.FakeClock
 	core  *socotra.CoreClient
 	h     *webhooks.Handler
-	rec   *recorder
+	rec   *exactlyonce.Recorder
 	hook  string // the webhook's locator
 
 	downFrom, downTo atomic.Int64 // the receiver is down while downFrom <= clock < downTo (Unix ns)
@@ -49,7 +49,7 @@ type envConfig struct {
 
 func newEnv(t testing.TB, cfg envConfig) *env {
 	t.Helper()
-	e := &env{clock: socotratest.NewFakeClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), rec: newRecorder()}
+	e := &env{clock: socotratest.NewFakeClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), rec: new(exactlyonce.Recorder)}
 	e.srv = socotratest.NewServer(socotratest.WithClock(e.clock), socotratest.WithFaults(cfg.faults),
 		socotratest.WithRetryUnit(time.Second))
 	t.Cleanup(e.srv.Close)
@@ -58,7 +58,7 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 		opts = append(opts, webhooks.WithDeduper(cfg.dedupe))
 	}
 	e.h = webhooks.NewHandler(opts...)
-	e.h.On("*", e.rec.handle)
+	e.h.On("*", e.rec.Handle)
 	rcv, err := webhooks.NewSecretReceiver([]byte(secret), e.h)
 	if err != nil {
 		t.Fatal(err)
@@ -114,68 +114,5 @@ func (e *env) flush(t testing.TB) {
 	defer cancel()
 	if err := e.srv.Flush(ctx); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// viaBackfill marks the context of events handed over by a backfill, so the recorder can tell the paths.
-type viaBackfill struct{}
-
-// recorder counts the successful runs of its handler per event id and by path (live delivery or backfill).
-type recorder struct {
-	mu         sync.Mutex
-	counts     map[string]int
-	live, back int
-}
-
-func newRecorder() *recorder { return &recorder{counts: map[string]int{}} }
-
-func (r *recorder) handle(ctx context.Context, ev *webhooks.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.counts[ev.ID]++
-	if ctx.Value(viaBackfill{}) != nil {
-		r.back++
-	} else {
-		r.live++
-	}
-	return nil
-}
-
-func (r *recorder) count(id string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.counts[id]
-}
-
-// check fails t unless every id in want was processed exactly once and nothing else was processed.
-func (r *recorder) exactlyOnce(t testing.TB, want []string) {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	wanted := make(map[string]bool, len(want))
-	missing, twice := 0, 0
-	for _, id := range want {
-		wanted[id] = true
-		switch n := r.counts[id]; {
-		case n == 0:
-			if missing++; missing <= 5 {
-				t.Errorf("event %s never processed", id)
-			}
-		case n > 1:
-			if twice++; twice <= 5 {
-				t.Errorf("event %s processed %d times", id, n)
-			}
-		}
-	}
-	for id := range r.counts {
-		if !wanted[id] {
-			t.Errorf("event %s processed but never emitted", id)
-		}
-	}
-	if len(wanted) != len(want) {
-		t.Errorf("%d ids emitted, %d distinct", len(want), len(wanted))
-	}
-	if missing+twice > 0 {
-		t.Fatalf("of %d events, %d never processed and %d processed more than once", len(want), missing, twice)
 	}
 }

@@ -1,11 +1,11 @@
 package e2e
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/socotra-go/sdk/internal/exactlyonce"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 	"github.com/socotra-go/sdk/webhooks/backfill"
 )
@@ -42,7 +42,7 @@ func TestTenThousandEventsExactlyOnce(t *testing.T) {
 	}
 	delivered := time.Since(began)
 
-	ctx := context.WithValue(t.Context(), viaBackfill{}, true)
+	ctx := exactlyonce.Backfill(t.Context())
 	b, err := backfill.New(e.h, backfill.WithFromBeginning(), backfill.WithPageSize(500))
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestTenThousandEventsExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.rec.exactlyOnce(t, ids)
+	e.rec.Check(t, ids)
 
 	var st struct{ attempts, dropped, duplicated, reordered, refused, retriedOK int }
 	for _, d := range e.srv.Deliveries() {
@@ -83,7 +83,7 @@ func TestTenThousandEventsExactlyOnce(t *testing.T) {
 	t.Logf("%d events, %d delivery attempts: %d dropped, %d duplicated, %d reordered, %d refused while down, %d delivered on retry",
 		n, st.attempts, st.dropped, st.duplicated, st.reordered, st.refused, st.retriedOK)
 	t.Logf("handled live %d, by backfill %d (diverted: %s; stream: %s); delivery phase %s, total %s",
-		e.rec.live, e.rec.back, drep, srep, delivered.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+		e.rec.Live(), e.rec.Backfilled(), drep, srep, delivered.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 
 	// The scenario must really have happened, or the exactly-once check proves little.
 	for name, v := range map[string]int{
@@ -95,8 +95,8 @@ func TestTenThousandEventsExactlyOnce(t *testing.T) {
 			t.Errorf("no delivery was %s", name)
 		}
 	}
-	if e.rec.live+e.rec.back != n || drep.Handled != diverted || drep.Handled+srep.Handled != e.rec.back {
+	if e.rec.Live()+e.rec.Backfilled() != n || drep.Handled != diverted || drep.Handled+srep.Handled != e.rec.Backfilled() {
 		t.Errorf("paths do not add up: live %d + backfill %d (diverted %d of %d, stream %d) for %d events",
-			e.rec.live, e.rec.back, drep.Handled, diverted, srep.Handled, n)
+			e.rec.Live(), e.rec.Backfilled(), drep.Handled, diverted, srep.Handled, n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/exactlyonce"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 	"github.com/socotra-go/sdk/webhooks"
@@ -28,9 +29,9 @@ func TestLegacyExactlyOnceAcrossTwoBackfillRuns(t *testing.T) {
 	t.Parallel()
 	const phases, batches, size = 2, 6, 100
 	clock := socotratest.NewFakeClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	rec := newRecorder()
+	rec := new(exactlyonce.Recorder)
 	h := webhooks.NewHandler()
-	h.On("*", rec.handle)
+	h.On("*", rec.Handle)
 	rcv, err := webhooks.NewSecretReceiver([]byte(secret), h)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func TestLegacyExactlyOnceAcrossTwoBackfillRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.WithValue(t.Context(), viaBackfill{}, true)
+	ctx := exactlyonce.Backfill(t.Context())
 
 	var ids []string
 	var diverted, fromStream int
@@ -115,7 +116,7 @@ func TestLegacyExactlyOnceAcrossTwoBackfillRuns(t *testing.T) {
 		t.Logf("phase %d: diverted %s; stream %s", phase, drep, srep)
 	}
 
-	rec.exactlyOnce(t, ids)
+	rec.Check(t, ids)
 	var dropped int
 	for _, d := range srv.Deliveries() {
 		if d.Faults.Has(socotratest.FaultDrop) {
@@ -123,12 +124,12 @@ func TestLegacyExactlyOnceAcrossTwoBackfillRuns(t *testing.T) {
 		}
 	}
 	// The scenario must really have happened, or the exactly-once check proves little.
-	if diverted == 0 || fromStream == 0 || dropped == 0 || rec.live == 0 {
+	if diverted == 0 || fromStream == 0 || dropped == 0 || rec.Live() == 0 {
 		t.Errorf("diverted %d, recovered from the stream %d, dropped %d, handled live %d: each must be > 0",
-			diverted, fromStream, dropped, rec.live)
+			diverted, fromStream, dropped, rec.Live())
 	}
-	if rec.live+rec.back != len(ids) || rec.back != diverted+fromStream {
+	if rec.Live()+rec.Backfilled() != len(ids) || rec.Backfilled() != diverted+fromStream {
 		t.Errorf("paths do not add up: live %d + backfill %d (diverted %d, stream %d) for %d events",
-			rec.live, rec.back, diverted, fromStream, len(ids))
+			rec.Live(), rec.Backfilled(), diverted, fromStream, len(ids))
 	}
 }

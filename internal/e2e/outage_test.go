@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socotra-go/sdk/internal/exactlyonce"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 	"github.com/socotra-go/sdk/webhooks"
 	"github.com/socotra-go/sdk/webhooks/backfill"
@@ -16,7 +17,7 @@ import (
 // backfillAll runs the diverted-events backfill and then the event-stream backfill.
 func (e *env) backfillAll(t *testing.T) (diverted, stream backfill.Report) {
 	t.Helper()
-	ctx := context.WithValue(t.Context(), viaBackfill{}, true)
+	ctx := exactlyonce.Backfill(t.Context())
 	b, err := backfill.New(e.h, backfill.WithFromBeginning(), backfill.WithPageSize(50))
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +61,13 @@ func TestReceiverDownThenBack(t *testing.T) {
 			}
 			e.flush(t)
 			diverted := len(e.srv.DivertedEvents(e.hook))
-			if tc.wantDiverted != (diverted > 0) || tc.wantDiverted && e.rec.live > 0 {
-				t.Errorf("%d events diverted and %d delivered live; want diverted only: %t", diverted, e.rec.live, tc.wantDiverted)
+			if tc.wantDiverted != (diverted > 0) || tc.wantDiverted && e.rec.Live() > 0 {
+				t.Errorf("%d events diverted and %d delivered live; want diverted only: %t", diverted, e.rec.Live(), tc.wantDiverted)
 			}
 			d, s := e.backfillAll(t)
-			e.rec.exactlyOnce(t, ids)
-			if d.Handled != diverted || e.rec.live+d.Handled+s.Handled != len(ids) {
-				t.Errorf("live %d, diverted backfill %s, stream backfill %s", e.rec.live, d, s)
+			e.rec.Check(t, ids)
+			if d.Handled != diverted || e.rec.Live()+d.Handled+s.Handled != len(ids) {
+				t.Errorf("live %d, diverted backfill %s, stream backfill %s", e.rec.Live(), d, s)
 			}
 			if tc.drop > 0 && s.Handled == 0 {
 				t.Error("no dropped event came back through the event stream")
@@ -113,7 +114,7 @@ func TestCrashBetweenHandlingAndMarkingDone(t *testing.T) {
 		t.Fatal("no crash happened")
 	}
 	crashed := *p
-	if n := e.rec.count(crashed); n != 2 {
+	if n := e.rec.Count(crashed); n != 2 {
 		t.Errorf("the event completed at the crash was handled %d times, want 2 (again after the crash, not lost)", n)
 	}
 	var attempts []int
@@ -130,7 +131,7 @@ func TestCrashBetweenHandlingAndMarkingDone(t *testing.T) {
 	}
 	for _, id := range ids {
 		if id != crashed {
-			if n := e.rec.count(id); n != 1 {
+			if n := e.rec.Count(id); n != 1 {
 				t.Errorf("event %s handled %d times, want once", id, n)
 			}
 		}

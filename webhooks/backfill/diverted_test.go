@@ -67,12 +67,10 @@ func TestDivertedEventsAreReplayedOnceAndDeleted(t *testing.T) {
 			if n := len(f.srv.DivertedEvents(f.hook(p))); n != 0 {
 				t.Errorf("%d diverted events left", n)
 			}
-			f.rec.exactlyOnce(t, ids)
-			f.rec.mu.Lock()
-			if !slicesEqual(f.rec.order, ids) {
-				t.Errorf("replayed in order %v, want the diverted order %v", f.rec.order, ids)
+			f.rec.Check(t, ids)
+			if order := f.rec.Order(); !slicesEqual(order, ids) {
+				t.Errorf("replayed in order %v, want the diverted order %v", order, ids)
 			}
-			f.rec.mu.Unlock()
 
 			rep, err = f.runDiverted(t, t.Context(), b, p)
 			if err != nil || rep.Seen != 0 {
@@ -89,7 +87,7 @@ func TestDivertedEventThatFailsIsKeptForTheNextRun(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			ids := f.divertAll(t, p, 8)
-			f.rec.setFail(func(ev *webhooks.Event) error {
+			f.rec.SetFail(func(ev *webhooks.Event) error {
 				if ev.ID == ids[3] {
 					return errBoom
 				}
@@ -107,12 +105,12 @@ func TestDivertedEventThatFailsIsKeptForTheNextRun(t *testing.T) {
 			if len(left) != 1 || left[0].Event.ID != ids[3] {
 				t.Fatalf("diverted after the first run: %+v, want only %s", left, ids[3])
 			}
-			f.rec.setFail(nil)
+			f.rec.SetFail(nil)
 			rep, err = f.runDiverted(t, t.Context(), b, p)
 			if err != nil || rep.Handled != 1 || rep.Deleted != 1 {
 				t.Errorf("second run: %s, %v", rep, err)
 			}
-			f.rec.exactlyOnce(t, ids)
+			f.rec.Check(t, ids)
 		})
 	}
 }
@@ -127,7 +125,7 @@ func TestDivertedCrashBetweenHandlingAndDeleting(t *testing.T) {
 			f := newFixture(t)
 			ids := f.divertAll(t, p, 6)
 			ctx, crash := context.WithCancel(t.Context())
-			f.rec.setFail(func(ev *webhooks.Event) error {
+			f.rec.SetFail(func(ev *webhooks.Event) error {
 				if ev.ID == ids[2] {
 					crash() // the process dies while this handler returns
 				}
@@ -144,12 +142,12 @@ func TestDivertedCrashBetweenHandlingAndDeleting(t *testing.T) {
 			if n := len(f.srv.DivertedEvents(f.hook(p))); n != 4 {
 				t.Errorf("%d diverted records after the crash, want 4 (the handled-but-undeleted one kept)", n)
 			}
-			f.rec.setFail(nil)
+			f.rec.SetFail(nil)
 			rep, err = f.runDiverted(t, t.Context(), b, p)
 			if err != nil || rep.Duplicates != 1 || rep.Handled != 3 || rep.Deleted != 4 {
 				t.Errorf("next run: %s, %v; want 1 duplicate, 3 handled, 4 deleted", rep, err)
 			}
-			f.rec.exactlyOnce(t, ids)
+			f.rec.Check(t, ids)
 		})
 	}
 }
@@ -158,7 +156,7 @@ func TestManyFailuresAreSummarised(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.divertAll(t, events.Core, 9)
-	f.rec.setFail(func(*webhooks.Event) error { return errBoom })
+	f.rec.SetFail(func(*webhooks.Event) error { return errBoom })
 	b, _ := backfill.New(f.h)
 	rep, err := b.CoreDiverted(t.Context(), f.core, f.coreHook)
 	if rep.Failed != 9 || err == nil || !strings.Contains(err.Error(), "9 of 9 failed (first 5 shown)") ||
@@ -193,7 +191,7 @@ func TestDivertedTypeFilterLeavesOtherRecords(t *testing.T) {
 					quotes = append(quotes, id)
 				}
 			}
-			f.rec.exactlyOnce(t, quotes)
+			f.rec.Check(t, quotes)
 		})
 	}
 }

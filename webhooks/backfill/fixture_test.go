@@ -1,15 +1,14 @@
 package backfill_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/exactlyonce"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 	"github.com/socotra-go/sdk/webhooks"
@@ -32,7 +31,7 @@ type fixture struct {
 	core        *socotra.CoreClient
 	legacy      *socotra.LegacyClient
 	h           *webhooks.Handler
-	rec         *recorder
+	rec         *exactlyonce.Recorder
 	down        atomic.Bool // the receiver answers 503
 	coreHook    string      // Core webhook locator
 	legacyHook  string      // Legacy webhook name
@@ -41,10 +40,10 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...socotratest.Option) *fixture {
 	t.Helper()
-	f := &fixture{srv: socotratest.NewServer(opts...), rec: newRecorder()}
+	f := &fixture{srv: socotratest.NewServer(opts...), rec: new(exactlyonce.Recorder)}
 	t.Cleanup(f.srv.Close)
 	f.h = webhooks.NewHandler()
-	f.h.On("*", f.rec.handle)
+	f.h.On("*", f.rec.Handle)
 	verified, err := webhooks.NewSecretReceiver([]byte(secret), f.h)
 	if err != nil {
 		t.Fatal(err)
@@ -117,65 +116,6 @@ func (f *fixture) emit(t *testing.T, p events.Platform, n int) []string {
 		t.Fatal(err)
 	}
 	return ids
-}
-
-// recorder counts the successful runs of its handler per event id, and can fail chosen events.
-type recorder struct {
-	mu     sync.Mutex
-	counts map[string]int
-	order  []string
-	fail   func(ev *webhooks.Event) error // nil: never fail
-}
-
-func newRecorder() *recorder { return &recorder{counts: map[string]int{}} }
-
-func (r *recorder) handle(_ context.Context, ev *webhooks.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		if err := r.fail(ev); err != nil {
-			return err
-		}
-	}
-	r.counts[ev.ID]++
-	r.order = append(r.order, ev.ID)
-	return nil
-}
-
-func (r *recorder) setFail(fn func(ev *webhooks.Event) error) {
-	r.mu.Lock()
-	r.fail = fn
-	r.mu.Unlock()
-}
-
-// exactlyOnce fails t unless every id in want was processed exactly once and nothing else was processed.
-func (r *recorder) exactlyOnce(t *testing.T, want []string) {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	missing, twice := 0, 0
-	wanted := make(map[string]bool, len(want))
-	for _, id := range want {
-		wanted[id] = true
-		switch n := r.counts[id]; {
-		case n == 0:
-			if missing++; missing <= 5 {
-				t.Errorf("event %s never processed", id)
-			}
-		case n > 1:
-			if twice++; twice <= 5 {
-				t.Errorf("event %s processed %d times", id, n)
-			}
-		}
-	}
-	for id := range r.counts {
-		if !wanted[id] {
-			t.Errorf("unexpected event %s processed", id)
-		}
-	}
-	if missing+twice > 0 {
-		t.Fatalf("%d of %d events never processed, %d processed more than once", missing, len(want), twice)
-	}
 }
 
 var errBoom = errors.New("boom")

@@ -81,7 +81,7 @@ func TestStreamBothPlatformsExactlyOnceAcrossTwoRuns(t *testing.T) {
 			if err != nil || rep.Seen != 23 || rep.Handled != 23 || rep.Checkpoint == "" {
 				t.Fatalf("first run: %s, %v, checkpoint %q", rep, err, rep.Checkpoint)
 			}
-			f.rec.exactlyOnce(t, ids)
+			f.rec.Check(t, ids)
 
 			more := f.emitStream(t, clock, p, 7)
 			rep, err = b.Stream(t.Context(), f.client(p), cp)
@@ -92,7 +92,7 @@ func TestStreamBothPlatformsExactlyOnceAcrossTwoRuns(t *testing.T) {
 			if p == events.Legacy && rep.Seen != 7 {
 				t.Errorf("second Legacy run saw %d events, want only the 7 new ones", rep.Seen)
 			}
-			f.rec.exactlyOnce(t, append(ids, more...))
+			f.rec.Check(t, append(ids, more...))
 
 			rep, err = b.Stream(t.Context(), f.client(p), cp)
 			if err != nil || rep.Handled != 0 {
@@ -113,7 +113,7 @@ func TestStreamLegacyCrashAtAnyPoint(t *testing.T) {
 			f, clock, cp := platformStream(t)
 			ids := f.emitStream(t, clock, events.Legacy, n)
 			ctx, crash := context.WithCancel(t.Context())
-			f.rec.setFail(func(ev *webhooks.Event) error {
+			f.rec.SetFail(func(ev *webhooks.Event) error {
 				if ev.ID == ids[k] {
 					crash()
 				}
@@ -123,7 +123,7 @@ func TestStreamLegacyCrashAtAnyPoint(t *testing.T) {
 			if _, err := b.Stream(ctx, f.legacy, cp); !errors.Is(err, context.Canceled) {
 				t.Fatalf("crashed run: %v, want context.Canceled", err)
 			}
-			f.rec.setFail(nil)
+			f.rec.SetFail(nil)
 			rep, err := b.Stream(t.Context(), f.legacy, cp)
 			if err != nil {
 				t.Fatal(err)
@@ -131,7 +131,7 @@ func TestStreamLegacyCrashAtAnyPoint(t *testing.T) {
 			if want := n - page*(k/page); rep.Seen != want || rep.Duplicates != k%page+1 {
 				t.Errorf("resumed run: %s; want %d seen from the page holding event %d, %d duplicates", rep, want, k, k%page+1)
 			}
-			f.rec.exactlyOnce(t, ids)
+			f.rec.Check(t, ids)
 		})
 	}
 }
@@ -141,7 +141,7 @@ func TestStreamLegacyFailedEventIsRetried(t *testing.T) {
 	t.Parallel()
 	f, clock, cp := platformStream(t)
 	ids := f.emitStream(t, clock, events.Legacy, 11)
-	f.rec.setFail(func(ev *webhooks.Event) error {
+	f.rec.SetFail(func(ev *webhooks.Event) error {
 		if ev.ID == ids[6] {
 			return errBoom
 		}
@@ -152,12 +152,12 @@ func TestStreamLegacyFailedEventIsRetried(t *testing.T) {
 	if !errors.Is(err, backfill.ErrIncomplete) || rep.Failed != 1 || rep.Handled != 10 {
 		t.Fatalf("first run: %s, %v", rep, err)
 	}
-	f.rec.setFail(nil)
+	f.rec.SetFail(nil)
 	rep, err = b.Stream(t.Context(), f.legacy, cp)
 	if err != nil || rep.Handled != 1 || rep.Seen != 5 {
 		t.Fatalf("second run: %s, %v; want the failed event handled, resuming at its page (5 events)", rep, err)
 	}
-	f.rec.exactlyOnce(t, ids)
+	f.rec.Check(t, ids)
 }
 
 // Issue 17 item 6: with an empty checkpoint, Stream starts only where the caller said.
@@ -192,7 +192,7 @@ func TestStreamEmptyCheckpointNeedsAChosenStart(t *testing.T) {
 			if rep, err := from.Stream(t.Context(), f.client(p), cp); err != nil || rep.Handled != 3 {
 				t.Fatalf("WithStart: %s, %v; want the 3 events from the start time on", rep, err)
 			}
-			f.rec.exactlyOnce(t, recent)
+			f.rec.Check(t, recent)
 
 			// Once the checkpoint holds a position, no start option is needed, and none moves it.
 			more := f.emitStream(t, clock, p, 2)
@@ -203,7 +203,7 @@ func TestStreamEmptyCheckpointNeedsAChosenStart(t *testing.T) {
 			if rep, err := all.Stream(t.Context(), f.client(p), cp); err != nil || rep.Handled != 0 {
 				t.Fatalf("WithFromBeginning with a saved checkpoint: %s, %v; want the checkpoint to win", rep, err)
 			}
-			f.rec.exactlyOnce(t, append(recent, more...))
+			f.rec.Check(t, append(recent, more...))
 		})
 	}
 }
@@ -240,7 +240,7 @@ func TestDivertedByRegistrationName(t *testing.T) {
 			if err != nil || rep.Handled != 5 || rep.Deleted != 5 {
 				t.Fatalf("Diverted(%q): %s, %v", name, rep, err)
 			}
-			f.rec.exactlyOnce(t, ids)
+			f.rec.Check(t, ids)
 			if n := len(f.srv.DivertedEvents(f.hook(p))); n != 0 {
 				t.Errorf("%d diverted records left", n)
 			}
@@ -272,7 +272,7 @@ func TestDivertedByNameCoreDuplicatesAndUnknown(t *testing.T) {
 	if err != nil || rep.Handled != 3 || rep.Duplicates != 1 || rep.Deleted != 4 {
 		t.Fatalf("Diverted: %s, %v; want 3 events handled, the copy of the second webhook a duplicate, 4 deleted", rep, err)
 	}
-	f.rec.exactlyOnce(t, ids)
+	f.rec.Check(t, ids)
 	if n := len(f.srv.DivertedEvents(second.Locator)); n != 0 {
 		t.Errorf("%d diverted records left on the second webhook", n)
 	}
@@ -338,12 +338,12 @@ func TestStreamMinAgeLeavesYoungEventsForLater(t *testing.T) {
 			if err != nil || rep.Handled != 3 {
 				t.Fatalf("first run: %s, %v; want the 3 old events only", rep, err)
 			}
-			f.rec.exactlyOnce(t, old)
+			f.rec.Check(t, old)
 			later, _ := backfill.New(f.h)
 			if rep, err := later.Stream(t.Context(), f.client(p), cp); err != nil || rep.Handled != 2 {
 				t.Fatalf("later run: %s, %v; want the 2 events left", rep, err)
 			}
-			f.rec.exactlyOnce(t, append(old, young...))
+			f.rec.Check(t, append(old, young...))
 		})
 	}
 	if _, err := backfill.New(webhooks.NewHandler(), backfill.WithMinAge(-time.Second)); err == nil || !strings.Contains(err.Error(), "WithMinAge(-1s)") {

@@ -42,7 +42,7 @@ func TestStreamReplaysMissedEventsAndResumes(t *testing.T) {
 	if saved, _ := cp.Load(t.Context()); saved != rep.Checkpoint {
 		t.Errorf("saved checkpoint %q, report says %q", saved, rep.Checkpoint)
 	}
-	f.rec.exactlyOnce(t, ids)
+	f.rec.Check(t, ids)
 
 	more := f.emit(t, events.Core, 7)
 	rep, err = b.Stream(t.Context(), f.core, cp)
@@ -53,7 +53,7 @@ func TestStreamReplaysMissedEventsAndResumes(t *testing.T) {
 	if rep.Handled != 7 || rep.Duplicates != 3 || rep.Seen != 10 {
 		t.Errorf("second run: %s; want 7 handled after 3 duplicates of the last page", rep)
 	}
-	f.rec.exactlyOnce(t, append(ids, more...))
+	f.rec.Check(t, append(ids, more...))
 }
 
 // A crash (the context cancelled) right after the handler of event k returned: the next run resumes at the
@@ -66,7 +66,7 @@ func TestStreamCrashAtAnyPoint(t *testing.T) {
 			t.Parallel()
 			f, ids, cp := streamFixture(t, n)
 			ctx, crash := context.WithCancel(t.Context())
-			f.rec.setFail(func(ev *webhooks.Event) error {
+			f.rec.SetFail(func(ev *webhooks.Event) error {
 				if ev.ID == ids[k] {
 					crash()
 				}
@@ -76,7 +76,7 @@ func TestStreamCrashAtAnyPoint(t *testing.T) {
 			if _, err := b.Stream(ctx, f.core, cp); !errors.Is(err, context.Canceled) {
 				t.Fatalf("crashed run: %v, want context.Canceled", err)
 			}
-			f.rec.setFail(nil)
+			f.rec.SetFail(nil)
 			rep, err := b.Stream(t.Context(), f.core, cp)
 			if err != nil {
 				t.Fatal(err)
@@ -87,7 +87,7 @@ func TestStreamCrashAtAnyPoint(t *testing.T) {
 			if rep.Duplicates != k%page+1 {
 				t.Errorf("resumed run: %s; want %d duplicates (the handled part of the page)", rep, k%page+1)
 			}
-			f.rec.exactlyOnce(t, ids)
+			f.rec.Check(t, ids)
 		})
 	}
 }
@@ -95,7 +95,7 @@ func TestStreamCrashAtAnyPoint(t *testing.T) {
 func TestStreamFailedEventHoldsTheCheckpoint(t *testing.T) {
 	t.Parallel()
 	f, ids, cp := streamFixture(t, 23)
-	f.rec.setFail(func(ev *webhooks.Event) error {
+	f.rec.SetFail(func(ev *webhooks.Event) error {
 		if ev.ID == ids[7] {
 			return errBoom
 		}
@@ -106,7 +106,7 @@ func TestStreamFailedEventHoldsTheCheckpoint(t *testing.T) {
 	if !errors.Is(err, backfill.ErrIncomplete) || rep.Failed != 1 || rep.Handled != 22 {
 		t.Fatalf("first run: %s, %v", rep, err)
 	}
-	f.rec.setFail(nil)
+	f.rec.SetFail(nil)
 	rep, err = b.Stream(t.Context(), f.core, cp)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestStreamFailedEventHoldsTheCheckpoint(t *testing.T) {
 	if rep.Handled != 1 || rep.Seen != 18 {
 		t.Errorf("second run: %s; want the failed event handled, resuming at its page (18 events)", rep)
 	}
-	f.rec.exactlyOnce(t, ids)
+	f.rec.Check(t, ids)
 }
 
 // failingCheckpoint fails every Save after the first ok ones.
@@ -143,7 +143,7 @@ func TestStreamCheckpointSaveFailureStopsTheRun(t *testing.T) {
 	if err != nil || rep.Seen != 13 {
 		t.Fatalf("next run: %s, %v; want 13 events from the last saved page", rep, err)
 	}
-	f.rec.exactlyOnce(t, ids)
+	f.rec.Check(t, ids)
 }
 
 func TestStreamStartsAtWithStart(t *testing.T) {
@@ -167,7 +167,7 @@ func TestStreamStartsAtWithStart(t *testing.T) {
 	if err != nil || rep.Handled != 4 {
 		t.Fatalf("%s, %v; want the 4 events from the start time on", rep, err)
 	}
-	f.rec.exactlyOnce(t, late)
+	f.rec.Check(t, late)
 }
 
 func TestStreamTypeFilterSkipsAndAdvances(t *testing.T) {
@@ -178,7 +178,7 @@ func TestStreamTypeFilterSkipsAndAdvances(t *testing.T) {
 	if err != nil || rep.Handled != 4 || rep.Skipped != 8 {
 		t.Fatalf("%s, %v; want 4 billing events handled and 8 skipped", rep, err)
 	}
-	f.rec.exactlyOnce(t, []string{ids[2], ids[5], ids[8], ids[11]})
+	f.rec.Check(t, []string{ids[2], ids[5], ids[8], ids[11]})
 }
 
 func TestStreamWaitsForAnEventInProgress(t *testing.T) {
@@ -199,7 +199,7 @@ func TestStreamWaitsForAnEventInProgress(t *testing.T) {
 			f := newFixture(t, socotratest.WithFaults(socotratest.Faults{Drop: 1}))
 			dd := webhooks.NewMemoryDeduper(0, 0)
 			h := webhooks.NewHandler(webhooks.WithDeduper(dd))
-			h.On("*", f.rec.handle)
+			h.On("*", f.rec.Handle)
 			ids := f.emit(t, events.Core, 1)
 			if c, _ := dd.Claim(t.Context(), ids[0]); c != webhooks.Claimed { // a live delivery is running
 				t.Fatal(c)
@@ -275,7 +275,7 @@ func TestStreamWithoutPagingTokenRemembersTheTime(t *testing.T) {
 	if err != nil || rep.Seen != 3 || rep.Duplicates != 1 || rep.Handled != 2 {
 		t.Fatalf("second run: %s, %v; want the last event again (a duplicate) and the 2 new ones", rep, err)
 	}
-	f.rec.exactlyOnce(t, append(ids, more...))
+	f.rec.Check(t, append(ids, more...))
 
 	if err := cp.Save(t.Context(), "since:yesterday"); err != nil {
 		t.Fatal(err)
