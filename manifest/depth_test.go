@@ -21,6 +21,7 @@ func TestParseDepth(t *testing.T) {
 		{"8M brackets", strings.Repeat("[", 8<<20), maxDepth + 1},
 		{"8M objects", strings.Repeat(`{"a":`, 1<<20), 5*maxDepth + 1},
 		{"just too deep", `{"x": ` + nest("[", "]", maxDepth) + `}`, 7 + maxDepth - 1},
+		{"brackets in strings do not nest", `{"name": "acme/app", "version": "1.0.0", "` + strings.Repeat("{", 2*maxDepth) + `": "` + strings.Repeat("[", 2*maxDepth) + `"}`, 0},
 		{"deepest allowed", `{"name": "acme/app", "version": "1.0.0", "x": ` + nest("[", "]", maxDepth-1) + `}`, 0},
 	}
 	for _, tt := range tests {

@@ -6,8 +6,8 @@
 // the reader carries on after most of them, so one run reports each
 // comment, trailing comma and unclosed bracket. Sections the SDK does not
 // model (app.fields, socotra.fields, autofill, externalRaters, env,
-// performancePlan, changeLogFile, releaseNotesFile, keys added later) are
-// kept in order, and [Manifest.MarshalJSON] writes them back unchanged.
+// performancePlan, changeLogFile, releaseNotesFile, keys added later) must
+// be valid JSON and are otherwise left alone.
 // socotra.lifecycle is modelled ([Socotra.Lifecycle]): the Marketplace calls
 // GET /_app/start and /_app/stop only when it lists "start" and "stop".
 //

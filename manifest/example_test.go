@@ -57,27 +57,6 @@ func ExampleManifest_Check() {
 	// manifest: line 5, column 51: warning: socotra.webhooks[0].events[1]: "claim.craete" is not an event name this SDK knows; did you mean "claim.create"?
 }
 
-func ExampleManifest_MarshalJSON() {
-	m, err := manifest.Parse([]byte(`{"name": "acme/claims", "version": "1.0.0", "env": {"MODE": "eu"}}`))
-	if err != nil {
-		panic(err)
-	}
-	m.Version = "1.1.0"
-	out, err := m.MarshalJSON()
-	if err != nil {
-		panic(err)
-	}
-	fmt.Print(string(out))
-	// Output:
-	// {
-	//   "name": "acme/claims",
-	//   "version": "1.1.0",
-	//   "env": {
-	//     "MODE": "eu"
-	//   }
-	// }
-}
-
 // A Runtime answers the Marketplace's calls; in the Marketplace the platform
 // registers the webhooks itself, and calls /_app/start because the manifest
 // declares it.

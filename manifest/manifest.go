@@ -1,8 +1,6 @@
 package manifest
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/tailscale/hujson"
 )
 
 // FileName is the name the Marketplace gives an app's manifest.
@@ -78,32 +77,33 @@ func (t TargetPlatform) Describe() string {
 }
 
 // Manifest is a parsed socotra-app.json. The fields are the parts the SDK
-// uses; every other section (app.fields, socotra.fields, autofill,
-// externalRaters, env, performancePlan, changeLogFile,
-// releaseNotesFile, keys added later) is kept as written, in its original
-// order, and [Manifest.MarshalJSON] writes it back unchanged.
+// uses; the other sections (app.fields, socotra.fields, autofill,
+// externalRaters, env, performancePlan, changeLogFile, releaseNotesFile,
+// keys added later) are read, checked for JSON syntax and otherwise left
+// alone. encoding/json writes a Manifest with the manifest's key names,
+// without those sections.
 type Manifest struct {
-	Name           string         // "org/app"
-	Version        string         // MAJOR.MINOR.PATCH
-	TargetPlatform TargetPlatform // empty means ConnectedCore; see [Manifest.Platform]
-	Socotra        Socotra
+	Name           string         `json:"name"`                     // "org/app"
+	Version        string         `json:"version"`                  // MAJOR.MINOR.PATCH
+	TargetPlatform TargetPlatform `json:"targetPlatform,omitempty"` // empty means ConnectedCore; see [Manifest.Platform]
+	Socotra        Socotra        `json:"socotra"`
 
-	obj  object  // original members, in order
-	src  []byte  // the bytes parsed, for line and column numbers
-	file string  // set by Load
-	pos  pathPos // JSON path -> byte offset of the value parsed there
+	src  []byte              // the bytes parsed, for line and column numbers
+	file string              // set by Load
+	pos  map[string]int      // JSON path -> byte offset of the value parsed there ("path#key": of its key)
+	bad  map[string]string   // JSON path -> why the value there was not decoded (a wrong type)
+	keys map[string][]string // JSON path of a modelled object -> its keys, in order
 }
 
 // Socotra is the manifest's "socotra" section.
 type Socotra struct {
-	Webhooks []Webhook
+	Webhooks []Webhook `json:"webhooks"`
 	// Lifecycle lists the lifecycle calls the app asks the Marketplace to
 	// make: GET /_app/start for [LifecycleStart], GET /_app/stop for
 	// [LifecycleStop]. The platform makes only the calls declared here
 	// (Socotra's sample socotra/amp-blueprints,
 	// lifecycle-events.sample/socotra-app.json and its README).
-	Lifecycle []LifecycleEvent
-	obj       object
+	Lifecycle []LifecycleEvent `json:"lifecycle,omitempty"`
 }
 
 // LifecycleEvent is a value of socotra.lifecycle.
@@ -125,25 +125,9 @@ func (s *Socotra) Declares(e LifecycleEvent) bool { return slices.Contains(s.Lif
 // Webhook is one entry of socotra.webhooks: the platform registers the app's
 // public URL joined with Path for Events.
 type Webhook struct {
-	Path   string        // path on the app's public URL, starting with '/'
-	Events []events.Name // event names to subscribe Path to
-	obj    object
+	Path   string        `json:"path"`   // path on the app's public URL, starting with '/'
+	Events []events.Name `json:"events"` // event names to subscribe Path to
 }
-
-// object keeps a JSON object's members in order. Members the SDK models
-// keep raw only when their value had the wrong type, so nothing is lost.
-type object struct {
-	present bool // the object was in the parsed input
-	members []member
-}
-
-type member struct {
-	key string
-	raw json.RawMessage // the value as written; nil for a well-typed modelled member
-	bad string          // why a modelled member's value was not decoded
-}
-
-type pathPos map[string]int
 
 // Parse reads a manifest. Syntax problems come back as one or more
 // [*SyntaxError] (joined with errors.Join), each with its line and column.
@@ -153,7 +137,7 @@ func Parse(data []byte) (*Manifest, error) {
 	if len(errs) > 0 {
 		return nil, joinSyntax(errs)
 	}
-	m := &Manifest{src: data, pos: pathPos{"": root.start}}
+	m := &Manifest{src: data, pos: map[string]int{"": root.StartOffset}, bad: map[string]string{}, keys: map[string][]string{}}
 	m.decode(root)
 	return m, nil
 }
@@ -222,130 +206,104 @@ func (m *Manifest) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// decode fills m from the parsed tree, keeping what it does not model.
-func (m *Manifest) decode(root *node) {
-	m.obj = m.members(root, "", func(key, path string, v *node) string {
+// decode fills m from the parsed tree, recording where each value was and
+// which had the wrong type.
+func (m *Manifest) decode(root *hujson.Value) {
+	m.members(root, "", func(key, path string, v *hujson.Value) string {
 		switch key {
 		case "name":
-			return m.decodeString(v, path, &m.Name)
+			return decodeString(v, &m.Name)
 		case "version":
-			return m.decodeString(v, path, &m.Version)
+			return decodeString(v, &m.Version)
 		case "targetPlatform":
-			var s string
-			bad := m.decodeString(v, path, &s)
-			m.TargetPlatform = TargetPlatform(s)
-			return bad
+			return decodeString(v, (*string)(&m.TargetPlatform))
 		case "socotra":
 			return m.decodeSocotra(v, path)
 		}
-		return "-"
-	})
-}
-
-func (m *Manifest) decodeSocotra(v *node, path string) string {
-	if v.kind != '{' {
-		return "must be an object, found " + v.kindName()
-	}
-	m.Socotra.obj = m.members(v, path, func(key, path string, v *node) string {
-		if key == "lifecycle" {
-			return m.decodeLifecycle(v, path)
-		}
-		if key != "webhooks" {
-			return "-"
-		}
-		if v.kind != '[' {
-			return "must be an array of webhook entries, found " + v.kindName()
-		}
-		for i, e := range v.vals {
-			if e.kind != '{' {
-				return fmt.Sprintf("entry %d must be an object with \"path\" and \"events\", found %s", i, e.kindName())
-			}
-		}
-		hooks := make([]Webhook, len(v.vals))
-		for i, e := range v.vals {
-			hooks[i] = m.decodeWebhook(e, fmt.Sprintf("%s[%d]", path, i))
-		}
-		m.Socotra.Webhooks = hooks
 		return ""
 	})
-	return ""
 }
 
-func (m *Manifest) decodeLifecycle(v *node, path string) string {
-	if v.kind != '[' {
-		return `must be an array such as ["start", "stop"], found ` + v.kindName()
+func (m *Manifest) decodeSocotra(v *hujson.Value, path string) string {
+	if v.Value.Kind() != '{' {
+		return "must be an object, found " + kindName(v)
 	}
-	for i, e := range v.vals {
-		if e.kind != '"' {
-			return fmt.Sprintf("element %d must be a string, found %s", i, e.kindName())
-		}
-	}
-	m.Socotra.Lifecycle = make([]LifecycleEvent, len(v.vals))
-	for i, e := range v.vals {
-		m.Socotra.Lifecycle[i] = LifecycleEvent(e.str)
-		m.pos[fmt.Sprintf("%s[%d]", path, i)] = e.start
-	}
-	return ""
-}
-
-func (m *Manifest) decodeWebhook(v *node, path string) Webhook {
-	var w Webhook
-	m.pos[path] = v.start
-	w.obj = m.members(v, path, func(key, path string, v *node) string {
+	m.members(v, path, func(key, path string, v *hujson.Value) (bad string) {
 		switch key {
-		case "path":
-			return m.decodeString(v, path, &w.Path)
-		case "events":
-			if v.kind != '[' {
-				return "must be an array of event names, found " + v.kindName()
+		case "lifecycle":
+			m.Socotra.Lifecycle, bad = decodeStrings[LifecycleEvent](m, v, path, `an array such as ["start", "stop"]`)
+		case "webhooks":
+			arr, ok := v.Value.(*hujson.Array)
+			if !ok {
+				return "must be an array of webhook entries, found " + kindName(v)
 			}
-			for i, e := range v.vals {
-				if e.kind != '"' {
-					return fmt.Sprintf("element %d must be a string, found %s", i, e.kindName())
+			for i, e := range arr.Elements {
+				if e.Value.Kind() != '{' {
+					return fmt.Sprintf("entry %d must be an object with \"path\" and \"events\", found %s", i, kindName(&e))
 				}
 			}
-			w.Events = make([]events.Name, len(v.vals))
-			for i, e := range v.vals {
-				w.Events[i] = events.Name(e.str)
-				m.pos[fmt.Sprintf("%s[%d]", path, i)] = e.start
+			m.Socotra.Webhooks = make([]Webhook, len(arr.Elements))
+			for i := range arr.Elements {
+				m.decodeWebhook(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i), &m.Socotra.Webhooks[i])
 			}
-			return ""
 		}
-		return "-"
+		return bad
 	})
-	return w
-}
-
-// members records obj's members in order. decode handles one member and
-// returns "" when it stored the value, "-" when the key is not modelled, or
-// why the value could not be stored.
-func (m *Manifest) members(obj *node, prefix string, decode func(key, path string, v *node) string) object {
-	out := object{present: true}
-	for i, key := range obj.keys {
-		v := obj.vals[i]
-		path := joinPath(prefix, key)
-		m.pos[path] = v.start
-		m.pos[path+"#key"] = obj.keyPos[i]
-		mem := member{key: key}
-		switch bad := decode(key, path, v); bad {
-		case "":
-		case "-":
-			mem.raw = json.RawMessage(m.src[v.start:v.end])
-		default:
-			mem.raw = json.RawMessage(m.src[v.start:v.end])
-			mem.bad = bad
-		}
-		out.members = append(out.members, mem)
-	}
-	return out
-}
-
-func (m *Manifest) decodeString(v *node, path string, dst *string) string {
-	if v.kind != '"' {
-		return "must be a string, found " + v.kindName()
-	}
-	*dst = v.str
 	return ""
+}
+
+func (m *Manifest) decodeWebhook(v *hujson.Value, path string, w *Webhook) {
+	m.pos[path] = v.StartOffset
+	m.members(v, path, func(key, path string, v *hujson.Value) (bad string) {
+		switch key {
+		case "path":
+			return decodeString(v, &w.Path)
+		case "events":
+			w.Events, bad = decodeStrings[events.Name](m, v, path, "an array of event names")
+		}
+		return bad
+	})
+}
+
+// members records the position of each member of obj and its key, and
+// the problem decode returns for its value, if any.
+func (m *Manifest) members(obj *hujson.Value, prefix string, decode func(key, path string, v *hujson.Value) string) {
+	m.keys[prefix] = []string{}
+	for _, mem := range obj.Value.(*hujson.Object).Members {
+		key := unquote(mem.Name)
+		path := joinPath(prefix, key)
+		m.pos[path] = mem.Value.StartOffset
+		m.pos[path+"#key"] = mem.Name.StartOffset
+		m.keys[prefix] = append(m.keys[prefix], key)
+		if bad := decode(key, path, &mem.Value); bad != "" {
+			m.bad[path] = bad
+		}
+	}
+}
+
+func decodeString(v *hujson.Value, dst *string) string {
+	if v.Value.Kind() != '"' {
+		return "must be a string, found " + kindName(v)
+	}
+	*dst = unquote(*v)
+	return ""
+}
+
+// decodeStrings decodes an array of strings, or says why it cannot.
+func decodeStrings[T ~string](m *Manifest, v *hujson.Value, path, what string) ([]T, string) {
+	arr, ok := v.Value.(*hujson.Array)
+	if !ok {
+		return nil, "must be " + what + ", found " + kindName(v)
+	}
+	out := make([]T, len(arr.Elements))
+	for i, e := range arr.Elements {
+		if e.Value.Kind() != '"' {
+			return nil, fmt.Sprintf("element %d must be a string, found %s", i, kindName(&e))
+		}
+		out[i] = T(unquote(e))
+		m.pos[fmt.Sprintf("%s[%d]", path, i)] = e.StartOffset
+	}
+	return out, ""
 }
 
 // joinPath appends key to a JSON path, quoting keys that are not plain names.
@@ -363,134 +321,4 @@ func joinPath(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
-}
-
-// MarshalJSON writes the manifest as indented JSON: the members it was parsed
-// from in their original order, modelled ones from the current field values,
-// the others exactly as they were; then modelled fields set in code.
-func (m Manifest) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := writeObject(&buf, m.obj, m.fields()); err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, buf.Bytes(), "", "  "); err != nil {
-		return nil, fmt.Errorf("manifest: encode: %w", err)
-	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
-}
-
-// MarshalJSON writes the socotra section; see [Manifest.MarshalJSON].
-func (s Socotra) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	err := writeObject(&buf, s.obj, s.fields())
-	return buf.Bytes(), err
-}
-
-// MarshalJSON writes one webhook entry; see [Manifest.MarshalJSON].
-func (w Webhook) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	err := writeObject(&buf, w.obj, w.fields())
-	return buf.Bytes(), err
-}
-
-// fields lists the modelled members of each object with their current values.
-func (m *Manifest) fields() []field {
-	return []field{
-		{"name", m.Name, m.Name != ""},
-		{"version", m.Version, m.Version != ""},
-		{"targetPlatform", m.TargetPlatform, m.TargetPlatform != ""},
-		{"socotra", m.Socotra, m.Socotra.Webhooks != nil || m.Socotra.Lifecycle != nil || m.Socotra.obj.present},
-	}
-}
-
-func (s *Socotra) fields() []field {
-	return []field{{"webhooks", s.Webhooks, s.Webhooks != nil}, {"lifecycle", s.Lifecycle, s.Lifecycle != nil}}
-}
-
-func (w *Webhook) fields() []field {
-	evs := w.Events
-	if evs == nil {
-		evs = []events.Name{}
-	}
-	return []field{{"path", w.Path, w.Path != ""}, {"events", evs, w.Events != nil}}
-}
-
-// field is a modelled member: its key, current value, and whether it is set.
-type field struct {
-	key string
-	val any
-	set bool
-}
-
-// writeObject writes obj's members in order, taking modelled ones from
-// fields, then the set fields obj did not have.
-func writeObject(buf *bytes.Buffer, obj object, fields []field) error {
-	done := map[string]bool{}
-	sep := ""
-	write := func(key string, val any, raw json.RawMessage) error {
-		if raw == nil {
-			var err error
-			if raw, err = encode(val); err != nil {
-				return err
-			}
-		}
-		k, _ := encode(key)
-		buf.WriteString(sep)
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(raw)
-		sep = ","
-		return nil
-	}
-	buf.WriteByte('{')
-	for _, mem := range obj.members {
-		f, modelled := lookup(fields, mem.key)
-		var err error
-		switch {
-		case !modelled:
-			err = write(mem.key, nil, mem.raw)
-		case done[mem.key]:
-		case mem.bad != "" && !f.set:
-			err = write(mem.key, nil, mem.raw) // keep a wrongly typed value until the field is set
-		default:
-			err = write(mem.key, f.val, nil)
-		}
-		if err != nil {
-			return err
-		}
-		if modelled {
-			done[mem.key] = true
-		}
-	}
-	for _, f := range fields {
-		if f.set && !done[f.key] {
-			if err := write(f.key, f.val, nil); err != nil {
-				return err
-			}
-		}
-	}
-	buf.WriteByte('}')
-	return nil
-}
-
-func lookup(fields []field, key string) (field, bool) {
-	for _, f := range fields {
-		if f.key == key {
-			return f, true
-		}
-	}
-	return field{}, false
-}
-
-// encode marshals v without escaping '<', '>' and '&'.
-func encode(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("manifest: encode: %w", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

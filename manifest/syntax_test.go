@@ -58,6 +58,28 @@ func TestSyntaxRules(t *testing.T) {
 		{"extra closing brace", `{"a": 1}}`, []string{"1:9: extra '}' after the end of the manifest: check that brackets above are balanced"}},
 		{"second object", `{"a": 1} {"b": 2}`, []string{"1:10: unexpected '{' after the end of the manifest: a file holds one JSON object"}},
 		{"column counts characters", `{"é": 1,}`, []string{"1:8: trailing comma before '}': remove the ','"}},
+		{"line comment at the end without a newline", `{"a": 1} // end`, []string{"1:10: comments are not allowed in JSON: remove the // comment"}},
+		{"invalid UTF-8 in a comment", "{\"a\": 1 // caf\xff\n}", []string{"1:9: comments are not allowed in JSON: remove the // comment"}},
+		{"line separator in a comment", "{\"a\": 1 // x\u2028y\n}", []string{"1:9: comments are not allowed in JSON: remove the // comment"}},
+		{"brackets in strings and comments", `{"a": "[[{", "b": 1 /* {{ */, }`, []string{
+			"1:21: comments are not allowed in JSON: remove the /* */ comment",
+			"1:29: trailing comma before '}': remove the ','",
+		}},
+		{"byte order mark and repairs", "\xef\xbb\xbf{a: 'b', \"c\": [1 2]}", []string{
+			`1:3: keys must be in double quotes: write "a"`,
+			"1:6: strings must be in double quotes, not single quotes",
+			"1:19: missing ',' between elements",
+		}},
+		{"nested trailing commas", `{"a": [1, 2,], "b": {"c": 1,},}`, []string{
+			"1:12: trailing comma before ']': remove the ','",
+			"1:28: trailing comma before '}': remove the ','",
+			"1:30: trailing comma before '}': remove the ','",
+		}},
+		{"missing comma, colon and value", `{"a": "x" "b"}`, []string{
+			"1:11: missing ',' between members",
+			`1:14: missing ':' after key "b"`,
+			"1:14: missing value before '}'",
+		}},
 		{"several problems", "{\n// c\n\"a\": [1,],\n\"b\": 'x'\n", []string{
 			"2:1: comments are not allowed in JSON: remove the // comment",
 			"3:8: trailing comma before ']': remove the ','",

@@ -169,8 +169,9 @@ var (
 
 func (c *checker) manifest() {
 	m := c.m
-	bad := c.typed(m.obj, "", m.fields())
-	c.nearKeys(m.obj, "", "name", "version", "targetPlatform", "socotra")
+	bad := c.typed("", map[string]bool{"name": m.Name == "", "version": m.Version == "", "targetPlatform": m.TargetPlatform == "",
+		"socotra": m.Socotra.Webhooks == nil && m.Socotra.Lifecycle == nil})
+	c.nearKeys("", "name", "version", "targetPlatform", "socotra")
 	switch {
 	case bad["name"]:
 	case m.Name == "":
@@ -188,7 +189,7 @@ func (c *checker) manifest() {
 	}
 	switch tp := m.TargetPlatform; tp {
 	case "":
-		if !bad["targetPlatform"] && slices.ContainsFunc(m.obj.members, func(mem member) bool { return mem.key == "targetPlatform" }) {
+		if _, present := m.pos["targetPlatform"]; present && !bad["targetPlatform"] {
 			c.errorf("targetPlatform", `remove it for the default, ConnectedCore, or write "EnterpriseCore"`, "targetPlatform is empty")
 		}
 	case ConnectedCore, EnterpriseCore, Kernel:
@@ -207,8 +208,8 @@ func (c *checker) manifest() {
 	if bad["socotra"] {
 		return
 	}
-	sbad := c.typed(m.Socotra.obj, "socotra", m.Socotra.fields())
-	c.nearKeys(m.Socotra.obj, "socotra", "webhooks", "lifecycle")
+	sbad := c.typed("socotra", map[string]bool{"webhooks": m.Socotra.Webhooks == nil, "lifecycle": m.Socotra.Lifecycle == nil})
+	c.nearKeys("socotra", "webhooks", "lifecycle")
 	if !sbad["lifecycle"] {
 		c.lifecycle("socotra.lifecycle", m.Socotra.Lifecycle)
 	}
@@ -256,16 +257,16 @@ func versionHint(v string) string {
 }
 
 func (c *checker) webhook(path string, w Webhook, seen map[string]int, i int) {
-	bad := c.typed(w.obj, path, w.fields())
-	for _, mem := range w.obj.members {
-		if mem.key == "path" || mem.key == "events" {
+	bad := c.typed(path, map[string]bool{"path": w.Path == "", "events": w.Events == nil})
+	for _, key := range c.m.keys[path] {
+		if key == "path" || key == "events" {
 			continue
 		}
 		hint := `webhook entries have only "path" and "events"; the platform ignores other keys`
-		if near := nearest(mem.key, "path", "events"); near != "" {
+		if near := nearest(key, "path", "events"); near != "" {
 			hint = fmt.Sprintf("did you mean %q?", near)
 		}
-		c.warnf(joinPath(path, mem.key)+"#key", hint, "unknown key %q in a webhook entry", mem.key)
+		c.warnf(joinPath(path, key)+"#key", hint, "unknown key %q in a webhook entry", key)
 	}
 	if !bad["path"] {
 		c.webhookPath(path+".path", w.Path)
@@ -377,28 +378,30 @@ func suggestHint(n events.Name, on events.Platform, fallback string) string {
 	return fallback
 }
 
-// typed reports the members of obj whose values had the wrong type and are
-// still unset in code, and returns their keys so their rules are skipped.
-func (c *checker) typed(obj object, prefix string, fields []field) map[string]bool {
+// typed reports the members of the object at prefix whose values had the
+// wrong type and are still unset in code (unset[key]), and returns their
+// keys so their rules are skipped.
+func (c *checker) typed(prefix string, unset map[string]bool) map[string]bool {
 	bad := map[string]bool{}
-	for _, mem := range obj.members {
-		if f, modelled := lookup(fields, mem.key); modelled && mem.bad != "" && !f.set {
-			c.errorf(joinPath(prefix, mem.key), "", "%s", mem.bad)
-			bad[mem.key] = true
+	for _, key := range c.m.keys[prefix] {
+		path := joinPath(prefix, key)
+		if msg, ok := c.m.bad[path]; ok && unset[key] {
+			c.errorf(path, "", "%s", msg)
+			bad[key] = true
 		}
 	}
 	return bad
 }
 
 // nearKeys warns about keys that look like a misspelling of a known key.
-func (c *checker) nearKeys(obj object, prefix string, known ...string) {
-	for _, mem := range obj.members {
-		if slices.Contains(known, mem.key) {
+func (c *checker) nearKeys(prefix string, known ...string) {
+	for _, key := range c.m.keys[prefix] {
+		if slices.Contains(known, key) {
 			continue
 		}
-		if near := nearest(mem.key, known...); near != "" {
-			c.warnf(joinPath(prefix, mem.key)+"#key", fmt.Sprintf("did you mean %q?", near),
-				"unknown key %q is kept but not used", mem.key)
+		if near := nearest(key, known...); near != "" {
+			c.warnf(joinPath(prefix, key)+"#key", fmt.Sprintf("did you mean %q?", near),
+				"unknown key %q is kept but not used", key)
 		}
 	}
 }
