@@ -236,3 +236,41 @@ func ExampleLeasedDeduper() {
 	// in progress
 	// done
 }
+
+// outcomes is an Observer that prints how each delivery ended; a real one would feed a metrics library.
+type outcomes struct{}
+
+func (outcomes) Start(ctx context.Context, d *webhooks.DeliveryInfo) context.Context { return ctx }
+
+func (outcomes) End(ctx context.Context, d *webhooks.DeliveryInfo) {
+	fmt.Printf("%d %s %s\n", d.Status, d.Outcome, d.Type())
+}
+
+func ExampleWithObserver() {
+	secret := []byte("the webhook's secret")
+	h := webhooks.NewHandler(webhooks.WithObserver(outcomes{}))
+	h.On("policy.quote.*", func(ctx context.Context, ev *webhooks.Event) error { return nil })
+	recv, err := webhooks.NewSecretReceiver(secret, h)
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+
+	send := func(body string, key []byte) {
+		req, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(body), key)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+	}
+	quote := `{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.issue"}`
+	send(quote, secret)
+	send(quote, secret)
+	send(`{"locator":"B","timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.accept"}`, []byte("forged"))
+	// Output:
+	// 200 handled policy.quote.issue
+	// 200 duplicate policy.quote.issue
+	// 401 refused
+}
