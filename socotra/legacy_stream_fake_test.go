@@ -25,7 +25,7 @@ func TestFakeLegacyEventStream(t *testing.T) {
 			t.Fatal(err)
 		}
 		emitted = append(emitted, e.ID)
-		if _, err := srv.EmitCore(ctx, events.PolicyCreate, nil); err != nil {
+		if _, err := srv.EmitCore(ctx, events.PolicyChangeCreate, nil); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Second)

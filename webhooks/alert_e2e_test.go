@@ -56,7 +56,7 @@ func TestAlertFromTenant(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	e, err := tenant.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"quoteLocator": "Q1", "policyLocator": "P1"})
+	e, err := tenant.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"quoteLocator": "Q1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestEndToEnd(t *testing.T) {
 		socotratest.WithFaults(socotratest.Faults{Seed: 7, Duplicate: 0.4, Reorder: 0.4}),
 		socotratest.WithHTTPClient(endpoint.Client()))
 	defer tenant.Close()
-	if _, err := tenant.AddCoreWebhook(endpoint.URL, secret, events.PolicyQuoteIssue, events.PolicyCreate); err != nil {
+	if _, err := tenant.AddCoreWebhook(endpoint.URL, secret, events.PolicyQuoteIssue, events.PolicyChangeCreate); err != nil {
 		t.Fatal(err)
 	}
 	user, pass, host := tenant.LegacyCredentials()
@@ -75,7 +75,7 @@ func TestEndToEnd(t *testing.T) {
 	var wantQuotes []string
 	for i := range 15 {
 		q := fmt.Sprint("Q", i)
-		e, err := tenant.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"quoteLocator": q, "policyLocator": "P"})
+		e, err := tenant.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"quoteLocator": q})
 		if err != nil {
 			t.Fatal(err)
 		}

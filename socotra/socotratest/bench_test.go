@@ -21,14 +21,14 @@ func BenchmarkDelivery(b *testing.B) {
 	defer recv.Close()
 	srv := socotratest.NewServer()
 	defer srv.Close()
-	if _, err := srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyIssue); err != nil {
+	if _, err := srv.AddCoreWebhook(recv.URL, "s3cret", events.PolicyChangeIssue); err != nil {
 		b.Fatal(err)
 	}
 	data := map[string]string{"policyLocator": "01JPOLICY000000000000000000"}
 	ctx := context.Background()
 
 	b.Run("floor=post", func(b *testing.B) {
-		em, _ := srv.EmitCore(ctx, events.PolicyIssue, data)
+		em, _ := srv.EmitCore(ctx, events.PolicyChangeIssue, data)
 		_ = srv.Flush(ctx)
 		client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		defer client.CloseIdleConnections()
@@ -45,7 +45,7 @@ func BenchmarkDelivery(b *testing.B) {
 	b.Run("emit+flush", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := srv.EmitCore(ctx, events.PolicyIssue, data); err != nil {
+			if _, err := srv.EmitCore(ctx, events.PolicyChangeIssue, data); err != nil {
 				b.Fatal(err)
 			}
 			if err := srv.Flush(ctx); err != nil {

@@ -31,10 +31,10 @@ func TestControlEmit(t *testing.T) {
 		status           int
 		contains         string
 	}{
-		{"no token", "", `{"platform":"core","type":"policy.issue"}`, 401, "Core token"},
-		{"wrong token", "Bearer nope", `{"platform":"core","type":"policy.issue"}`, 401, "Core token"},
-		{"bad platform", "Bearer " + s.CoreToken(), `{"platform":"mars","type":"policy.issue"}`, 400, "core or legacy"},
-		{"unknown member", "Bearer " + s.CoreToken(), `{"platfrom":"core","type":"policy.issue"}`, 400, "platfrom"},
+		{"no token", "", `{"platform":"core","type":"policy.change.issue"}`, 401, "Core token"},
+		{"wrong token", "Bearer nope", `{"platform":"core","type":"policy.change.issue"}`, 401, "Core token"},
+		{"bad platform", "Bearer " + s.CoreToken(), `{"platform":"mars","type":"policy.change.issue"}`, 400, "core or legacy"},
+		{"unknown member", "Bearer " + s.CoreToken(), `{"platfrom":"core","type":"policy.change.issue"}`, 400, "platfrom"},
 		{"malformed name", "Bearer " + s.CoreToken(), `{"type":"Policy Issue"}`, 400, "is not a letter"},
 		{"emit", "Bearer " + s.CoreToken(), `{"platform":"core","type":"policy.quote.issue","data":{"quoteLocator":"Q1"}}`, 200, `"webhooks":["`},
 		{"core by default", "Bearer " + s.CoreToken(), `{"type":"policy.quote.accept"}`, 200, `"platform":"core"`},
@@ -75,7 +75,7 @@ func TestControlOffByDefault(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+socotratest.ControlEmitPath,
-		strings.NewReader(`{"type":"policy.issue"}`))
+		strings.NewReader(`{"type":"policy.change.issue"}`))
 	req.Header.Set("Authorization", "Bearer "+s.CoreToken())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

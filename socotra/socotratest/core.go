@@ -216,7 +216,7 @@ func (s *Server) createCore(req *coreapi.CreateWebhookRequest) (coreapi.WebhookR
 	if len(req.EventTypes) == 0 {
 		fe.add("eventTypes", "needs at least one event type")
 	}
-	checkEventTypes(&fe, "eventTypes", req.EventTypes)
+	checkEventTypes(&fe, "eventTypes", req.EventTypes, events.Core)
 	h := &coreHook{
 		name: req.Name, enabled: req.Enabled, eventTypes: addRemove(nil, nil, req.EventTypes),
 		endpoint: *newCoreEndpoint(&fe, "endpoint", &req.Endpoint), failure: newCoreFailure(&fe, req.FailureHandling),
@@ -322,7 +322,7 @@ func updateCoreHook(h coreHook, req *coreapi.UpdateWebhookRequest) (coreHook, fi
 	if req.Enabled != nil {
 		h.enabled = *req.Enabled
 	}
-	checkEventTypes(&fe, "addEventTypes", deref(req.AddEventTypes))
+	checkEventTypes(&fe, "addEventTypes", deref(req.AddEventTypes), events.Core)
 	h.eventTypes = addRemove(h.eventTypes, deref(req.RemoveEventTypes), deref(req.AddEventTypes))
 	if req.Endpoint != nil {
 		h.endpoint = updateCoreEndpoint(&fe, "endpoint", h.endpoint, req.Endpoint)

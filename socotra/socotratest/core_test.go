@@ -20,7 +20,7 @@ func TestUpdateAddRemove(t *testing.T) {
 	s := newServer(t)
 	c := coreClient(t, s)
 	base := func() coreapi.CreateWebhookRequest {
-		r := hookFor("https://example.test/hook", "policy.create", "policy.issue")
+		r := hookFor("https://example.test/hook", "policy.change.create", "policy.change.issue")
 		r.Endpoint.Headers = &coreapi.Headers{"X-One": {"1"}, "X-Two": {"2"}}
 		r.FailureHandling = &coreapi.FailureHandlingCreateRequest{
 			Triggers:      &[]string{"5xx", "timeout"},
@@ -34,17 +34,17 @@ func TestUpdateAddRemove(t *testing.T) {
 		req   coreapi.UpdateWebhookRequest
 		check func(t *testing.T, w coreapi.WebhookResponse)
 	}{
-		{"add event type", coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.cancel"}},
-			eventTypes("policy.create", "policy.issue", "policy.cancel")},
-		{"remove event type", coreapi.UpdateWebhookRequest{RemoveEventTypes: &[]string{"policy.create"}},
-			eventTypes("policy.issue")},
+		{"add event type", coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.cancellation.issue"}},
+			eventTypes("policy.change.create", "policy.change.issue", "policy.cancellation.issue")},
+		{"remove event type", coreapi.UpdateWebhookRequest{RemoveEventTypes: &[]string{"policy.change.create"}},
+			eventTypes("policy.change.issue")},
 		{"remove and add the same event type keeps it", coreapi.UpdateWebhookRequest{
-			RemoveEventTypes: &[]string{"policy.create"}, AddEventTypes: &[]string{"policy.create"}},
-			eventTypes("policy.issue", "policy.create")},
+			RemoveEventTypes: &[]string{"policy.change.create"}, AddEventTypes: &[]string{"policy.change.create"}},
+			eventTypes("policy.change.issue", "policy.change.create")},
 		{"remove an absent event type changes nothing", coreapi.UpdateWebhookRequest{RemoveEventTypes: &[]string{"quote.create"}},
-			eventTypes("policy.create", "policy.issue")},
-		{"adding a present event type does not duplicate it", coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.issue"}},
-			eventTypes("policy.create", "policy.issue")},
+			eventTypes("policy.change.create", "policy.change.issue")},
+		{"adding a present event type does not duplicate it", coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.change.issue"}},
+			eventTypes("policy.change.create", "policy.change.issue")},
 		{"remove a header, any case", coreapi.UpdateWebhookRequest{Endpoint: &coreapi.UpdateEndpointRequest{RemoveHeaders: &[]string{"x-one"}}},
 			headers(map[string][]string{"X-Two": {"2"}})},
 		{"remove and add the same header keeps the added value", coreapi.UpdateWebhookRequest{Endpoint: &coreapi.UpdateEndpointRequest{
@@ -104,7 +104,7 @@ func TestUpdateAddRemove(t *testing.T) {
 				if deref(w.Name) != "test" || deref(w.Enabled) || deref(w.Endpoint.Url) != "https://example.test/hook" {
 					t.Errorf("webhook = %+v", w)
 				}
-				eventTypes("policy.create", "policy.issue")(t, w)
+				eventTypes("policy.change.create", "policy.change.issue")(t, w)
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -181,7 +181,7 @@ func TestCreateValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := hookFor("https://example.test/hook", "policy.create")
+			req := hookFor("https://example.test/hook", "policy.change.create")
 			tc.edit(&req)
 			resp, err := c.CreateWebhookWithResponse(t.Context(), s.TenantLocator(), req)
 			if err != nil {
@@ -212,7 +212,7 @@ func TestUpdateValidation(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := coreClient(t, s)
-	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.create"))
+	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.change.create"))
 	resp, _ := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator, coreapi.UpdateWebhookRequest{
 		Name:            ptr("renamed"),
 		FailureHandling: &coreapi.FailureHandlingUpdateRequest{AddTriggers: &[]string{"6xx"}},
@@ -231,7 +231,7 @@ func TestCoreNotFound(t *testing.T) {
 	s := newServer(t)
 	c := coreClient(t, s)
 	ten, missing := s.TenantLocator(), ulid.Make().String()
-	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.create"))
+	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.change.create"))
 	for name, call := range map[string]func() (int, error){
 		"get": func() (int, error) {
 			r, err := c.GetWebhookWithResponse(t.Context(), ten, missing)
@@ -276,7 +276,7 @@ func TestDeleteWebhook(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := coreClient(t, s)
-	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.create"))
+	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.change.create"))
 	if _, err := ulid.ParseStrict(wh.Locator); err != nil {
 		t.Errorf("locator %q is not a ULID: %v", wh.Locator, err)
 	}
@@ -299,11 +299,11 @@ func TestListPagingAndFilters(t *testing.T) {
 		enabled bool
 		types   []string
 	}{
-		{"a", true, []string{"policy.create"}},
-		{"b", false, []string{"policy.issue"}},
-		{"a", true, []string{"policy.issue", "policy.cancel"}},
+		{"a", true, []string{"policy.change.create"}},
+		{"b", false, []string{"policy.change.issue"}},
+		{"a", true, []string{"policy.change.issue", "policy.cancellation.issue"}},
 		{"c", true, []string{"invoice.create"}},
-		{"d", false, []string{"policy.create"}},
+		{"d", false, []string{"policy.change.create"}},
 	} {
 		r := hookFor("https://example.test/"+string(rune('0'+i)), spec.types...)
 		r.Name, r.Enabled = spec.name, spec.enabled
@@ -339,8 +339,8 @@ func TestListPagingAndFilters(t *testing.T) {
 		{"enabled", coreapi.ListWebhooksParams{Enabled: ptr(false)}, []int{1, 4}, true},
 		{"suspended", coreapi.ListWebhooksParams{Suspended: ptr(true)}, nil, true},
 		{"active", coreapi.ListWebhooksParams{Active: ptr(true)}, []int{0, 2, 3}, true},
-		{"event types", coreapi.ListWebhooksParams{EventTypes: &[]string{"policy.issue", "invoice.create"}}, []int{1, 2, 3}, true},
-		{"filters combine", coreapi.ListWebhooksParams{Name: ptr("a"), EventTypes: &[]string{"policy.issue"}}, []int{2}, true},
+		{"event types", coreapi.ListWebhooksParams{EventTypes: &[]string{"policy.change.issue", "invoice.create"}}, []int{1, 2, 3}, true},
+		{"filters combine", coreapi.ListWebhooksParams{Name: ptr("a"), EventTypes: &[]string{"policy.change.issue"}}, []int{2}, true},
 		{"filtered paging", coreapi.ListWebhooksParams{Enabled: ptr(true), Count: ptr(int32(2))}, []int{0, 2}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -359,7 +359,7 @@ func TestListPagingAndFilters(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
 		c := coreClient(t, s)
-		r := hookFor("https://example.test/signed", "claim.create")
+		r := hookFor("https://example.test/signed", "claim.fnol.create")
 		r.Name, r.Endpoint.HmacEnabled, r.Endpoint.Secret = "signed", ptr(true), ptr("shh")
 		createCore(t, c, s, r)
 		for _, ext := range []bool{false, true} {
@@ -382,7 +382,7 @@ func TestBareWebhookList(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, socotratest.WithBareWebhookList())
 	c := coreClient(t, s)
-	createCore(t, c, s, hookFor("https://example.test/hook", "policy.create"))
+	createCore(t, c, s, hookFor("https://example.test/hook", "policy.change.create"))
 	resp, err := c.ListWebhooksWithResponse(t.Context(), s.TenantLocator(), nil)
 	if err != nil || !strings.HasPrefix(string(resp.Body), "[") {
 		t.Fatalf("body %s (%v), want a bare array", resp.Body, err)

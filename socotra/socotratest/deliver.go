@@ -25,7 +25,8 @@ type Event struct {
 	// Type is the event name; any well-formed name, known or not.
 	Type events.Name
 	// Data is the event's data object: a value that encodes to a JSON object, raw JSON bytes
-	// ([]byte or json.RawMessage), or nil for {}.
+	// ([]byte or json.RawMessage), or nil for {}. On Core it must fit the event's typed shape
+	// ([events.NewData]) unless wrapped in [CustomData].
 	Data any
 	// Time is when the event happened. Default: the server clock's now.
 	Time time.Time
@@ -73,13 +74,17 @@ type Delivery struct {
 
 // EmitCore records a Core event of type typ with data (see [Event.Data]) and delivers it to every
 // enabled, unsuspended Core webhook subscribed to typ. It returns once deliveries are queued; use
-// [Server.Flush] to wait for them.
+// [Server.Flush] to wait for them. It refuses a name only Legacy sends, and data that does not fit
+// the event's typed shape ([events.NewData]; an unknown member is an error): wrap data in
+// [CustomData] to send it as given.
 func (s *Server) EmitCore(ctx context.Context, typ events.Name, data any) (Emitted, error) {
 	return s.Emit(ctx, events.Core, Event{Type: typ, Data: data})
 }
 
 // EmitLegacy is [Server.EmitCore] for the Legacy platform: a WebhookPayload to every enabled,
-// unsuspended Legacy webhook subscribed to typ, through its integration.
+// unsuspended Legacy webhook subscribed to typ, through its integration. It refuses a name
+// outside the Legacy event enum (seed 003); Legacy data has no published shape and is not
+// checked.
 func (s *Server) EmitLegacy(ctx context.Context, typ events.Name, data any) (Emitted, error) {
 	return s.Emit(ctx, events.Legacy, Event{Type: typ, Data: data})
 }
@@ -95,7 +100,7 @@ func (s *Server) Emit(ctx context.Context, p events.Platform, e Event) (Emitted,
 	if _, err := events.Parse(string(e.Type)); err != nil {
 		return Emitted{}, fmt.Errorf("socotratest: emit: %w", err)
 	}
-	data, err := encodeData(e.Data)
+	data, err := emitData(p, e)
 	if err != nil {
 		return Emitted{}, fmt.Errorf("socotratest: emit %q: %w", e.Type, err)
 	}
@@ -444,10 +449,7 @@ func (s *Server) fail(j *job, t *target, trigger string, last Delivery) {
 	if last.Status == 0 {
 		actual = "no response: " + msg
 	}
-	alert, _ := json.Marshal(legacyapi.FailureMessage{
-		Url: ptr(last.URL), ExpectedStatus: ptr("2xx"), ActualStatus: ptr(actual), WebhookName: j.hook,
-		EventData: json.RawMessage(j.ev.body()),
-	})
+	alert := alertBody(j.ev, j.hook, last.URL, actual)
 	s.send(t.alert, Delivery{Webhook: j.hook, Attempt: last.Attempt, Resend: j.resend, Alert: true}, j.ev, alert, 0)
 }
 

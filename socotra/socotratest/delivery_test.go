@@ -23,18 +23,18 @@ func TestCoreDeliveryBody(t *testing.T) {
 	s := newServer(t)
 	rcv := newReceiver(t, nil)
 	c := coreClient(t, s)
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.Endpoint.Headers = &coreapi.Headers{"X-App": {"a", "b"}}
 	createCore(t, c, s, req)
 
-	em, err := s.EmitCore(t.Context(), events.PolicyCreate, map[string]string{"locator": "P1"})
+	em, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, map[string]string{"policyLocator": "P1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w := s.Webhooks(); len(em.Webhooks) != 1 || em.Webhooks[0] != w[0].ID {
 		t.Errorf("Emitted.Webhooks = %v, want [%s]", em.Webhooks, w[0].ID)
 	}
-	if _, err := s.EmitCore(t.Context(), "policy.issue", nil); err != nil { // not subscribed
+	if _, err := s.EmitCore(t.Context(), "policy.change.issue", nil); err != nil { // not subscribed
 		t.Fatal(err)
 	}
 	flush(t, s)
@@ -46,7 +46,7 @@ func TestCoreDeliveryBody(t *testing.T) {
 	if err := json.Unmarshal(got[0].body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Locator != em.ID || body.Type != "policy.create" || string(body.Data) != `{"locator":"P1"}` ||
+	if body.Locator != em.ID || body.Type != "policy.change.create" || string(body.Data) != `{"policyLocator":"P1"}` ||
 		deref(body.RequestId) != em.RequestID || deref(body.UserLocator) == "" || !body.Timestamp.Equal(em.Time) {
 		t.Errorf("body = %s, emitted %+v", got[0].body, em)
 	}
@@ -83,14 +83,14 @@ func TestCoreRetriesDivertResend(t *testing.T) {
 		return http.StatusOK
 	})
 	c := coreClient(t, s)
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{
 		Divert:        ptr(true),
 		RetryStrategy: &coreapi.RetryStrategyCreateRequest{Type: ptr(coreapi.RetryTypeExponential), Interval: ptr(int64(2)), Attempts: ptr(int32(3))},
 	}
 	wh := createCore(t, c, s, req)
 
-	em, err := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	em, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,12 +146,12 @@ func TestSuspendStopsDeliveriesUntilUnsuspend(t *testing.T) {
 		return http.StatusOK
 	})
 	c := coreClient(t, s)
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Suspend: ptr(true)}
 	wh := createCore(t, c, s, req)
 
 	emit := func() {
-		if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil {
+		if _, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil); err != nil {
 			t.Fatal(err)
 		}
 		flush(t, s)
@@ -199,10 +199,10 @@ func TestSignatures(t *testing.T) {
 			t.Parallel()
 			s := newServer(t, socotratest.WithFaults(tc.faults))
 			rcv := newReceiver(t, nil)
-			req := hookFor(rcv.URL, "policy.create")
+			req := hookFor(rcv.URL, "policy.change.create")
 			req.Endpoint.HmacEnabled, req.Endpoint.Secret = ptr(true), ptr(string(secret))
 			createCore(t, coreClient(t, s), s, req)
-			if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil {
+			if _, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil); err != nil {
 				t.Fatal(err)
 			}
 			flush(t, s)
@@ -220,15 +220,15 @@ func TestSignatures(t *testing.T) {
 func TestAddCoreWebhook(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	if _, err := s.AddCoreWebhook("not a url", "", events.PolicyIssue); err == nil || !strings.Contains(err.Error(), "endpoint.url") {
+	if _, err := s.AddCoreWebhook("not a url", "", events.PolicyChangeIssue); err == nil || !strings.Contains(err.Error(), "endpoint.url") {
 		t.Errorf("bad URL: %v", err)
 	}
 	if _, err := s.AddCoreWebhook("https://example.test", ""); err == nil || !strings.Contains(err.Error(), "eventTypes") {
 		t.Errorf("no types: %v", err)
 	}
-	loc, err := s.AddCoreWebhook("https://example.test", "k", events.PolicyIssue)
+	loc, err := s.AddCoreWebhook("https://example.test", "k", events.PolicyChangeIssue)
 	w := s.Webhooks()
-	if err != nil || len(w) != 1 || w[0].ID != loc || !w[0].HMAC || w[0].Secret != "k" || w[0].Events[0] != events.PolicyIssue {
+	if err != nil || len(w) != 1 || w[0].ID != loc || !w[0].HMAC || w[0].Secret != "k" || w[0].Events[0] != events.PolicyChangeIssue {
 		t.Errorf("AddCoreWebhook = %q, %v; webhooks %+v", loc, err, w)
 	}
 }
@@ -240,13 +240,13 @@ func TestConcurrentUse(t *testing.T) {
 	rcv := newReceiver(t, nil)
 	c := coreClient(t, s)
 	for range 3 {
-		createCore(t, c, s, hookFor(rcv.URL, "policy.create"))
+		createCore(t, c, s, hookFor(rcv.URL, "policy.change.create"))
 	}
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
 			for range 10 {
-				if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil {
+				if _, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil); err != nil {
 					t.Error(err)
 				}
 				_ = s.Deliveries()
@@ -275,10 +275,10 @@ func TestCloseStopsPendingRetries(t *testing.T) {
 	t.Parallel()
 	s := socotratest.NewServer(socotratest.WithRetryUnit(time.Hour))
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(10))}}
 	createCore(t, coreClient(t, s), s, req)
-	s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	if err := s.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -307,12 +307,12 @@ func TestDeliveryOrder(t *testing.T) {
 	s := newServer(t)
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
 	c := coreClient(t, s)
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
 	wh := createCore(t, c, s, req)
 	var sent []string
 	for range 20 {
-		em, err := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+		em, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

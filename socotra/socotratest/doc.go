@@ -42,6 +42,14 @@
 // do not keep that order, and different webhooks are served concurrently. Diverted events are
 // listed in event order.
 //
+// Platform rules: the Core API refuses event names only Legacy sends (a field error naming the
+// nearest Core name) and takes custom names; the Legacy API refuses, with a 400 and a field error,
+// any name outside its event enum (seed 003). [Server.EmitCore] and [Server.EmitLegacy] refuse
+// the same names, and EmitCore checks the data against the event's typed shape
+// ([events.NewData]; unknown members and wrong types are errors) unless it is wrapped in
+// [CustomData]. Legacy ExceptionResponse codes are integers (Socotra's Errors and Exceptions
+// reference). A Legacy failure alert is seed 003's FailureMessage.
+//
 // [Faults] add duplicates, reordering, late deliveries, drops, corrupted signatures, tampered
 // bodies and bodies that stall past a receiver's read timeout, drawn from a seeded generator so
 // that runs repeat.
@@ -67,8 +75,12 @@
 //     defaults, except alertIntegrationName, which stays until resetAlertIntegrationName.
 //   - GET of a Core webhook returns the endpoint secret; the list returns it only with
 //     extended=true.
-//   - The Core event stream returns a pagingToken only while more events match; to poll for new
-//     events later, start again with startTimestamp.
+//   - The Core event stream returns a pagingToken with every page, the last one too, and the last
+//     token later picks up new events, as Socotra documents for the Legacy stream; that Core does
+//     the same is an assumption.
+//   - The Core alert body is not published: the fake sends Legacy's FailureMessage with
+//     "webhookLocator" (the webhook's locator) in place of "webhookName". Legacy apiErrorCode
+//     values are not reproduced: the fake sends the HTTP status there too.
 //   - Redirects are not followed: a 3xx answer is the delivery's status.
 //
 // # Outside a Go test

@@ -57,10 +57,13 @@ func writeLegacyError(w http.ResponseWriter, r *http.Request, status int, msg st
 		fields = &list
 	}
 	ref, method, uri := randomHex(8), r.Method, r.URL.RequestURI()
+	// apiErrorCode, httpErrorCode and httpStatus are integers (Socotra's Errors and Exceptions
+	// reference, ExceptionResponse). Socotra's table of apiErrorCode values is not reproduced
+	// here: the fake sends the HTTP status as the apiErrorCode too (an assumption).
 	writeJSON(w, status, legacyapi.ExceptionResponse{
-		ApiErrorCode:  strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_")),
+		ApiErrorCode:  status,
 		HttpErrorCode: status,
-		HttpStatus:    strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_")),
+		HttpStatus:    status,
 		Message:       &msg,
 		FieldErrors:   fields,
 		ReferenceId:   &ref,

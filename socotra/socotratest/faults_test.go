@@ -22,9 +22,9 @@ func emitN(t *testing.T, n int, f socotratest.Faults, opts ...socotratest.Option
 	clock := socotratest.NewFakeClock(start)
 	s = newServer(t, append([]socotratest.Option{socotratest.WithClock(clock), socotratest.WithFaults(f)}, opts...)...)
 	rcv := newReceiver(t, nil)
-	createCore(t, coreClient(t, s), s, hookFor(rcv.URL, "policy.create"))
+	createCore(t, coreClient(t, s), s, hookFor(rcv.URL, "policy.change.create"))
 	for range n {
-		em, err := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+		em, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,13 +202,13 @@ func TestTriggers(t *testing.T) {
 			}
 			s := newServer(t, socotratest.WithClock(socotratest.NewFakeClock(start)),
 				socotratest.WithDeliveryTimeout(timeout))
-			req := hookFor(rcv.URL, "policy.create")
+			req := hookFor(rcv.URL, "policy.change.create")
 			req.FailureHandling = &coreapi.FailureHandlingCreateRequest{
 				Triggers: &tc.triggers, Divert: ptr(true),
 				RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(2))},
 			}
 			wh := createCore(t, coreClient(t, s), s, req)
-			s.EmitCore(t.Context(), events.PolicyCreate, nil)
+			s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 			flush(t, s)
 			d := s.Deliveries()
 			if len(d) != tc.attempts {
@@ -229,8 +229,8 @@ func TestDefaultFailureHandlingDoesNotRetry(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
-	wh := createCore(t, coreClient(t, s), s, hookFor(rcv.URL, "policy.create"))
-	s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	wh := createCore(t, coreClient(t, s), s, hookFor(rcv.URL, "policy.change.create"))
+	s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	flush(t, s)
 	if n := len(rcv.requests()); n != 1 {
 		t.Errorf("%d requests, want 1 (no retry by default)", n)
@@ -245,10 +245,10 @@ func TestAlertEndpoint(t *testing.T) {
 	s := newServer(t)
 	rcv := newReceiver(t, always(http.StatusNotFound))
 	alerts := newReceiver(t, nil)
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{AlertEndpoint: &coreapi.CreateEndpointRequest{Url: alerts.URL}}
 	createCore(t, coreClient(t, s), s, req)
-	em, _ := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	em, _ := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	flush(t, s)
 	got := alerts.requests()
 	if len(got) != 1 {
@@ -294,9 +294,9 @@ func TestFaultStall(t *testing.T) {
 			rcv.Start()
 			t.Cleanup(rcv.Close)
 			s := newServer(t, socotratest.WithFaults(socotratest.Faults{Stall: 1, StallFor: 300 * time.Millisecond}))
-			s.AddCoreWebhook(rcv.URL, "", events.PolicyIssue)
+			s.AddCoreWebhook(rcv.URL, "", events.PolicyChangeIssue)
 			begin := time.Now()
-			s.EmitCore(t.Context(), events.PolicyIssue, nil)
+			s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
 			flush(t, s)
 			if err := <-readErr; (err != nil) != tc.wantReadErr {
 				t.Errorf("receiver's body read error: %v, want error: %v", err, tc.wantReadErr)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/legacyapi"
 )
 
@@ -155,7 +156,7 @@ func (a *legacyAPI) PutWebhook(w http.ResponseWriter, r *http.Request) {
 	for _, e := range deref(req.Events) {
 		names = append(names, string(e))
 	}
-	checkEventTypes(&fe, "events", names)
+	checkEventTypes(&fe, "events", names, events.Legacy)
 	checkIntegrationRef(&fe, s, "integrationName", deref(req.IntegrationName), true)
 	checkIntegrationRef(&fe, s, "alertIntegrationName", deref(req.AlertIntegrationName), false)
 	if rs := req.RetryStrategy; rs != nil && !rs.Valid() {

@@ -27,7 +27,7 @@ func TestLegacyEventStreamPaging(t *testing.T) {
 		ids = append(ids, em.ID)
 		clock.Advance(time.Minute)
 	}
-	if _, err := s.EmitCore(t.Context(), events.PolicyCreate, nil); err != nil { // not in the Legacy stream
+	if _, err := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil); err != nil { // not in the Legacy stream
 		t.Fatal(err)
 	}
 

@@ -23,6 +23,7 @@ type config struct {
 	log             *slog.Logger
 	client          *http.Client
 	bareList        bool
+	noEndToken      bool
 	coreScheme      string
 	extra           extraConfig // control.go
 }
@@ -73,6 +74,12 @@ func WithHTTPClient(c *http.Client) Option { return optionFunc(func(cfg *config)
 // WithBareWebhookList makes the Core webhook list answer with a bare JSON array instead of the
 // {listCompleted, items} envelope, as some tenant versions do. Default: the envelope.
 func WithBareWebhookList() Option { return optionFunc(func(c *config) { c.bareList = true }) }
+
+// WithoutFinalPagingToken makes the Core event stream leave the pagingToken out of a page that
+// ends the matching events, so that a reader's fallback for a stream without a final token can be
+// tested. By default every page carries a token (see the package documentation: that Core does
+// so is an assumption).
+func WithoutFinalPagingToken() Option { return optionFunc(func(c *config) { c.noEndToken = true }) }
 
 // WithCoreAuthScheme sets the scheme the Core API expects before the token in the Authorization
 // header; the empty string means the bare token. Default: "Bearer".

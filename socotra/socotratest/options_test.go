@@ -82,8 +82,8 @@ func TestLogger(t *testing.T) {
 	var buf syncBuffer
 	s := newServer(t, socotratest.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	rcv := newReceiver(t, always(http.StatusGone))
-	loc, _ := s.AddCoreWebhook(rcv.URL, "", events.PolicyIssue)
-	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	loc, _ := s.AddCoreWebhook(rcv.URL, "", events.PolicyChangeIssue)
+	s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
 	flush(t, s)
 	for _, want := range []string{"webhook created", "delivery failed", loc, "trigger=4xx"} {
 		if !strings.Contains(buf.String(), want) {
@@ -96,13 +96,13 @@ func TestSetFaultsAtRuntime(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	rcv := newReceiver(t, nil)
-	s.AddCoreWebhook(rcv.URL, "", events.PolicyIssue)
-	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	s.AddCoreWebhook(rcv.URL, "", events.PolicyChangeIssue)
+	s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
 	flush(t, s)
 	if err := s.SetFaults(socotratest.Faults{Drop: 1}); err != nil {
 		t.Fatal(err)
 	}
-	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
 	flush(t, s)
 	if n := len(rcv.requests()); n != 1 {
 		t.Errorf("%d requests, want 1: the second delivery is dropped", n)
@@ -114,13 +114,13 @@ func TestDisabledAndDeletedWebhooksGetNothing(t *testing.T) {
 	s := newServer(t, socotratest.WithClock(socotratest.NewFakeClock(start)))
 	c := coreClient(t, s)
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
-	disabled := hookFor(rcv.URL, "policy.create")
+	disabled := hookFor(rcv.URL, "policy.change.create")
 	disabled.Enabled = false
 	createCore(t, c, s, disabled)
-	retrying := hookFor(rcv.URL, "policy.create")
+	retrying := hookFor(rcv.URL, "policy.change.create")
 	retrying.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(5))}}
 	wh := createCore(t, c, s, retrying)
-	s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	// The first attempt fails; delete the webhook before the retries run.
 	for len(rcv.requests()) == 0 {
 		time.Sleep(time.Millisecond)
@@ -137,13 +137,13 @@ func TestDeleteDivertedEvents(t *testing.T) {
 	s := newServer(t)
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
 	core := coreClient(t, s)
-	req := hookFor(rcv.URL, "policy.create")
+	req := hookFor(rcv.URL, "policy.change.create")
 	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
 	wh := createCore(t, core, s, req)
 	legacy := legacyClient(t, s)
 	legacyHook(t, legacy, "h", rcv.URL, nil, legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.create"},
 		FailureHandling: &legacyapi.FailureHandlingRequest{Mode: ptr(legacyapi.FailureModeDivert)}})
-	ce, _ := s.EmitCore(t.Context(), events.PolicyCreate, nil)
+	ce, _ := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	le, _ := s.EmitLegacy(t.Context(), events.PolicyCreate, nil)
 	flush(t, s)
 
@@ -172,7 +172,7 @@ func TestWebhooksSnapshot(t *testing.T) {
 	legacyHook(t, legacy, "b", "https://example.test/b",
 		&legacyapi.SecuritySpecification{HmacEnabled: ptr(true), Secret: ptr("k"), Tag: ptr("v2")},
 		legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.issue"}, Enabled: ptr(false)})
-	loc, _ := s.AddCoreWebhook("https://example.test/a", "", events.PolicyCreate)
+	loc, _ := s.AddCoreWebhook("https://example.test/a", "", events.PolicyChangeCreate)
 	w := s.Webhooks()
 	if len(w) != 2 || w[0].ID != loc || w[0].Platform != events.Core {
 		t.Fatalf("webhooks %+v, want the Core one first", w)
@@ -196,8 +196,8 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	redirect := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusTemporaryRedirect))
 	t.Cleanup(redirect.Close)
 	s := newServer(t)
-	s.AddCoreWebhook(redirect.URL, "", events.PolicyIssue)
-	s.EmitCore(t.Context(), events.PolicyIssue, nil)
+	s.AddCoreWebhook(redirect.URL, "", events.PolicyChangeIssue)
+	s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
 	flush(t, s)
 	if d := s.Deliveries(); len(d) != 1 || d[0].Status != http.StatusTemporaryRedirect || len(target.requests()) != 0 {
 		t.Errorf("deliveries %+v, target got %d requests; want the 307 recorded and not followed", d, len(target.requests()))

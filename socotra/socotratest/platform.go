@@ -31,7 +31,7 @@ func (s *Server) AddLegacyWebhook(name, url, secret string, types ...events.Name
 	if len(names) == 0 {
 		fe.add("events", "needs at least one event type")
 	}
-	checkEventTypes(&fe, "events", names)
+	checkEventTypes(&fe, "events", names, events.Legacy)
 	if fe != nil {
 		return errors.New("socotratest: add legacy webhook: " + fe.message())
 	}

@@ -108,11 +108,14 @@ func checkURL(raw string) string {
 	return ""
 }
 
-// checkEventTypes adds a field error for every malformed event type name.
-func checkEventTypes(fe *fieldErrors, field string, names []string) {
+// checkEventTypes adds a field error for every malformed event type name, and for every name
+// platform p does not take: see [platformEventError].
+func checkEventTypes(fe *fieldErrors, field string, names []string, p events.Platform) {
 	for i, n := range names {
 		if _, err := events.Parse(n); err != nil {
 			fe.add(field+"["+strconv.Itoa(i)+"]", err.Error())
+		} else if msg := platformEventError(p, events.Name(n)); msg != "" {
+			fe.add(field+"["+strconv.Itoa(i)+"]", msg)
 		}
 	}
 }

@@ -92,9 +92,12 @@ func (a *coreAPI) ListEvents(w http.ResponseWriter, r *http.Request, _ coreapi.T
 		c.Time, c.Seq = e.time.UnixNano(), e.seq
 	}
 	s.mu.Unlock()
-	resp := coreapi.EventStreamResponse{Events: &page}
-	if more {
-		resp.PagingToken = ptr(c.token())
+	// Every page carries a token, the last one too: it stays valid after the end, so polling it
+	// later returns the events emitted since. Socotra documents this for the Legacy stream; that
+	// Core does the same is an assumption (seed 002 does not say).
+	resp := coreapi.EventStreamResponse{Events: &page, PagingToken: ptr(c.token())}
+	if !more && s.cfg.noEndToken {
+		resp.PagingToken = nil
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

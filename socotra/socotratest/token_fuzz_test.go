@@ -10,7 +10,7 @@ import (
 func FuzzParseToken(f *testing.F) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	f.Add((&cursor{Time: 5, Seq: 9, Size: 2}).token())
-	f.Add((&cursor{Time: minTime, Start: &start, Type: "policy.create", Size: 100}).token())
+	f.Add((&cursor{Time: minTime, Start: &start, Type: "policy.change.create", Size: 100}).token())
 	f.Add("")
 	f.Add("e30")
 	f.Fuzz(func(t *testing.T, s string) {

@@ -112,7 +112,7 @@ func ExampleBackfiller_Stream() {
 	// handled policy.quote.create
 	// handled policy.quote.issue
 	// handled 2, duplicates 0
-	// handled 0, duplicates 1
+	// handled 0, duplicates 0
 }
 
 // A Legacy receiver was down; the tenant diverted its deliveries. Diverted replays them by the name the

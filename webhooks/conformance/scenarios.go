@@ -279,13 +279,29 @@ func (s *session) forged(ctx context.Context, r *result) error {
 	return nil
 }
 
+// typeNotHandled is the event type ScenarioUnknownType sends: on Core, unknownType (Core delivers
+// custom names); Legacy delivers only the names of its event enum (seed 003), so there it is the
+// first Legacy name that no WithEvent sample uses.
+func (s *session) typeNotHandled() events.Name {
+	if s.platform != events.Legacy {
+		return unknownType
+	}
+	for _, n := range events.LegacyNames() {
+		if !slices.ContainsFunc(s.cfg.samples, func(x sample) bool { return x.typ == n }) {
+			return n
+		}
+	}
+	return unknownType
+}
+
 func (s *session) unknownType(ctx context.Context, r *result) error {
-	srv, err := s.tenant(ctx, socotratest.Faults{}, unknownType)
+	typ := s.typeNotHandled()
+	srv, err := s.tenant(ctx, socotratest.Faults{}, typ)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	em, as, err := s.emit(ctx, r, srv, socotratest.Event{Type: unknownType})
+	em, as, err := s.emit(ctx, r, srv, socotratest.Event{Type: typ})
 	if err != nil {
 		return err
 	}
@@ -372,10 +388,11 @@ func (s *session) oversized(ctx context.Context, r *result) error {
 	limit := s.cfg.maxBody
 	e := s.event()
 	e.Time = time.Now().UTC().Truncate(time.Second) // a fixed-length timestamp keeps the size exact
-	var err error
-	if e.Data, err = pad(e.Data, 0); err != nil {
+	padded, err := pad(e.Data, 0)
+	if err != nil {
 		return err
 	}
+	e.Data = socotratest.CustomData(padded) // the padding member is the kit's own, not the event's
 	base, err := s.body(ctx, e)
 	if err != nil {
 		return err
@@ -391,9 +408,10 @@ func (s *session) oversized(ctx context.Context, r *result) error {
 	}
 	defer srv.Close()
 	for _, size := range []int64{limit, limit + 1} {
-		if e.Data, err = pad(s.event().Data, size-int64(len(base.Body))); err != nil {
+		if padded, err = pad(s.event().Data, size-int64(len(base.Body))); err != nil {
 			return err
 		}
+		e.Data = socotratest.CustomData(padded)
 		em, as, err := s.emit(ctx, r, srv, e)
 		if err != nil {
 			return err

@@ -1,0 +1,175 @@
+package socotratest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/coreapi"
+	"github.com/socotra-go/sdk/internal/legacyapi"
+	"github.com/socotra-go/sdk/socotra/socotratest"
+)
+
+// TestLegacyAPIRefusesNamesOutsideItsEnum: PUT /webhooks answers 400 with a field error for a
+// Core-only name and for a name outside the Legacy enum, with integer codes in the body.
+func TestLegacyAPIRefusesNamesOutsideItsEnum(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := legacyClient(t, s)
+	in, _ := c.CreateIntegrationWithResponse(t.Context(), legacyapi.IntegrationCreateRequest{Name: "in", Type: "webhook", Url: "https://app.example/h"})
+	if in.JSON200 == nil {
+		t.Fatalf("create integration: %s", in.Body)
+	}
+	for _, tt := range []struct {
+		event, want string
+	}{
+		{"claim.fnol.create", `"claim.fnol.create" is sent only by Core`},
+		{"acme.custom.thing", `"acme.custom.thing" is not a Legacy event type`},
+	} {
+		resp, err := c.PutWebhookWithResponse(t.Context(), legacyapi.WebhookRequest{Name: "h", IntegrationName: ptr("in"),
+			Events: &[]legacyapi.EventType{"policy.issue", legacyapi.EventType(tt.event)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			APIErrorCode  json.RawMessage `json:"apiErrorCode"`
+			HTTPErrorCode json.RawMessage `json:"httpErrorCode"`
+			HTTPStatus    json.RawMessage `json:"httpStatus"`
+			FieldErrors   []struct{ Field, Message string }
+		}
+		if resp.StatusCode() != http.StatusBadRequest || json.Unmarshal(resp.Body, &body) != nil {
+			t.Fatalf("%s: status %d %s, want 400", tt.event, resp.StatusCode(), resp.Body)
+		}
+		if len(body.FieldErrors) != 1 || body.FieldErrors[0].Field != "events[1]" || !strings.Contains(body.FieldErrors[0].Message, tt.want) {
+			t.Errorf("%s: field errors %+v, want events[1] saying %q", tt.event, body.FieldErrors, tt.want)
+		}
+		for name, raw := range map[string]json.RawMessage{"apiErrorCode": body.APIErrorCode, "httpErrorCode": body.HTTPErrorCode, "httpStatus": body.HTTPStatus} {
+			var n int
+			if json.Unmarshal(raw, &n) != nil || n != http.StatusBadRequest {
+				t.Errorf("%s = %s, want the integer 400", name, raw)
+			}
+		}
+	}
+	if n := len(s.Webhooks()); n != 0 {
+		t.Errorf("%d webhooks after refusals", n)
+	}
+}
+
+// TestCoreAPIRefusesLegacyOnlyNames on create and on update; a custom name passes.
+func TestCoreAPIRefusesLegacyOnlyNames(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := coreClient(t, s)
+	resp, err := c.CreateWebhookWithResponse(t.Context(), s.TenantLocator(), hookFor("https://app.example/h", "claim.create"))
+	if err != nil || resp.StatusCode() != http.StatusBadRequest || !strings.Contains(string(resp.Body), `eventTypes[0]: \"claim.create\" is sent only by Legacy`) {
+		t.Errorf("create with claim.create: %v %d %s", err, resp.StatusCode(), resp.Body)
+	}
+	wh := createCore(t, c, s, hookFor("https://app.example/h", "claim.fnol.create", "acme.custom.thing"))
+	up, err := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator,
+		coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.issue"}})
+	if err != nil || up.StatusCode() != http.StatusBadRequest || !strings.Contains(string(up.Body), `addEventTypes[0]: \"policy.issue\" is sent only by Legacy`) {
+		t.Errorf("update adding policy.issue: %v %d %s", err, up.StatusCode(), up.Body)
+	}
+}
+
+// TestEmitRefusesNamesThePlatformDoesNotSend, and checks Core data against its typed shape unless
+// the caller asks for custom data.
+func TestEmitRefusesNamesThePlatformDoesNotSend(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ctx := t.Context()
+	tests := []struct {
+		name string
+		emit func() error
+		want string // "" when the emit passes
+	}{
+		{"core, legacy-only name", func() error { _, err := s.EmitCore(ctx, events.ClaimCreate, nil); return err },
+			`"claim.create" is sent only by Legacy (Connected Core); Core never sends it (nearest Core name: "claim.fnol.create")`},
+		{"legacy, core-only name", func() error { _, err := s.EmitLegacy(ctx, events.ClaimFnolCreate, nil); return err },
+			`"claim.fnol.create" is sent only by Core`},
+		{"legacy, custom name", func() error { _, err := s.EmitLegacy(ctx, "acme.custom.thing", nil); return err },
+			`"acme.custom.thing" is not a Legacy event type`},
+		{"core, custom name", func() error { _, err := s.EmitCore(ctx, "acme.custom.thing", map[string]int{"score": 1}); return err }, ""},
+		{"core, both platforms", func() error { _, err := s.EmitCore(ctx, events.PolicyQuoteAccept, nil); return err }, ""},
+		{"core, typed data", func() error {
+			_, err := s.EmitCore(ctx, events.PolicyQuoteIssue, events.QuoteData{QuoteLocator: "Q1"})
+			return err
+		}, ""},
+		{"core, unknown member", func() error {
+			_, err := s.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"policyLocator": "P1"})
+			return err
+		}, `does not fit *events.QuoteData, the data of a Core policy.quote.issue event: json: unknown field "policyLocator"; wrap it in socotratest.CustomData`},
+		{"core, wrong type", func() error {
+			_, err := s.EmitCore(ctx, events.PolicyQuoteIssue, map[string]int{"quoteLocator": 7})
+			return err
+		}, "does not fit *events.QuoteData"},
+		{"core, custom data asked for", func() error {
+			_, err := s.EmitCore(ctx, events.PolicyQuoteIssue, socotratest.CustomData(map[string]string{"policyLocator": "P1"}))
+			return err
+		}, ""},
+		{"core, custom data still an object", func() error {
+			_, err := s.EmitCore(ctx, events.PolicyQuoteIssue, socotratest.CustomData([]int{1}))
+			return err
+		}, "data must encode to a JSON object"},
+		{"legacy data is not checked", func() error {
+			_, err := s.EmitLegacy(ctx, events.PolicyIssue, map[string]string{"anything": "x"})
+			return err
+		}, ""},
+	}
+	for _, tt := range tests {
+		err := tt.emit()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v, want it emitted", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want an error containing %q", tt.name, err, tt.want)
+		}
+	}
+	if got := len(s.Events(events.Core)) + len(s.Events(events.Legacy)); got != 5 {
+		t.Errorf("%d events recorded, want the 5 emitted", got)
+	}
+}
+
+// TestAlertShapes: a Legacy alert is seed 003's FailureMessage naming the webhook; a Core alert has
+// the assumed shape naming the webhook's locator.
+func TestAlertShapes(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	rcv := newReceiver(t, always(http.StatusInternalServerError))
+	coreAlerts := newReceiver(t, nil)
+	legacyAlerts := newReceiver(t, nil)
+	req := hookFor(rcv.URL, "policy.quote.issue")
+	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{AlertEndpoint: &coreapi.CreateEndpointRequest{Url: coreAlerts.URL}}
+	wh := createCore(t, coreClient(t, s), s, req)
+	lc := legacyClient(t, s)
+	in, _ := lc.CreateIntegrationWithResponse(t.Context(), legacyapi.IntegrationCreateRequest{Name: "alerts", Type: "webhook", Url: legacyAlerts.URL})
+	if in.JSON200 == nil {
+		t.Fatalf("create integration: %s", in.Body)
+	}
+	legacyHook(t, lc, "lh", rcv.URL, nil, legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.issue"},
+		AlertIntegrationName: ptr("alerts"), FailureHandling: &legacyapi.FailureHandlingRequest{Mode: ptr(legacyapi.FailureModeNone)}})
+	s.EmitCore(t.Context(), events.PolicyQuoteIssue, nil)
+	s.EmitLegacy(t.Context(), events.PolicyIssue, nil)
+	flush(t, s)
+	keys := func(r *receiver) map[string]json.RawMessage {
+		t.Helper()
+		got := r.requests()
+		if len(got) != 1 {
+			t.Fatalf("%d alerts, want 1", len(got))
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(got[0].body, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	core, legacy := keys(coreAlerts), keys(legacyAlerts)
+	if string(core["webhookLocator"]) != `"`+wh.Locator+`"` || core["webhookName"] != nil || core["eventData"] == nil {
+		t.Errorf("core alert %v; want webhookLocator %s, eventData, no webhookName", core, wh.Locator)
+	}
+	if string(legacy["webhookName"]) != `"lh"` || legacy["webhookLocator"] != nil || legacy["expectedStatus"] == nil || legacy["actualStatus"] == nil {
+		t.Errorf("legacy alert %v; want seed 003's FailureMessage for webhook lh", legacy)
+	}
+}
