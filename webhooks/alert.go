@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 
 	"github.com/socotra-go/sdk/events"
@@ -162,7 +163,7 @@ func (h *Handler) alert(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			slog.String("event_type", string(a.EventType)),
 			slog.String("expected_status", a.ExpectedStatus),
 			slog.String("actual_status", a.ActualStatus),
-			slog.String("url", a.URL))
+			slog.String("url", safeURL(a.URL)))
 	}
 	var err error
 	if fn := h.onAlert.Load(); fn != nil {
@@ -181,6 +182,16 @@ func (h *Handler) alert(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		obs.info.Alert, obs.info.Err, obs.info.Status, obs.info.Outcome = a, err, status, OutcomeAlert
 		h.endObservation(obs)
 	}
+}
+
+// safeURL is u without user information, query or fragment, which may hold credentials.
+func safeURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(not a URL)"
+	}
+	p.User, p.RawQuery, p.Fragment, p.RawFragment, p.ForceQuery = nil, "", "", "", false
+	return p.String()
 }
 
 // callAlert runs fn, turning a panic into a *PanicError.

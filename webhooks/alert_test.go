@@ -114,3 +114,27 @@ func postSigned(t *testing.T, h *Handler, body string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestAlertLogHidesURLSecrets checks that the warning for an alert does not repeat credentials the
+// endpoint URL may carry in its user information or query.
+func TestAlertLogHidesURLSecrets(t *testing.T) {
+	t.Parallel()
+	log, lines := logBuffer()
+	h := NewHandler(WithLogger(log))
+	body := `{"webhookName":"w","actualStatus":"500","url":"https://user:pw-123@app.example/hook?token=tok-456#frag"}`
+	if status := postSigned(t, h, body); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	var found bool
+	for _, l := range lines() {
+		if l["msg"] == "webhooks: failure alert received" {
+			found = true
+			if l["url"] != "https://app.example/hook" {
+				t.Errorf("logged url %q, want https://app.example/hook", l["url"])
+			}
+		}
+	}
+	if !found {
+		t.Error("the alert was not logged")
+	}
+}
