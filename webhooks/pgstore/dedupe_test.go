@@ -222,12 +222,12 @@ func TestDeduperConcurrentClaimsHaveOneWinner(t *testing.T) {
 
 func TestDeduperReportsDatabaseFailures(t *testing.T) {
 	t.Parallel()
-	pool := newDB(t)
+	pool, schema := newSchema(t)
 	s := newStore(t, pool)
 	d := s.Deduper()
 	pool.Close() // every call now fails
 	ctx := t.Context()
-	if _, err := d.Claim(ctx, "ev1"); err == nil || !strings.HasPrefix(err.Error(), "pgstore: claim ev1 (table public.socotra_webhooks_dedupe): ") {
+	if _, err := d.Claim(ctx, "ev1"); err == nil || !strings.HasPrefix(err.Error(), "pgstore: claim ev1 (table "+schema+".socotra_webhooks_dedupe): ") {
 		t.Errorf("Claim = %v, want a pgstore error naming the table", err)
 	}
 	if err := d.Complete(ctx, "ev1"); err == nil || !strings.HasPrefix(err.Error(), "pgstore: complete ev1 ") {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -46,6 +47,11 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	if sharedDSN != "" {
+		if _, err := adminPool.Exec(context.Background(), "DROP DATABASE "+fmt.Sprintf("pgstore_%s_shared", runID)+" WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "pgstore tests: drop the shared test database:", err)
+		}
+	}
 	if adminPool != nil {
 		adminPool.Close()
 	}
@@ -245,8 +251,53 @@ func newPool(t testing.TB, dsn string) *pgxpool.Pool {
 	return pool
 }
 
-// newDB returns a pool on a new database of t's own.
+var (
+	sharedOnce sync.Once
+	sharedDSN  string
+	sharedErr  error
+	schemas    atomic.Int64
+)
+
+// newDB returns a pool whose connections start in a new schema of t's own (its search_path), in a
+// database the tests share: cheaper than a database each. The schema is dropped when t ends.
 func newDB(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	return newPool(t, newDatabase(t))
+	pool, _ := newSchema(t)
+	return pool
+}
+
+// newSchema is newDB, also returning the DSN of the shared database and the schema's name.
+func newSchema(t testing.TB) (pool *pgxpool.Pool, schema string) {
+	t.Helper()
+	requireServer(t)
+	sharedOnce.Do(func() {
+		name := fmt.Sprintf("pgstore_%s_shared", runID)
+		if _, sharedErr = adminPool.Exec(context.Background(), "CREATE DATABASE "+name); sharedErr == nil {
+			sharedDSN = withDatabase(t, adminDSN, name)
+		}
+	})
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	schema = fmt.Sprintf("t%d", schemas.Add(1))
+	admin := newPool(t, sharedDSN)
+	run(t, admin, "CREATE SCHEMA "+schema)
+	t.Cleanup(func() { run(t, admin, "DROP SCHEMA "+schema+" CASCADE") })
+	return newPool(t, inSchema(t, sharedDSN, schema)), schema
+}
+
+// inSchema returns dsn with its connections' search_path set to schema.
+func inSchema(t testing.TB, dsn, schema string) string {
+	t.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
 }

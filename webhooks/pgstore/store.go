@@ -22,9 +22,9 @@ import (
 // [Store.HandleTx]. It is safe for concurrent use; every instance of a service makes its own Store on the
 // same database. See the package documentation for the tables.
 type Store struct {
-	pool   *pgxpool.Pool
-	set    settings
-	schema string
+	pool                           *pgxpool.Pool
+	set                            settings
+	schema                         string
 	dedupe, processed, checkpoints table
 	dd                             *Deduper
 

@@ -61,7 +61,7 @@ func TestNewRejectsBadSettings(t *testing.T) {
 // Replicas that start at once create the tables once, with no options, in the current schema.
 func TestNewConcurrentStartsCreateTheTablesOnce(t *testing.T) {
 	t.Parallel()
-	pool := newDB(t)
+	pool, schema := newSchema(t)
 	var wg sync.WaitGroup
 	stores := make([]*pgstore.Store, 8)
 	for i := range stores {
@@ -84,11 +84,11 @@ func TestNewConcurrentStartsCreateTheTablesOnce(t *testing.T) {
 		return
 	}
 	d, p, c := stores[0].Tables()
-	if d != "public.socotra_webhooks_dedupe" || p != "public.socotra_webhooks_processed" || c != "public.socotra_webhooks_checkpoints" {
+	if d != schema+".socotra_webhooks_dedupe" || p != schema+".socotra_webhooks_processed" || c != schema+".socotra_webhooks_checkpoints" {
 		t.Errorf("Tables = %s, %s, %s", d, p, c)
 	}
 	var n int
-	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'socotra_webhooks_%'`).Scan(&n); err != nil {
+	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'socotra_webhooks_%'`, schema).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 3 {
