@@ -142,7 +142,7 @@ func TestTwoReceiversExactlyOnce(t *testing.T) {
 			Name: name, Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
 			Endpoint: socotra.Endpoint{URL: lb.URL, HMAC: true, Secret: "lb-secret"},
 			Failure: &socotra.FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"},
-				Retry: &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 10}},
+				Retry: &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 10}, Divert: true},
 		}); err != nil {
 			t.Fatal(err)
 		}
