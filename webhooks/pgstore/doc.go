@@ -16,8 +16,8 @@
 //	}
 //	defer store.Close()
 //	h := webhooks.NewHandler(webhooks.WithDeduper(nil))
-//	err = store.HandleTx(h, "policy.issue", func(ctx context.Context, tx pgx.Tx, ev *webhooks.Event) error {
-//		_, err := tx.Exec(ctx, "INSERT INTO policies_issued (locator) VALUES ($1)", ev.ID)
+//	err = store.HandleTx(h, "policy.quote.issue", func(ctx context.Context, tx pgx.Tx, ev *webhooks.Event) error {
+//		_, err := tx.Exec(ctx, "INSERT INTO quotes_issued (event_id, data) VALUES ($1, $2)", ev.ID, ev.Data)
 //		return err
 //	})
 //
