@@ -37,7 +37,8 @@ type settings struct {
 
 // WithSchema puts the tables in the named schema, which [New] creates if it does not exist (the role then
 // needs CREATE on the database). The default, "", is the connection's current schema: the first schema
-// of its search_path that exists, usually "public".
+// of its search_path that exists, usually "public". Every instance of a service must reach the same
+// tables: name the schema when their connections' search_path may differ.
 func WithSchema(name string) Option { return optionFunc(func(s *settings) { s.schema = name }) }
 
 // WithTablePrefix sets the string that starts every table name, so that several applications can share
