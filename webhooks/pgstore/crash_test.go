@@ -92,7 +92,7 @@ func TestCrashChild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := backfill.New(h, backfill.WithPageSize(7))
+			b, err := backfill.New(h, backfill.WithPageSize(7), backfill.WithFromBeginning())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -383,6 +383,7 @@ func TestStreamBackfillResumesAfterKill(t *testing.T) {
 			t.Fatalf("the backfill did not finish in 50 runs (%d kills); last output %q", kills, last)
 		}
 		c := startChild(t, "backfill", pool.Config().ConnString(), env, nil)
+		var output []string // the child's other lines, for a failure
 		allow := rng.IntN(25)
 		for c.stdout.Scan() {
 			line := c.stdout.Text()
@@ -390,6 +391,7 @@ func TestStreamBackfillResumesAfterKill(t *testing.T) {
 				if strings.HasPrefix(line, "done ") {
 					last = line
 				}
+				output = append(output, line)
 				continue
 			}
 			if kills < 6 && allow == 0 {
@@ -405,7 +407,7 @@ func TestStreamBackfillResumesAfterKill(t *testing.T) {
 			continue
 		}
 		if c.cmd.ProcessState.ExitCode() != 0 {
-			t.Fatalf("the backfill process failed (exit %d); last output %q", c.cmd.ProcessState.ExitCode(), last)
+			t.Fatalf("the backfill process failed (exit %d):\n%s", c.cmd.ProcessState.ExitCode(), strings.Join(output, "\n"))
 		}
 		break
 	}
