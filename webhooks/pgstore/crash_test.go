@@ -1,3 +1,5 @@
+//go:build unix
+
 package pgstore_test
 
 import (
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -140,6 +143,8 @@ func startChild(t *testing.T, mode, dsn string, env []string, listener *os.File)
 		cmd.ExtraFiles = []*os.File{listener}
 	}
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	dieWithParent(cmd.SysProcAttr, syscall.SIGKILL)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -11,16 +11,16 @@ import (
 	"github.com/socotra-go/sdk/webhooks"
 )
 
-// Deduper is a [webhooks.Deduper] kept in the Store's dedupe table, shared by every Store on the same
+// Deduper is a [webhooks.LeasedDeduper] kept in the Store's dedupe table, shared by every Store on the same
 // tables. Each event id has one row: a claim (an owner token and the end of its lease) or a done mark (no
 // token, and the end of the retention). A claim whose lease ended, and a done mark older than the
 // retention, count as absent. All times are the database server's, so the clocks of the service's hosts
 // do not matter. It is safe for concurrent use.
 //
 // Claim, Complete and Release use the Store's lease ([WithLease]) and one owner token per Store, as
-// package redisstore's Deduper does; ClaimLease, CompleteLease and ReleaseLease take a lease per call and
-// give each claim a token of its own, so that a delivery whose lease ran out cannot complete or release
-// the claim another delivery took over since.
+// package redisstore's Deduper does; ClaimLease, CompleteLease and ReleaseLease, which a
+// [webhooks.Handler] calls instead, take a lease per call and give each claim a token of its own, so that
+// a delivery whose lease ran out cannot complete or release the claim another delivery took over since.
 //
 // The Deduper's rows never block HandleTx's processed rows, nor the other way round: they are separate
 // tables, written outside the handler's transaction.
@@ -28,6 +28,8 @@ type Deduper struct {
 	s     *Store
 	token string // the owner token of Claim, Complete and Release
 }
+
+var _ webhooks.LeasedDeduper = (*Deduper)(nil)
 
 // Claim implements [webhooks.Deduper]: it takes the claim on id for the Store's lease, or reports that
 // another delivery holds it or that the event was processed.
@@ -54,11 +56,12 @@ func (d *Deduper) Release(ctx context.Context, id string) error {
 	return d.release(ctx, id, d.token)
 }
 
-// ClaimLease is Claim with a lease of its own and a token that names this claim (when c is
-// [webhooks.Claimed]; "" otherwise). It fails when lease is under a millisecond.
+// ClaimLease implements [webhooks.LeasedDeduper]: Claim with a lease of its own (the Store's, [WithLease],
+// when lease is below a millisecond) and a token that names this claim alone when c is
+// [webhooks.Claimed] ("" otherwise).
 func (d *Deduper) ClaimLease(ctx context.Context, id string, lease time.Duration) (c webhooks.Claim, token string, err error) {
 	if lease < time.Millisecond {
-		return 0, "", fmt.Errorf("pgstore: claim %s: lease %s is below 1ms; pass a lease above the handlers' timeout", id, lease)
+		lease = d.s.set.lease
 	}
 	token = newToken()
 	c, err = d.claim(ctx, id, lease, token)
@@ -68,32 +71,23 @@ func (d *Deduper) ClaimLease(ctx context.Context, id string, lease time.Duration
 	return c, token, err
 }
 
-// CompleteLease marks id processed for the retention if token still owns its claim, or if the claim was
-// dropped since (the event was handled either way). It does nothing, and returns nil, when the event is
-// done already; it returns an error when another delivery took the claim over after token's lease ran
-// out, which means that the handlers ran twice: the lease is shorter than they take.
+// CompleteLease implements [webhooks.LeasedDeduper]: it marks id processed for the retention if token still
+// holds the claim or no live claim does (its lease lapsed and nobody took the event since, or a cleanup
+// deleted it). When another delivery holds the claim, taken after token's lease lapsed, it changes nothing
+// and returns an error matching [webhooks.ErrLeaseLost]: the handlers may run twice, so the lease is
+// shorter than they take.
 func (d *Deduper) CompleteLease(ctx context.Context, id, token string) error {
 	tag, err := d.s.pool.Exec(ctx, `INSERT INTO `+d.s.dedupe.quoted+` AS d (id, token, expires_at)
 VALUES ($1, NULL, now() + $2::bigint * interval '1 microsecond')
 ON CONFLICT (id) DO UPDATE SET token = NULL, expires_at = excluded.expires_at
-WHERE d.token = $3`, id, d.s.set.retention.Microseconds(), token)
+WHERE d.token = $3 OR d.token IS NULL OR d.expires_at <= now()`, id, d.s.set.retention.Microseconds(), token)
 	if err != nil {
 		return d.s.fail("complete "+id, d.s.dedupe, err)
 	}
-	if tag.RowsAffected() == 1 {
-		return nil
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("pgstore: complete %s (table %s): %w; use a lease longer than the handlers take", id, d.s.dedupe.name, webhooks.ErrLeaseLost)
 	}
-	var done bool
-	err = d.s.pool.QueryRow(ctx, `SELECT token IS NULL FROM `+d.s.dedupe.quoted+` WHERE id = $1`, id).Scan(&done)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows): // deleted since by a cleanup: nobody owns it, record it
-		return d.Complete(ctx, id)
-	case err != nil:
-		return d.s.fail("complete "+id, d.s.dedupe, err)
-	case done:
-		return nil
-	}
-	return fmt.Errorf("pgstore: complete %s: another delivery took the claim over after this one's lease ran out, so the handlers ran twice; use a lease longer than the handlers' timeout (table %s)", id, d.s.dedupe.name)
+	return nil
 }
 
 // ReleaseLease drops the claim on id if token still owns it, so that a redelivery processes the event; it

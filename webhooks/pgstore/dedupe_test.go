@@ -1,3 +1,5 @@
+//go:build unix
+
 package pgstore_test
 
 import (
@@ -131,8 +133,19 @@ func TestDeduperLeasedClaims(t *testing.T) {
 	dedupe, _, _ := s.Tables()
 	ctx := t.Context()
 
-	if _, _, err := d.ClaimLease(ctx, "ev0", time.Microsecond); err == nil || !strings.Contains(err.Error(), "lease 1µs is below 1ms") {
-		t.Errorf("ClaimLease with a 1µs lease: %v", err)
+	// A lease under a millisecond asks for the Store's.
+	for _, lease := range []time.Duration{0, -time.Second, time.Microsecond} {
+		id := "ev0" + lease.String()
+		if c, tok, err := d.ClaimLease(ctx, id, lease); c != webhooks.Claimed || tok == "" || err != nil {
+			t.Fatalf("ClaimLease(%s) = %s, %q, %v", lease, c, tok, err)
+		}
+		var secs float64
+		if err := pool.QueryRow(ctx, "SELECT extract(epoch FROM expires_at - now()) FROM "+dedupe+" WHERE id = $1", id).Scan(&secs); err != nil {
+			t.Fatal(err)
+		}
+		if secs < 4*60 || secs > 5*60 {
+			t.Errorf("ClaimLease(%s) holds for %.0fs, want the Store's 5-minute lease", lease, secs)
+		}
 	}
 	c, tok1, err := d.ClaimLease(ctx, "ev1", time.Minute)
 	if c != webhooks.Claimed || tok1 == "" || err != nil {
@@ -157,8 +170,8 @@ func TestDeduperLeasedClaims(t *testing.T) {
 	if err := d.ReleaseLease(ctx, "ev1", tok1); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.CompleteLease(ctx, "ev1", tok1); err == nil || !strings.Contains(err.Error(), "lease") {
-		t.Errorf("CompleteLease by the old holder = %v; want an error about the lease", err)
+	if err := d.CompleteLease(ctx, "ev1", tok1); !errors.Is(err, webhooks.ErrLeaseLost) || !strings.Contains(err.Error(), dedupe) {
+		t.Errorf("CompleteLease by the old holder = %v; want ErrLeaseLost naming the table", err)
 	}
 	if c, _ := d.Claim(ctx, "ev1"); c != webhooks.InProgress {
 		t.Fatalf("the new claim did not survive: Claim = %s", c)
@@ -171,6 +184,15 @@ func TestDeduperLeasedClaims(t *testing.T) {
 	}
 	if err := d.CompleteLease(ctx, "ev1", tok1); err != nil {
 		t.Errorf("CompleteLease of a done event = %v, want nil", err)
+	}
+	// A lapsed claim nobody took since is completed by its holder, and by an earlier holder too.
+	_, tok4, _ := d.ClaimLease(ctx, "ev3", time.Minute)
+	run(t, pool, "UPDATE "+dedupe+" SET expires_at = now() - interval '1 millisecond' WHERE id = 'ev3'")
+	if err := d.CompleteLease(ctx, "ev3", tok4); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := d.Claim(ctx, "ev3"); c != webhooks.Done {
+		t.Fatalf("Claim = %s, want done", c)
 	}
 	// A claim lapsed and deleted by a cleanup is still completed by its holder.
 	_, tok3, _ := d.ClaimLease(ctx, "ev2", time.Minute)

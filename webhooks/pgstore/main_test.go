@@ -1,3 +1,5 @@
+//go:build unix
+
 package pgstore_test
 
 import (
@@ -133,8 +135,9 @@ func startPostgres() (stop func(), err error) {
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=400", "-c", "shared_buffers=64MB")
 	srv.Stdout, srv.Stderr = logf, logf
-	// The server dies with the test binary, even when it is killed.
-	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
+	// The server dies with the test binary, even when that is killed (on Linux).
+	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	dieWithParent(srv.SysProcAttr, syscall.SIGQUIT) // immediate shutdown
 	if err := srv.Start(); err != nil {
 		logf.Close()
 		os.RemoveAll(dir)

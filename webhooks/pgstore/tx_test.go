@@ -1,3 +1,5 @@
+//go:build unix
+
 package pgstore_test
 
 import (
@@ -210,8 +212,8 @@ func TestHandleTx(t *testing.T) {
 		if err := s.HandleTx(h, "*", effect("x", nil)); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.Handle(t.Context(), &webhooks.Event{}); err == nil || !strings.Contains(err.Error(), "no id") {
-			t.Errorf("an event without an id: %v", err)
+		if err := h.Handle(t.Context(), &webhooks.Event{Type: "policy.issue"}); err == nil {
+			t.Error("an event without an id was handled")
 		}
 	})
 }
