@@ -86,10 +86,10 @@ func run(ctx context.Context, out io.Writer) error {
 	if _, err := tenant.AddCoreWebhook(srv.URL+"/socotra", secret, events.PolicyQuoteIssue, events.ClaimFnolCreate); err != nil {
 		return err
 	}
-	if _, err := tenant.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"quoteLocator": "Q1", "policyLocator": "P1"}); err != nil {
+	if _, err := tenant.EmitCore(ctx, events.PolicyQuoteIssue, map[string]string{"quoteLocator": "Q1"}); err != nil {
 		return err
 	}
-	if _, err := tenant.EmitCore(ctx, events.ClaimFnolCreate, map[string]string{"claimLocator": "C1", "policyLocator": "P1"}); err != nil {
+	if _, err := tenant.EmitCore(ctx, events.ClaimFnolCreate, map[string]string{"locator": "C1"}); err != nil {
 		return err
 	}
 	if err := tenant.Flush(ctx); err != nil {
