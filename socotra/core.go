@@ -35,7 +35,7 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 // NewCoreClient returns a client for the tenant tenantLocator (a UUID) at
 // baseURL (such as https://api.sandbox.socotra.com), authorised by token, a
 // Personal Access Token sent as "Authorization: Bearer <token>" (see
-// [WithAuthScheme]).
+// [WithCoreAuthScheme]).
 func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreClient, error) {
 	base, err := checkBaseURL(baseURL)
 	if err != nil {
@@ -47,7 +47,7 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 	if token == "" {
 		return nil, errorf("empty token; pass the tenant's Personal Access Token")
 	}
-	s := newSettings(opts)
+	s := newSettings(opts, Option.applyClient)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}

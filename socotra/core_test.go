@@ -184,7 +184,7 @@ func TestCoreAuthScheme(t *testing.T) {
 			t.Parallel()
 			rec := newRecorder(t)
 			rec.Mux.Handle("GET /event/{t}/webhooks/{loc}", reply(200, webhookJSON))
-			c := newTestCore(t, rec, WithAuthScheme(tc.scheme))
+			c := newTestCore(t, rec, WithCoreAuthScheme(tc.scheme))
 			if _, err := c.Webhook(t.Context(), whLoc); err != nil {
 				t.Fatal(err)
 			}

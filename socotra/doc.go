@@ -70,7 +70,7 @@
 //
 // Some behaviour is not published by Socotra and is therefore a setting or a
 // lenient reading: the Core Authorization scheme ("Bearer", see
-// [WithAuthScheme]); the Core error body (common member names are tried and
+// [WithCoreAuthScheme]); the Core error body (common member names are tried and
 // the raw body is kept); the unit of [RetryStrategy].Interval; and where the
 // Marketplace state holds the Core tenant locator
 // ([InstallationState].TenantLocator).

@@ -84,7 +84,7 @@ func (i *Installation) CoreClient(ctx context.Context) (*CoreClient, error) {
 	if !uuidPattern.MatchString(loc) {
 		return nil, errorf("installation tenant locator from %s is not a UUID such as 6f1c2d3e-0a1b-4c5d-8e9f-001122334455", source)
 	}
-	c, err := NewCoreClient(st.SocotraAPIURL, loc, st.Token, m.opts...)
+	c, err := NewCoreClient(st.SocotraAPIURL, loc, st.Token, m.core...)
 	if err != nil {
 		return nil, fmt.Errorf("socotra: installation state: %w", err)
 	}
@@ -104,7 +104,7 @@ func (i *Installation) LegacyClient() (*LegacyClient, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if i.in.legacy == nil {
-		c, err := NewLegacyClient(i.in.state.SocotraAPIURL, LegacyCredentials{Token: i.in.state.Token}, m.opts...)
+		c, err := NewLegacyClient(i.in.state.SocotraAPIURL, LegacyCredentials{Token: i.in.state.Token}, m.legacy...)
 		if err != nil {
 			return nil, fmt.Errorf("socotra: installation state: %w", err)
 		}

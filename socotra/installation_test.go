@@ -90,19 +90,19 @@ func TestInstallationTenantLocator(t *testing.T) {
 	tests := []struct {
 		name   string
 		state  state
-		opts   []socotra.Option
+		opts   []socotra.MarketplaceOption
 		want   string // the tenant the client calls; "" when CoreClient fails
 		errIs  error
 		errHas string
 	}{
-		{name: "state member first", state: withMember, opts: []socotra.Option{fromFunc}, want: tenantA},
+		{name: "state member first", state: withMember, opts: []socotra.MarketplaceOption{fromFunc}, want: tenantA},
 		{name: "token claim before setting", state: published(jwt(state{"tenantLocator": tenantA}), state{"tenantLocator": tenantB}), want: tenantA},
 		{name: "snake-case token claim", state: published(jwt(state{"tenant_locator": tenantA}), nil), want: tenantA},
-		{name: "setting", state: published(jwt(state{"sub": "app"}), state{"tenantLocator": tenantB}), opts: []socotra.Option{fromFunc}, want: tenantB},
-		{name: "option last", state: published("pat_plain", state{"region": "eu"}), opts: []socotra.Option{fromFunc}, want: tenantC},
+		{name: "setting", state: published(jwt(state{"sub": "app"}), state{"tenantLocator": tenantB}), opts: []socotra.MarketplaceOption{fromFunc}, want: tenantB},
+		{name: "option last", state: published("pat_plain", state{"region": "eu"}), opts: []socotra.MarketplaceOption{fromFunc}, want: tenantC},
 		{name: "none", state: published("pat_plain", nil), errIs: socotra.ErrNoTenantLocator,
 			errHas: `declare a "tenantLocator" setting`},
-		{name: "option fails", state: published("pat_plain", nil), opts: []socotra.Option{socotra.WithTenantLocatorFunc(
+		{name: "option fails", state: published("pat_plain", nil), opts: []socotra.MarketplaceOption{socotra.WithTenantLocatorFunc(
 			func(context.Context, socotra.InstallationState) (string, error) { return "", errors.New("lookup down") })},
 			errHas: "WithTenantLocatorFunc: lookup down"},
 		{name: "setting not a UUID", state: published("pat_plain", state{"tenantLocator": "acme"}),

@@ -75,7 +75,12 @@ func NewLegacyClient(baseURL string, creds LegacyCredentials, opts ...Option) (*
 	if err := creds.validate(); err != nil {
 		return nil, err
 	}
-	s := newSettings(opts)
+	for _, o := range opts {
+		if c, ok := o.(coreOnly); ok {
+			return nil, errorf("NewLegacyClient: %s configures a Core client only; the Legacy client sends its token bare", c.name)
+		}
+	}
+	s := newSettings(opts, Option.applyClient)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}

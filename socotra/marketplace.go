@@ -65,7 +65,8 @@ type Marketplace struct {
 	ttl    time.Duration
 	now    func() time.Time
 	tenant func(context.Context, InstallationState) (string, error)
-	opts   []Option
+	core   []Option // the options of the Core clients it builds
+	legacy []Option // and of its Legacy clients
 	mu     sync.Mutex
 	cache  map[string]*installation
 }
@@ -80,9 +81,10 @@ type installation struct {
 }
 
 // NewMarketplace returns a Marketplace reading state from stateAPI, or from
-// the SMP_STATE_API environment variable when stateAPI is "". opts also
-// configure the clients it builds.
-func NewMarketplace(stateAPI string, opts ...Option) (*Marketplace, error) {
+// the SMP_STATE_API environment variable when stateAPI is "". The
+// [Option]s among opts also configure the clients it builds
+// ([WithCoreAuthScheme] its Core clients only).
+func NewMarketplace(stateAPI string, opts ...MarketplaceOption) (*Marketplace, error) {
 	if stateAPI == "" {
 		stateAPI = os.Getenv("SMP_STATE_API")
 		if stateAPI == "" {
@@ -93,11 +95,19 @@ func NewMarketplace(stateAPI string, opts ...Option) (*Marketplace, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newSettings(opts)
+	s := newSettings(opts, MarketplaceOption.applyMarketplace)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, tenant: s.tenantFunc, opts: opts, cache: map[string]*installation{}}
+	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, tenant: s.tenantFunc, cache: map[string]*installation{}}
+	for _, o := range opts {
+		if c, ok := o.(Option); ok {
+			m.core = append(m.core, c)
+			if _, ok := c.(coreOnly); !ok {
+				m.legacy = append(m.legacy, c)
+			}
+		}
+	}
 	m.t = newTransport(&s, nil, "", nil)
 	m.t.redactURL = true // the path holds the installation key
 	return m, nil

@@ -96,7 +96,8 @@ func TestMarketplaceLegacy(t *testing.T) { // not parallel: sets SMP_STATE_API
 	tok := legacyToken(t, srv.URL(), u, p, h)
 	state, _ := stateAPI(t, srv, tok)
 	t.Setenv("SMP_STATE_API", state.URL)
-	m, err := socotra.NewMarketplace("")
+	// A Core-only option given to the Marketplace must not stop its Legacy clients.
+	m, err := socotra.NewMarketplace("", socotra.WithCoreAuthScheme("Bearer"))
 	if err != nil {
 		t.Fatal(err)
 	}

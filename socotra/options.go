@@ -20,10 +20,21 @@ const (
 	defaultHTTPTimeout   = time.Minute
 )
 
-// Option configures a [CoreClient], a [LegacyClient] or a [Marketplace].
-// An option that does not concern a client is ignored by it.
+// Option configures a [CoreClient] and a [LegacyClient] (see
+// [NewCoreClient], [NewLegacyClient]). Every Option is also a
+// [MarketplaceOption]: a [Marketplace] passes it on to the clients it builds.
+// The settings of a Marketplace alone are MarketplaceOptions only, so passing
+// one to a client is a compile error. The one setting of a Core client alone,
+// [WithCoreAuthScheme], is refused by [NewLegacyClient] with an error, never
+// ignored (it stays an Option so that a []Option slice fits both clients).
 type Option interface {
-	apply(*settings)
+	MarketplaceOption
+	applyClient(*settings)
+}
+
+// MarketplaceOption configures a [Marketplace] (see [NewMarketplace]).
+type MarketplaceOption interface {
+	applyMarketplace(*settings)
 }
 
 type settings struct {
@@ -40,11 +51,30 @@ type settings struct {
 	tenantFunc    func(context.Context, InstallationState) (string, error)
 }
 
+// optionFunc applies to every constructor.
 type optionFunc func(*settings)
 
-func (f optionFunc) apply(s *settings) { f(s) }
+func (f optionFunc) applyClient(s *settings)      { f(s) }
+func (f optionFunc) applyMarketplace(s *settings) { f(s) }
 
-func newSettings(opts []Option) settings {
+// coreOnly is an Option that only a Core client uses: [NewLegacyClient]
+// refuses it, and a Marketplace gives it to its Core clients only.
+type coreOnly struct {
+	name string
+	f    func(*settings)
+}
+
+func (o coreOnly) applyClient(s *settings)      { o.f(s) }
+func (o coreOnly) applyMarketplace(s *settings) { o.f(s) }
+
+// marketplaceOptionFunc applies to a Marketplace only.
+type marketplaceOptionFunc func(*settings)
+
+func (f marketplaceOptionFunc) applyMarketplace(s *settings) { f(s) }
+
+// newSettings applies opts through apply, the method of the constructor at
+// hand.
+func newSettings[O MarketplaceOption](opts []O, apply func(O, *settings)) settings {
 	s := settings{
 		logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		userAgent:     DefaultUserAgent,
@@ -57,8 +87,8 @@ func newSettings(opts []Option) settings {
 		now:           time.Now,
 	}
 	for _, o := range opts {
-		if o != nil {
-			o.apply(&s)
+		if MarketplaceOption(o) != nil {
+			apply(o, &s)
 		}
 	}
 	if s.httpClient == nil {
@@ -110,18 +140,28 @@ func WithMaxRetryAfter(d time.Duration) Option {
 	return optionFunc(func(s *settings) { s.maxRetryAfter = d })
 }
 
-// WithAuthScheme sets the scheme the Core client puts before its Personal
+// WithCoreAuthScheme sets the scheme the Core client puts before its Personal
 // Access Token in the Authorization header; "" sends the bare token. The
 // platform's expected prefix is unconfirmed, hence this setting. Default:
-// [DefaultAuthScheme] ("Bearer"). The Legacy client always sends its token bare.
+// [DefaultAuthScheme] ("Bearer"). The Legacy client always sends its token
+// bare: [NewLegacyClient] refuses this option, and a [Marketplace] gives it
+// to its Core clients only. The fake tenant's matching setting has the same
+// name: socotratest.WithCoreAuthScheme.
+func WithCoreAuthScheme(scheme string) Option {
+	return coreOnly{"WithCoreAuthScheme", func(s *settings) { s.authScheme = scheme }}
+}
+
+// WithAuthScheme is [WithCoreAuthScheme].
+//
+// Deprecated: use WithCoreAuthScheme, named like the fake tenant's setting.
 func WithAuthScheme(scheme string) Option {
-	return optionFunc(func(s *settings) { s.authScheme = scheme })
+	return coreOnly{"WithAuthScheme", func(s *settings) { s.authScheme = scheme }}
 }
 
 // WithStateTTL sets how long a [Marketplace] keeps an installation's state
 // before fetching it again. Default: [DefaultStateTTL].
-func WithStateTTL(d time.Duration) Option {
-	return optionFunc(func(s *settings) { s.stateTTL = d })
+func WithStateTTL(d time.Duration) MarketplaceOption {
+	return marketplaceOptionFunc(func(s *settings) { s.stateTTL = d })
 }
 
 // WithTenantLocatorFunc gives a [Marketplace] the last source of an
@@ -129,12 +169,14 @@ func WithStateTTL(d time.Duration) Option {
 // names none itself (see [Installation.CoreClient]): fn gets the state and
 // returns the locator (a UUID), for example looked up from TenantHostName in
 // the app's own configuration. Default: none.
-func WithTenantLocatorFunc(fn func(ctx context.Context, st InstallationState) (string, error)) Option {
-	return optionFunc(func(s *settings) { s.tenantFunc = fn })
+func WithTenantLocatorFunc(fn func(ctx context.Context, st InstallationState) (string, error)) MarketplaceOption {
+	return marketplaceOptionFunc(func(s *settings) { s.tenantFunc = fn })
 }
 
 // WithClock replaces time.Now for token expiry and state caching, for tests.
-// Default: time.Now.
+// Like hmac.WithClock it takes the function that reads the time; the fake
+// tenant's socotratest.WithClock takes a Clock, whose Now method fits here
+// (socotra.WithClock(fakeClock.Now)). Default: time.Now.
 func WithClock(now func() time.Time) Option {
 	return optionFunc(func(s *settings) {
 		if now != nil {

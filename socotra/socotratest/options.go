@@ -82,7 +82,8 @@ func WithBareWebhookList() Option { return optionFunc(func(c *config) { c.bareLi
 func WithoutFinalPagingToken() Option { return optionFunc(func(c *config) { c.noEndToken = true }) }
 
 // WithCoreAuthScheme sets the scheme the Core API expects before the token in the Authorization
-// header; the empty string means the bare token. Default: "Bearer".
+// header; the empty string means the bare token. The client's matching setting has the same name:
+// socotra.WithCoreAuthScheme. Default: "Bearer".
 func WithCoreAuthScheme(scheme string) Option {
 	return optionFunc(func(c *config) { c.coreScheme = scheme })
 }
