@@ -29,8 +29,8 @@ const minControlSecret = 16
 // an authenticator is optional (the platform's calls carry no credential the
 // SDK knows of) and, when given, applies too. See [WithControlSecret] for a
 // ready one. The default is none.
-func WithControlAuth(fn func(*http.Request) error) Option {
-	return runtimeOnly("WithControlAuth", func(c *config) {
+func WithControlAuth(fn func(*http.Request) error) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) {
 		c.controlAuths++
 		c.controlAuth = fn
 	})
@@ -40,11 +40,11 @@ func WithControlAuth(fn func(*http.Request) error) Option {
 // call must send "Authorization: Bearer <secret>", compared in constant time.
 // The secret must be at least 16 bytes; generate a long random one. Only one
 // of WithControlAuth and WithControlSecret may be given. The default is none.
-func WithControlSecret(secret string) Option {
+func WithControlSecret(secret string) RuntimeOption {
 	// Only a digest is kept, so no formatting of the Runtime can print the secret.
 	want := sha256.Sum256([]byte(secret))
 	short := len(secret) < minControlSecret
-	return runtimeOnly("WithControlSecret", func(c *config) {
+	return runtimeOptionFunc(func(c *config) {
 		c.controlAuths++
 		if short {
 			c.controlErrs = append(c.controlErrs, fmt.Errorf(
@@ -69,16 +69,16 @@ func WithControlSecret(secret string) Option {
 // https (see [WithInsecureLoopbackRoutes]), without userinfo, query or
 // fragment; a trailing '/' and the default port are ignored when comparing.
 // The default is none.
-func WithPublicURL(urls ...string) Option {
-	return runtimeOnly("WithPublicURL", func(c *config) { c.publicURLs = append(c.publicURLs, urls...) })
+func WithPublicURL(urls ...string) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.publicURLs = append(c.publicURLs, urls...) })
 }
 
 // WithInsecureLoopbackRoutes lets routes and [WithPublicURL] name http URLs
 // and loopback hosts (localhost, 127.0.0.0/8, ::1), for tests and local
 // development on one machine. Never use it in production. The default is off:
 // https and public hosts only.
-func WithInsecureLoopbackRoutes() Option {
-	return runtimeOnly("WithInsecureLoopbackRoutes", func(c *config) { c.loopback = true })
+func WithInsecureLoopbackRoutes() RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.loopback = true })
 }
 
 // validateControl checks the control options and normalises the public URLs.

@@ -324,15 +324,15 @@ func TestRuntimeControlOptionErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		opts []Option
+		opts []RuntimeOption
 		want string
 	}{
-		{"short secret", []Option{WithControlSecret("short")}, "at least 16 bytes"},
-		{"two authenticators", []Option{WithControlSecret(testControlSecret), WithControlAuth(func(*http.Request) error { return nil })}, "not both"},
-		{"nil authenticator", []Option{WithControlAuth(nil)}, "WithControlAuth(nil)"},
-		{"self-hosted without public URL", []Option{WithRegistrar(newMem()), WithControlSecret(testControlSecret)}, "needs WithPublicURL"},
-		{"bad public URL", []Option{WithPublicURL("https://user:pw@app.example")}, "userinfo"},
-		{"metadata public URL", []Option{WithPublicURL("https://169.254.169.254")}, "link-local"},
+		{"short secret", []RuntimeOption{WithControlSecret("short")}, "at least 16 bytes"},
+		{"two authenticators", []RuntimeOption{WithControlSecret(testControlSecret), WithControlAuth(func(*http.Request) error { return nil })}, "not both"},
+		{"nil authenticator", []RuntimeOption{WithControlAuth(nil)}, "WithControlAuth(nil)"},
+		{"self-hosted without public URL", []RuntimeOption{WithRegistrar(newMem()), WithControlSecret(testControlSecret)}, "needs WithPublicURL"},
+		{"bad public URL", []RuntimeOption{WithPublicURL("https://user:pw@app.example")}, "userinfo"},
+		{"metadata public URL", []RuntimeOption{WithPublicURL("https://169.254.169.254")}, "link-local"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,7 +357,7 @@ func FuzzRoute(f *testing.F) {
 		"https://a.example\\@b.example", "https://2852039166", "HTTPS://A.EXAMPLE", "https://a.example/%2e%2e/"} {
 		f.Add(s)
 	}
-	c := newConfig(nil)
+	c := newConfig([]RuntimeOption(nil), RuntimeOption.applyRuntime)
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, err := c.normRoute(raw)
 		if err != nil {

@@ -25,8 +25,8 @@ import (
 // logged and observed as behind webhooks.NewReceiver (webhooks.NewReceiverWith
 // puts the installation lookup between the check and h). The default is
 // none: the app serves the paths in its own handler.
-func WithDeliveries(h *webhooks.Handler) Option {
-	return runtimeOnly("WithDeliveries", func(c *config) {
+func WithDeliveries(h *webhooks.Handler) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) {
 		c.deliveries = h
 		c.deliveriesSet = true
 	})
@@ -42,8 +42,8 @@ func WithDeliveries(h *webhooks.Handler) Option {
 // [RuntimeStats].UnsignedDeliveries counts them. Paths with a secret still
 // verify. The default is off: [NewRuntime] refuses a delivery path with no
 // secret.
-func WithUnsignedDeliveries() Option {
-	return runtimeOnly("WithUnsignedDeliveries", func(c *config) { c.unsigned = true })
+func WithUnsignedDeliveries() RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.unsigned = true })
 }
 
 // WithMarketplace makes the deliveries of [WithDeliveries] carry their
@@ -52,8 +52,8 @@ func WithUnsignedDeliveries() Option {
 // and put into the context, where socotra.InstallationFrom finds it. A
 // delivery without x-smp-key gets 400; one whose state cannot be read gets
 // 503, so Socotra retries it. The default is none.
-func WithMarketplace(m *socotra.Marketplace) Option {
-	return runtimeOnly("WithMarketplace", func(c *config) {
+func WithMarketplace(m *socotra.Marketplace) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) {
 		c.market = m
 		c.marketSet = true
 	})

@@ -69,17 +69,17 @@ func TestRuntimeDeliveriesNeedASecretOrAChoice(t *testing.T) {
 	h, _ := counting()
 	tests := []struct {
 		name string
-		opts []Option
+		opts []RuntimeOption
 		want string // "" when NewRuntime succeeds
 	}{
-		{"neither", []Option{WithDeliveries(h)}, `no secret to verify deliveries to ["/a" "/b"]`},
-		{"one path without", []Option{WithDeliveries(h), WithWebhookSettings("/a", WebhookSettings{Secret: deliverySecret})}, `deliveries to ["/b"]`},
-		{"secret", []Option{WithDeliveries(h), WithDefaultSettings(WebhookSettings{Secret: deliverySecret})}, ""},
-		{"unsigned by choice", []Option{WithDeliveries(h), WithUnsignedDeliveries()}, ""},
-		{"nil handler", []Option{WithDeliveries(nil), WithUnsignedDeliveries()}, "WithDeliveries(nil)"},
-		{"unsigned alone", []Option{WithUnsignedDeliveries()}, "WithUnsignedDeliveries needs WithDeliveries"},
-		{"marketplace alone", []Option{WithMarketplace(&socotra.Marketplace{})}, "WithMarketplace needs WithDeliveries"},
-		{"nil marketplace", []Option{WithDeliveries(h), WithUnsignedDeliveries(), WithMarketplace(nil)}, "WithMarketplace(nil)"},
+		{"neither", []RuntimeOption{WithDeliveries(h)}, `no secret to verify deliveries to ["/a" "/b"]`},
+		{"one path without", []RuntimeOption{WithDeliveries(h), WithWebhookSettings("/a", WebhookSettings{Secret: deliverySecret})}, `deliveries to ["/b"]`},
+		{"secret", []RuntimeOption{WithDeliveries(h), WithDefaultSettings(WebhookSettings{Secret: deliverySecret})}, ""},
+		{"unsigned by choice", []RuntimeOption{WithDeliveries(h), WithUnsignedDeliveries()}, ""},
+		{"nil handler", []RuntimeOption{WithDeliveries(nil), WithUnsignedDeliveries()}, "WithDeliveries(nil)"},
+		{"unsigned alone", []RuntimeOption{WithUnsignedDeliveries()}, "WithUnsignedDeliveries needs WithDeliveries"},
+		{"marketplace alone", []RuntimeOption{WithMarketplace(&socotra.Marketplace{})}, "WithMarketplace needs WithDeliveries"},
+		{"nil marketplace", []RuntimeOption{WithDeliveries(h), WithUnsignedDeliveries(), WithMarketplace(nil)}, "WithMarketplace(nil)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

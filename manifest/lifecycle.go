@@ -57,11 +57,7 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 	if m == nil || reg == nil {
 		return nil, errors.New("manifest: NewLifecycle needs a manifest and a registrar")
 	}
-	cfg := newConfig(opts)
-	if len(cfg.runtimeOnly) > 0 {
-		return nil, fmt.Errorf("manifest: NewLifecycle: options for a Runtime only (%s): pass them to NewRuntime",
-			strings.Join(cfg.runtimeOnly, ", "))
-	}
+	cfg := newConfig(opts, Option.applyLifecycle)
 	if err := cfg.validate(m); err != nil {
 		return nil, err
 	}

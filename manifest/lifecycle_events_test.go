@@ -117,14 +117,14 @@ func TestRuntimeWarnsUndeclaredHooks(t *testing.T) {
 	tests := []struct {
 		name      string
 		lifecycle []LifecycleEvent
-		opts      []Option
+		opts      []RuntimeOption
 		want      []string // substrings of the log; nil means no warning
 	}{
-		{"both declared", []LifecycleEvent{LifecycleStart, LifecycleStop}, []Option{hook, stop}, nil},
-		{"none declared", nil, []Option{hook, stop}, []string{"OnStart hook will never run", "OnStop hook will never run", "GET /_app/start; add it"}},
-		{"stop missing", []LifecycleEvent{LifecycleStart}, []Option{hook, stop}, []string{"OnStop hook will never run"}},
+		{"both declared", []LifecycleEvent{LifecycleStart, LifecycleStop}, []RuntimeOption{hook, stop}, nil},
+		{"none declared", nil, []RuntimeOption{hook, stop}, []string{"OnStart hook will never run", "OnStop hook will never run", "GET /_app/start; add it"}},
+		{"stop missing", []LifecycleEvent{LifecycleStart}, []RuntimeOption{hook, stop}, []string{"OnStop hook will never run"}},
 		{"no hooks", nil, nil, nil},
-		{"self-hosted", nil, []Option{hook, WithRegistrar(newMem())}, nil},
+		{"self-hosted", nil, []RuntimeOption{hook, WithRegistrar(newMem())}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,7 +132,7 @@ func TestRuntimeWarnsUndeclaredHooks(t *testing.T) {
 			m := testManifest(t, "/a")
 			m.Socotra.Lifecycle = tt.lifecycle
 			var logs syncBuffer
-			opts := append([]Option{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}, tt.opts...)
+			opts := append([]RuntimeOption{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}, tt.opts...)
 			if _, err := NewRuntime(m, nil, opts...); err != nil {
 				t.Fatal(err)
 			}

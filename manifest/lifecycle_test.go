@@ -415,9 +415,6 @@ func TestNewLifecycleErrors(t *testing.T) {
 		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},
 		{name: "empty instance", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithInstance("")}, want: "non-empty id"},
 		{name: "zero stop timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithStopTimeout(0)}, want: "WithStopTimeout(0s): want a positive duration"},
-		{name: "runtime-only options", m: valid, url: "https://x.example", reg: newMem(),
-			opts: []Option{WithStartTimeout(time.Second), OnStart(func(context.Context, string) error { return nil }), WithRegistrar(newMem())},
-			want: "options for a Runtime only (WithStartTimeout, OnStart, WithRegistrar): pass them to NewRuntime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -433,5 +430,29 @@ func TestNewLifecycleErrors(t *testing.T) {
 	}
 	if _, err := NewLifecycle(invalid, "https://x.example", newMem()); !errors.Is(err, ErrInvalid) {
 		t.Errorf("invalid manifest error %v does not wrap ErrInvalid", err)
+	}
+}
+
+// TestRuntimeOnlyOptions pins that the settings of a Runtime alone are not
+// Options, so that NewLifecycle cannot take them and drop them.
+func TestRuntimeOnlyOptions(t *testing.T) {
+	t.Parallel()
+	runtimeOnly := map[string]RuntimeOption{
+		"WithRegistrar":              WithRegistrar(newMem()),
+		"OnStart":                    OnStart(nil),
+		"OnStop":                     OnStop(nil),
+		"WithStartTimeout":           WithStartTimeout(time.Second),
+		"WithControlAuth":            WithControlAuth(nil),
+		"WithControlSecret":          WithControlSecret(testControlSecret),
+		"WithPublicURL":              WithPublicURL(),
+		"WithInsecureLoopbackRoutes": WithInsecureLoopbackRoutes(),
+		"WithDeliveries":             WithDeliveries(nil),
+		"WithUnsignedDeliveries":     WithUnsignedDeliveries(),
+		"WithMarketplace":            WithMarketplace(nil),
+	}
+	for name, o := range runtimeOnly {
+		if _, ok := o.(Option); ok {
+			t.Errorf("%s is an Option, so NewLifecycle takes it; want a RuntimeOption only", name)
+		}
 	}
 }

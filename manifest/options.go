@@ -13,24 +13,32 @@ import (
 	"github.com/socotra-go/sdk/webhooks"
 )
 
-// Option configures a [Lifecycle] (see [NewLifecycle]) or a [Runtime] (see
-// [NewRuntime]); a Runtime passes its options on to the Lifecycle it drives.
-// Options whose documentation names only a Runtime are refused by
-// NewLifecycle, never silently dropped.
-type Option interface{ apply(*config) }
+// Option configures a [Lifecycle] (see [NewLifecycle]) and a [Runtime] (see
+// [NewRuntime]), which passes it on to the Lifecycle it drives. Every Option
+// is a [RuntimeOption] too.
+type Option interface {
+	RuntimeOption
+	applyLifecycle(*config)
+}
 
+// RuntimeOption configures a [Runtime] only: the control endpoints, the
+// start and stop hooks, self-hosted registration and the deliveries it
+// serves. [NewLifecycle] does not take one, so giving it one is a compile
+// error rather than a setting silently dropped.
+type RuntimeOption interface {
+	applyRuntime(*config)
+}
+
+// optionFunc applies to a Lifecycle and a Runtime.
 type optionFunc func(*config)
 
-func (f optionFunc) apply(c *config) { f(c) }
+func (f optionFunc) applyLifecycle(c *config) { f(c) }
+func (f optionFunc) applyRuntime(c *config)   { f(c) }
 
-// runtimeOnly is an option only a [Runtime] uses: [NewLifecycle] refuses it
-// rather than dropping it.
-func runtimeOnly(name string, f func(*config)) Option {
-	return optionFunc(func(c *config) {
-		c.runtimeOnly = append(c.runtimeOnly, name)
-		f(c)
-	})
-}
+// runtimeOptionFunc applies to a Runtime only.
+type runtimeOptionFunc func(*config)
+
+func (f runtimeOptionFunc) applyRuntime(c *config) { f(c) }
 
 // WebhookSettings are the registration details a manifest cannot hold: they
 // are set in code, per entry with [WithWebhookSettings] or for every entry
@@ -63,8 +71,6 @@ type config struct {
 	publicURLs   []string
 	loopback     bool
 
-	runtimeOnly []string // names of the Runtime-only options given
-
 	deliveries    *webhooks.Handler
 	deliveriesSet bool
 	unsigned      bool
@@ -72,7 +78,9 @@ type config struct {
 	marketSet     bool
 }
 
-func newConfig(opts []Option) config {
+// newConfig applies opts through apply, the method of the constructor at
+// hand.
+func newConfig[O RuntimeOption](opts []O, apply func(O, *config)) config {
 	c := config{
 		instance:     "default",
 		perPath:      map[string]WebhookSettings{},
@@ -81,7 +89,7 @@ func newConfig(opts []Option) config {
 		logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
-		o.apply(&c)
+		apply(o, &c)
 	}
 	return c
 }
@@ -192,8 +200,8 @@ func WithLogger(l *slog.Logger) Option {
 // ([WithControlAuth] or [WithControlSecret]) and a configured
 // [WithPublicURL]; without them they answer 404 and the app calls
 // [Runtime.Start] and [Runtime.Stop] from its own code.
-func WithRegistrar(r socotra.Registrar) Option {
-	return runtimeOnly("WithRegistrar", func(c *config) { c.registrar = r })
+func WithRegistrar(r socotra.Registrar) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.registrar = r })
 }
 
 // OnStart sets the hook a [Runtime] runs on GET /_app/start, with the app's
@@ -202,8 +210,8 @@ func WithRegistrar(r socotra.Registrar) Option {
 // The URL has passed the checks described at [Runtime]; what it does not
 // prove is said there too. The Marketplace calls it only when the manifest
 // declares "start" in socotra.lifecycle. The default does nothing.
-func OnStart(fn func(ctx context.Context, publicURL string) error) Option {
-	return runtimeOnly("OnStart", func(c *config) { c.onStart = fn })
+func OnStart(fn func(ctx context.Context, publicURL string) error) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.onStart = fn })
 }
 
 // OnStop sets the hook a [Runtime] runs on GET /_app/stop, after the
@@ -211,13 +219,13 @@ func OnStart(fn func(ctx context.Context, publicURL string) error) Option {
 // as for [OnStart], or when it has none the URL of this process's last
 // start, or "". The Marketplace calls it only when the manifest declares
 // "stop" in socotra.lifecycle. The default does nothing.
-func OnStop(fn func(ctx context.Context, publicURL string) error) Option {
-	return runtimeOnly("OnStop", func(c *config) { c.onStop = fn })
+func OnStop(fn func(ctx context.Context, publicURL string) error) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.onStop = fn })
 }
 
 // WithStartTimeout bounds the start hook and registration of a [Runtime];
 // past it GET /_app/start answers 503. The platform waits one minute. The
 // default is 50 seconds.
-func WithStartTimeout(d time.Duration) Option {
-	return runtimeOnly("WithStartTimeout", func(c *config) { c.startTimeout = d })
+func WithStartTimeout(d time.Duration) RuntimeOption {
+	return runtimeOptionFunc(func(c *config) { c.startTimeout = d })
 }

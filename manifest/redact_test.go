@@ -17,7 +17,7 @@ func TestSettingsNeverPrint(t *testing.T) {
 	s := WebhookSettings{Secret: secret, Tag: "v1", Headers: map[string][]string{"Authorization": {cred}}}
 	opts := []Option{WithDefaultSettings(s), WithWebhookSettings("/a", s)}
 	l := mustLifecycle(t, testManifest(t, "/a", "/b"), "https://x.example", newMem(), opts...)
-	rt, err := NewRuntime(testManifest(t, "/a"), nil, opts...)
+	rt, err := NewRuntime(testManifest(t, "/a"), nil, WithDefaultSettings(s), WithWebhookSettings("/a", s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,11 +106,11 @@ func (rt *Runtime) Stats() RuntimeStats {
 // /_app/ and the delivery paths of [WithDeliveries] to app (nil answers
 // 404). m must validate (and, with
 // [WithStrict], have no warnings).
-func NewRuntime(m *Manifest, app http.Handler, opts ...Option) (*Runtime, error) {
+func NewRuntime(m *Manifest, app http.Handler, opts ...RuntimeOption) (*Runtime, error) {
 	if m == nil {
 		return nil, errors.New("manifest: NewRuntime needs a manifest")
 	}
-	cfg := newConfig(opts)
+	cfg := newConfig(opts, RuntimeOption.applyRuntime)
 	if err := cfg.validate(m); err != nil {
 		return nil, err
 	}
@@ -349,10 +349,7 @@ func (rt *Runtime) stop(ctx context.Context, publicURL string) error {
 // lifecycleConfig passes the Runtime's configuration to the Lifecycle it
 // drives.
 func (rt *Runtime) lifecycleConfig() Option {
-	return optionFunc(func(c *config) {
-		*c = rt.cfg
-		c.runtimeOnly = nil
-	})
+	return optionFunc(func(c *config) { *c = rt.cfg })
 }
 
 // PortEnv is the environment variable the Marketplace sets to the port an

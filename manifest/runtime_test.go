@@ -181,16 +181,16 @@ func TestRuntimeStartFailures(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	tests := []struct {
 		name   string
-		opts   []Option
+		opts   []RuntimeOption
 		status int
 		body   string
 	}{
-		{name: "hook error", opts: []Option{OnStart(func(context.Context, string) error { return errors.New("no database") })},
+		{name: "hook error", opts: []RuntimeOption{OnStart(func(context.Context, string) error { return errors.New("no database") })},
 			status: 500, body: "start failed: manifest: start hook: no database\n"},
-		{name: "registration error", opts: []Option{WithRegistrar(&failNth{Registrar: newMem(), n: 1}),
+		{name: "registration error", opts: []RuntimeOption{WithRegistrar(&failNth{Registrar: newMem(), n: 1}),
 			WithControlSecret(testControlSecret), WithPublicURL("https://a.example")},
 			status: 500, body: "injected failure"},
-		{name: "hook ignores its deadline", opts: []Option{WithStartTimeout(100 * time.Millisecond),
+		{name: "hook ignores its deadline", opts: []RuntimeOption{WithStartTimeout(100 * time.Millisecond),
 			OnStart(func(context.Context, string) error { <-release; return nil })},
 			status: 503, body: "start failed: manifest: start did not finish within 100ms: context deadline exceeded\n"},
 	}

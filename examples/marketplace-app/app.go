@@ -20,7 +20,7 @@ import (
 // secret is empty, accepted unsigned because the app chose so), then the installation it belongs to is
 // found from its x-smp-key and put into the handler's context, then it is deduplicated and routed. opts
 // are added to the runtime's options (the demonstration allows its loopback public URL).
-func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger, opts ...manifest.Option) (http.Handler, error) {
+func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger, opts ...manifest.RuntimeOption) (http.Handler, error) {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 
 	h := webhooks.NewHandler(webhooks.WithLogger(log),
@@ -58,7 +58,7 @@ func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, ou
 	if len(secret) > 0 {
 		verify = manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret)})
 	}
-	return manifest.NewRuntime(m, nil, append([]manifest.Option{
+	return manifest.NewRuntime(m, nil, append([]manifest.RuntimeOption{
 		manifest.WithLogger(log),
 		manifest.WithDeliveries(h),
 		manifest.WithMarketplace(market),
