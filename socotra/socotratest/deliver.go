@@ -139,6 +139,11 @@ func (s *Server) Emit(ctx context.Context, p events.Platform, e Event) (Emitted,
 // compareEvents orders events as the stream does: by time, then by emission.
 func compareEvents(a, b *event) int { return cmp.Or(a.time.Compare(b.time), cmp.Compare(a.seq, b.seq)) }
 
+// EncodeData returns e.Data as [Server.Emit] records and delivers it: compact JSON of an object, {} for
+// nil. It fails when the data does not encode to a JSON object. (Emit also checks a Core event's data
+// against its typed struct; see [CustomData].)
+func (e Event) EncodeData() (json.RawMessage, error) { return encodeData(e.Data) }
+
 func encodeData(v any) (json.RawMessage, error) {
 	var b []byte
 	switch d := v.(type) {
@@ -150,7 +155,7 @@ func encodeData(v any) (json.RawMessage, error) {
 		b = d
 	default:
 		var err error
-		if b, err = json.Marshal(v); err != nil {
+		if b, err = json.Marshal(d); err != nil {
 			return nil, fmt.Errorf("encode data: %w", err)
 		}
 	}

@@ -446,23 +446,13 @@ func (s *session) oversized(ctx context.Context, r *result) error {
 
 // pad returns data (see WithEvent) as a JSON object with a "conformancePadding" member of n characters.
 func pad(data any, n int64) (json.RawMessage, error) {
-	var raw []byte
-	switch d := data.(type) {
-	case nil:
-		raw = []byte("{}")
-	case json.RawMessage:
-		raw = d
-	case []byte:
-		raw = d
-	default:
-		var err error
-		if raw, err = json.Marshal(d); err != nil {
-			return nil, fmt.Errorf("WithEvent data: %w", err)
-		}
+	raw, err := socotratest.Event{Data: data}.EncodeData()
+	if err != nil {
+		return nil, fmt.Errorf("WithEvent data: %w", err)
 	}
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("WithEvent data must encode to a JSON object, got %.40q", raw)
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("WithEvent data: %w", err)
 	}
 	obj["conformancePadding"], _ = json.Marshal(strings.Repeat("x", int(n)))
 	return json.Marshal(obj)
