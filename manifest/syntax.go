@@ -258,18 +258,16 @@ func (r *reader) walk(v *hujson.Value) {
 	r.extra(v.AfterExtra, v.EndOffset)
 }
 
-// extra reports each comment in whitespace e that starts at work offset w.
+// extra reports each comment in whitespace e (valid for hujson) that starts
+// at work offset w.
 func (r *reader) extra(e hujson.Extra, w int) {
 	for i := bytes.IndexByte(e, '/'); i >= 0; i = bytes.IndexByte(e, '/') {
-		kind, end := "//", bytes.IndexByte(e[i:], '\n')
+		kind, n := "//", bytes.IndexByte(e[i:], '\n')+1
 		if e[i+1] == '*' {
-			kind, end = "/* */", bytes.Index(e[i:], []byte("*/"))+2
+			kind, n = "/* */", bytes.Index(e[i+2:], []byte("*/"))+4
 		}
 		r.fail(w+i, "comments are not allowed in JSON: remove the "+kind+" comment")
-		if end < i+1 {
-			return
-		}
-		e, w = e[i+end:], w+i+end
+		e, w = e[i+max(n, 2):], w+i+max(n, 2)
 	}
 }
 

@@ -17,6 +17,10 @@ func TestSyntaxRules(t *testing.T) {
 		{"not an object", `"x"`, []string{`1:1: the manifest must be a JSON object {...}, found a string`}},
 		{"line comment", "{\n  // note\n  \"a\": 1\n}", []string{"2:3: comments are not allowed in JSON: remove the // comment"}},
 		{"block comment", `{"a": /* x */ 1}`, []string{"1:7: comments are not allowed in JSON: remove the /* */ comment"}},
+		{"block comment opening with a slash", `{"a": /*/ x */ 1 /**/}`, []string{
+			"1:7: comments are not allowed in JSON: remove the /* */ comment",
+			"1:18: comments are not allowed in JSON: remove the /* */ comment",
+		}},
 		{"unterminated block comment", `{"a": 1 /* x`, []string{"1:9: unterminated /* comment: no closing */ (and comments are not allowed in JSON)"}},
 		{"lone slash", `{"a": 1, /x}`, []string{"1:10: expected a key in double quotes or '}', found '/'"}},
 		{"trailing comma object", `{"a": 1,}`, []string{"1:8: trailing comma before '}': remove the ','"}},
