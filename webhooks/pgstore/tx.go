@@ -14,7 +14,8 @@ import (
 // TxFunc handles one event inside a transaction that [Store.HandleTx] opens: write the event's effects
 // with tx, and they commit together with the record that the event was processed. Returning an error or
 // panicking rolls both back, and the delivery fails, so the event is processed again on redelivery. Do not
-// commit or roll tx back yourself.
+// commit or roll tx back yourself, and write through tx rather than the pool: tx holds one of the pool's
+// connections until fn returns, and only what goes through tx commits with the processed row.
 type TxFunc func(ctx context.Context, tx pgx.Tx, ev *webhooks.Event) error
 
 // HandleTx registers fn on h for the events whose name matches pattern, as [webhooks.Handler.On] does
