@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/examples/internal/golden"
 	"github.com/socotra-go/sdk/manifest"
 )
@@ -30,19 +31,21 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestManifest checks the embedded manifest: valid, with the custom event as its only warning.
+// TestManifest checks the embedded manifest: valid with no warning (manifestcheck -strict passes), for
+// Core names only.
 func TestManifest(t *testing.T) {
 	t.Parallel()
 	m, err := manifest.Parse(appManifest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Validate(); err != nil {
+	if err := m.ValidateStrict(); err != nil {
 		t.Fatal(err)
 	}
-	w := m.Warnings()
-	if len(w) != 1 || w[0].Path != "socotra.webhooks[0].events[3]" {
-		t.Fatalf("warnings = %v, want one for the custom event acme.fraud.flagged", w)
+	for _, n := range m.Socotra.Webhooks[0].Events {
+		if !n.SentBy(events.Core) {
+			t.Errorf("%q is not a Core name", n)
+		}
 	}
 	if m.Socotra.Webhooks[0].Path != hookPath {
 		t.Errorf("manifest path %q, receiver path %q", m.Socotra.Webhooks[0].Path, hookPath)

@@ -62,7 +62,7 @@ func TestCoreAPIRefusesLegacyOnlyNames(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	c := coreClient(t, s)
-	resp, err := c.CreateWebhookWithResponse(t.Context(), s.TenantLocator(), hookFor("https://app.example/h", "claim.create"))
+	resp, err := c.CreateWebhookWithResponse(t.Context(), s.TenantLocator(), hookFor("https://app.example/h", "claim.create")) // platform: refused on purpose
 	if err != nil || resp.StatusCode() != http.StatusBadRequest || !strings.Contains(string(resp.Body), `eventTypes[0]: \"claim.create\" is sent only by Legacy`) {
 		t.Errorf("create with claim.create: %v %d %s", err, resp.StatusCode(), resp.Body)
 	}
@@ -85,11 +85,11 @@ func TestEmitRefusesNamesThePlatformDoesNotSend(t *testing.T) {
 		emit func() error
 		want string // "" when the emit passes
 	}{
-		{"core, legacy-only name", func() error { _, err := s.EmitCore(ctx, events.ClaimCreate, nil); return err },
+		{"core, legacy-only name", func() error { _, err := s.EmitCore(ctx, events.ClaimCreate, nil); return err }, // platform: refused on purpose
 			`"claim.create" is sent only by Legacy (Connected Core); Core never sends it (nearest Core name: "claim.fnol.create")`},
-		{"legacy, core-only name", func() error { _, err := s.EmitLegacy(ctx, events.ClaimFnolCreate, nil); return err },
+		{"legacy, core-only name", func() error { _, err := s.EmitLegacy(ctx, events.ClaimFnolCreate, nil); return err }, // platform: refused on purpose
 			`"claim.fnol.create" is sent only by Core`},
-		{"legacy, custom name", func() error { _, err := s.EmitLegacy(ctx, "acme.custom.thing", nil); return err },
+		{"legacy, custom name", func() error { _, err := s.EmitLegacy(ctx, "acme.custom.thing", nil); return err }, // platform: refused on purpose
 			`"acme.custom.thing" is not a Legacy event type`},
 		{"core, custom name", func() error { _, err := s.EmitCore(ctx, "acme.custom.thing", map[string]int{"score": 1}); return err }, ""},
 		{"core, both platforms", func() error { _, err := s.EmitCore(ctx, events.PolicyQuoteAccept, nil); return err }, ""},
