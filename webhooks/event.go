@@ -38,7 +38,8 @@ type Event struct {
 	Data json.RawMessage
 	// Platform is events.Core or events.Legacy, detected from the body.
 	Platform events.Platform
-	// Raw is the whole body as delivered.
+	// Raw is the whole body as delivered; for an event a backfill hands over, the body in its platform's
+	// delivery format ([Event.MarshalJSON]).
 	Raw []byte
 	// Header holds the headers of the request that delivered the event, as received (the signature
 	// header and any header set at registration included); nil for events that did not come over HTTP,

@@ -149,8 +149,8 @@ func Event(se socotra.StreamEvent) *webhooks.Event {
 	})
 }
 
-// withRaw sets ev.Raw to ev's delivery body, so that a handler forwarding Raw sends the same bytes for a
-// backfilled event as for a delivered one.
+// withRaw sets ev.Raw to ev's delivery body, so that a handler forwarding Raw has a body in the platform's
+// delivery format for a backfilled event too.
 func withRaw(ev *webhooks.Event) *webhooks.Event {
 	ev.Raw, _ = ev.MarshalJSON() // nil for data that is not JSON
 	return ev
