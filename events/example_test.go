@@ -100,3 +100,15 @@ func ExampleSuggestOn() {
 	// "" false
 	// true true
 }
+
+// Names lists what one platform sends: Core's claim events are the FNOL ones, Legacy's the claim
+// and sub-claim lifecycle.
+func ExampleNames() {
+	fmt.Println(events.MatchingOn("claim.*", events.Core)[:3])
+	fmt.Println(events.MatchingOn("claim.*", events.Legacy))
+	fmt.Println(len(events.Names(events.Core|events.Legacy)) == len(events.All()))
+	// Output:
+	// [claim.fnol.anonymize claim.fnol.complete claim.fnol.create]
+	// [claim.close claim.create claim.discard claim.open claim.update]
+	// true
+}

@@ -192,3 +192,17 @@ func ExampleAPIError() {
 	}
 	// Output: 404 true
 }
+
+// Legacy takes failure status codes, not Core's classes: a class becomes every code of it.
+func ExampleLegacyStatusCodes() {
+	codes, onTimeout, err := socotra.LegacyStatusCodes([]string{"503", "timeout"})
+	fmt.Println(codes, onTimeout, err)
+	codes, _, _ = socotra.LegacyStatusCodes([]string{"5xx"})
+	fmt.Println(codes)
+	_, _, err = socotra.LegacyStatusCodes([]string{"5XY"})
+	fmt.Println(errors.Is(err, socotra.ErrInvalidInput))
+	// Output:
+	// [503] true <nil>
+	// [500 501 502 503 504 505 506 507 508 510 511]
+	// true
+}
