@@ -16,6 +16,10 @@
 //     [WithFromBeginning] says ([ErrNoStart] otherwise), so that a lost checkpoint never replays a
 //     tenant's whole history by accident.
 //
+// Each event reaches the Handler as the webhooks.Event its delivery would carry ([Event]), built from the
+// API's answer without any JSON being parsed again; its Header is nil and its Raw holds the body in the
+// platform's delivery format.
+//
 // A run may stop at any point (crash, deploy, cancelled context): the next run starts from what was not
 // confirmed, and the Handler's dedupe turns the events processed in between into duplicates
 // (webhooks.ErrDuplicate, counted as success). Exactly-once therefore needs a dedupe store that survives
