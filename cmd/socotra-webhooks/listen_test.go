@@ -259,11 +259,11 @@ func TestListenProgress(t *testing.T) {
 	t.Parallel()
 	s := socotratest.NewServer()
 	t.Cleanup(s.Close)
-	_, recv := newStrictReceiver(t, "p")
+	sr, recv := newStrictReceiver(t, "p")
 	if _, err := s.EmitCore(t.Context(), events.PolicyQuoteIssue, sampleData(events.PolicyQuoteIssue, events.Core)); err != nil {
 		t.Fatal(err)
 	}
-	for _, asJSON := range []bool{false, true} {
+	for i, asJSON := range []bool{false, true} {
 		var stdout, stderr syncBuffer
 		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, progress: true, getenv: func(k string) string {
 			return map[string]string{"SOCOTRA_API_URL": s.URL(), "SOCOTRA_TENANT": s.TenantLocator(), "SOCOTRA_TOKEN": s.CoreToken()}[k]
@@ -272,9 +272,20 @@ func TestListenProgress(t *testing.T) {
 		if asJSON {
 			args = append(args, "--json")
 		}
-		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
-		code := run(ctx, args, e)
+		ctx, cancel := context.WithCancel(t.Context())
+		exited := make(chan int, 1)
+		go func() { exited <- run(ctx, args, e) }()
+		// Stop only once the event was forwarded (and, on a terminal, listen said it caught up), then after a
+		// few more polls, so a loaded machine makes the run longer instead of the test fail.
+		waitFor(t, func() bool {
+			sr.mu.Lock()
+			n := len(sr.headers) // every request: the second run's delivery is a duplicate the handler never sees
+			sr.mu.Unlock()
+			return n > i && (asJSON || strings.Contains(stderr.String(), "caught up"))
+		})
+		time.Sleep(200 * time.Millisecond) // more polls: a repeated "caught up" would show here
 		cancel()
+		code := <-exited
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
