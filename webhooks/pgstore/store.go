@@ -264,7 +264,8 @@ func (s *Store) Cleanup(ctx context.Context) (deleted int64, err error) {
 		{s.dedupe, "expires_at <= now()", nil},
 		{s.processed, "processed_at <= now() - $1::bigint * interval '1 microsecond'", []any{retention}},
 	} {
-		stmt := fmt.Sprintf("DELETE FROM %[1]s WHERE ctid = ANY (ARRAY(SELECT ctid FROM %[1]s WHERE %s LIMIT %d))", q.t.quoted, q.where, batch)
+		// The condition again in the outer WHERE: a row claimed afresh meanwhile is rechecked and kept.
+		stmt := fmt.Sprintf("DELETE FROM %[1]s WHERE ctid = ANY (ARRAY(SELECT ctid FROM %[1]s WHERE %[2]s LIMIT %[3]d)) AND %[2]s", q.t.quoted, q.where, batch)
 		for {
 			tag, err := s.pool.Exec(ctx, stmt, q.args...)
 			if err != nil {
