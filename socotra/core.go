@@ -82,10 +82,10 @@ func (c *CoreClient) CreateWebhook(ctx context.Context, w Webhook) (Webhook, err
 	if !w.Enabled {
 		errs = append(errs, errorf("%s: Enabled is false, so it would never deliver; set Enabled: true (to keep it idle, create it and then disable it with UpdateWebhook)", what))
 	}
-	if len(w.EventTypes) == 0 {
+	if len(w.Events) == 0 {
 		errs = append(errs, errorf("%s: no EventTypes; list at least one event type", what))
 	}
-	errs = append(errs, checkSigning(what, w.Endpoint), checkPlatformEvents(ctx, c.log, events.Core, what, w.EventTypes))
+	errs = append(errs, checkSigning(what, w.Endpoint), checkPlatformEvents(ctx, c.log, events.Core, what, w.Events))
 	if err := errors.Join(errs...); err != nil {
 		return Webhook{}, err
 	}
@@ -98,7 +98,7 @@ func (c *CoreClient) createWebhook(ctx context.Context, w Webhook) (Webhook, err
 		Name:       w.Name,
 		Enabled:    w.Enabled,
 		Endpoint:   createEndpoint(w.Endpoint),
-		EventTypes: names(w.EventTypes),
+		EventTypes: names(w.Events),
 	}
 	if w.UseAutomationPlugin {
 		body.UseAutomationPlugin = ptr(true)
@@ -160,13 +160,13 @@ func (c *CoreClient) UnsuspendWebhook(ctx context.Context, locator string) error
 
 // WebhookFilter narrows [CoreClient.Webhooks]; zero members do not filter.
 type WebhookFilter struct {
-	Name       string        // exactly this name
-	Enabled    *bool         // enabled (true) or disabled (false) only
-	Suspended  *bool         // suspended (true) or not (false) only
-	Active     *bool         // active (true) or inactive (false) only
-	EventTypes []events.Name // subscribed to at least one of these
-	Extended   bool          // ask for the extended form of each webhook
-	PageSize   int           // webhooks per request; 0 means 100
+	Name      string        // exactly this name
+	Enabled   *bool         // enabled (true) or disabled (false) only
+	Suspended *bool         // suspended (true) or not (false) only
+	Active    *bool         // active (true) or inactive (false) only
+	Events    []events.Name // subscribed to at least one of these
+	Extended  bool          // ask for the extended form of each webhook
+	PageSize  int           // webhooks per request; 0 means 100
 }
 
 // Webhooks iterates over the tenant's webhooks, fetching pages with offset
@@ -183,7 +183,7 @@ func (c *CoreClient) Webhooks(ctx context.Context, f WebhookFilter) iter.Seq2[We
 			params := &coreapi.ListWebhooksParams{
 				Offset: ptr(int32(offset)), Count: ptr(int32(size)), Name: ptrIf(f.Name),
 				Enabled: f.Enabled, Suspended: f.Suspended, Active: f.Active,
-				EventTypes: sliceIf(names(f.EventTypes)), Extended: ptrIf(f.Extended),
+				EventTypes: sliceIf(names(f.Events)), Extended: ptrIf(f.Extended),
 			}
 			page, complete, err := c.webhookPage(ctx, params, size)
 			if err != nil {

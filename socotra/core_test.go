@@ -21,7 +21,7 @@ var webhookJSON = `{"locator":"` + whLoc + `","name":"orders","enabled":true,"su
  "failureHandling":{"triggers":["5xx"],"retryStrategy":{"type":"linear","interval":10,"attempts":3},"divert":true,"suspend":false}}`
 
 var wantWebhook = Webhook{
-	Locator: whLoc, Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.change.create"},
+	Locator: whLoc, Name: "orders", Enabled: true, Events: []events.Name{"policy.change.create"},
 	Endpoint: Endpoint{URL: "https://app.example/hook", Headers: map[string][]string{"X-A": {"1"}}, HMAC: true, Tag: "v1"},
 	Failure:  &FailureHandling{Triggers: []string{"5xx"}, Retry: &RetryStrategy{Type: RetryLinear, Interval: 10, Attempts: 3}, Divert: true},
 }
@@ -60,7 +60,7 @@ func TestCoreOperations(t *testing.T) {
 		{
 			name: "create", route: "POST " + base + "/webhooks", handler: reply(200, webhookJSON),
 			call: func(c *CoreClient) (any, error) {
-				return c.CreateWebhook(t.Context(), Webhook{Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.change.create"},
+				return c.CreateWebhook(t.Context(), Webhook{Name: "orders", Enabled: true, Events: []events.Name{"policy.change.create"},
 					Endpoint: Endpoint{URL: "https://app.example/hook", HMAC: true, Secret: "s3cret-value", Tag: "v1", InsecureSkipVerify: true},
 					Failure:  &FailureHandling{Triggers: []string{"5xx"}, Divert: true, Retry: &RetryStrategy{Type: RetryLinear, Attempts: 3}}})
 			},
@@ -79,7 +79,7 @@ func TestCoreOperations(t *testing.T) {
 			name: "update", route: "PATCH " + base + "/webhooks/{loc}", handler: reply(200, webhookJSON),
 			call: func(c *CoreClient) (any, error) {
 				return c.UpdateWebhook(t.Context(), whLoc, WebhookUpdate{
-					AddEventTypes: []events.Name{"policy.change.issue"}, RemoveEventTypes: []events.Name{"policy.change.create"},
+					AddEvents: []events.Name{"policy.change.issue"}, RemoveEvents: []events.Name{"policy.change.create"},
 					Endpoint: &EndpointUpdate{AddHeaders: map[string][]string{"X-B": {"2"}}, RemoveHeaders: []string{"X-A"}},
 					Failure:  &FailureUpdate{RemoveRetry: true, AddTriggers: []string{"timeout"}},
 				})
@@ -107,7 +107,7 @@ func TestCoreOperations(t *testing.T) {
 				return c.DivertedEvent(t.Context(), whLoc, "01HZX3K7Q8R9S0T1V2W3X4Y5E1")
 			},
 			wantMethod: "GET", wantPath: base + "/webhooks/" + whLoc + "/diverted/01HZX3K7Q8R9S0T1V2W3X4Y5E1",
-			want: DivertedEvent{ID: "01HZX3K7Q8R9S0T1V2W3X4Y5E1", EventID: "01HZX3K7Q8R9S0T1V2W3X4Y5E1", RequestID: "R1", Trigger: "5xx", Message: "boom",
+			want: DivertedEvent{ID: "01HZX3K7Q8R9S0T1V2W3X4Y5E1", RequestID: "R1", Trigger: "5xx", Message: "boom",
 				Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		},
 		{
@@ -129,7 +129,7 @@ func TestCoreOperations(t *testing.T) {
 			handler:    reply(200, `{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","requestId":"R1","userLocator":"U1","timestamp":"2026-01-02T03:04:05Z","type":"policy.change.create","data":{"policyLocator":"P1"}}`),
 			call:       func(c *CoreClient) (any, error) { return c.Event(t.Context(), "01HZX3K7Q8R9S0T1V2W3X4Y5EV") },
 			wantMethod: "GET", wantPath: base + "/events/01HZX3K7Q8R9S0T1V2W3X4Y5EV",
-			want: StreamEvent{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", RequestID: "R1", UserLocator: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+			want: StreamEvent{Platform: events.Core, ID: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", RequestID: "R1", User: "U1", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 				Type: "policy.change.create", Data: json.RawMessage(`{"policyLocator":"P1"}`)},
 		},
 		{
@@ -137,7 +137,7 @@ func TestCoreOperations(t *testing.T) {
 			handler:    reply(200, `[{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","timestamp":"2026-01-02T03:04:05Z","type":"policy.change.create"}]`),
 			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "R1") },
 			wantMethod: "GET", wantPath: base + "/events/request/R1",
-			want: []StreamEvent{{Platform: events.Core, Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.change.create"}},
+			want: []StreamEvent{{Platform: events.Core, ID: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.change.create"}},
 		},
 	}
 	for _, tt := range tests {
@@ -269,7 +269,7 @@ func TestCoreWebhooksPagination(t *testing.T) {
 			var got []string
 			yes := true
 			for w, err := range c.Webhooks(t.Context(), WebhookFilter{PageSize: 2, Name: "n", Enabled: &yes,
-				EventTypes: []events.Name{"a.b", "c.d"}, Extended: true}) {
+				Events: []events.Name{"a.b", "c.d"}, Extended: true}) {
 				if err != nil {
 					t.Fatal(err)
 				}

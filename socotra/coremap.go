@@ -86,7 +86,7 @@ func webhookFrom(w coreapi.WebhookResponse) Webhook {
 		Enabled:     deref(w.Enabled),
 		Suspended:   deref(w.Suspended),
 		SuspendedAt: deref(w.SuspendedAt),
-		EventTypes:  toNames(deref(w.EventTypes)),
+		Events:      toNames(deref(w.EventTypes)),
 		Endpoint:    endpointFrom(w.Endpoint),
 	}
 	if f := w.FailureHandling; f != nil {
@@ -105,7 +105,6 @@ func webhookFrom(w coreapi.WebhookResponse) Webhook {
 func divertedFrom(d coreapi.DivertedEventResponse) DivertedEvent {
 	return DivertedEvent{
 		ID:        d.EventLocator,
-		EventID:   d.EventLocator,
 		RequestID: deref(d.RequestLocator),
 		Trigger:   deref(d.FailureTrigger),
 		Message:   deref(d.FailureMessage),
@@ -115,12 +114,12 @@ func divertedFrom(d coreapi.DivertedEventResponse) DivertedEvent {
 
 func eventFrom(e coreapi.EventResponse) StreamEvent {
 	return StreamEvent{
-		Platform:    events.Core,
-		Locator:     e.Locator,
-		RequestID:   deref(e.RequestId),
-		UserLocator: deref(e.UserLocator),
-		Time:        e.Timestamp,
-		Type:        events.Name(e.Type),
-		Data:        e.Data,
+		Platform:  events.Core,
+		ID:        e.Locator,
+		RequestID: deref(e.RequestId),
+		User:      deref(e.UserLocator),
+		Time:      e.Timestamp,
+		Type:      events.Name(e.Type),
+		Data:      e.Data,
 	}
 }

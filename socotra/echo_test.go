@@ -46,7 +46,7 @@ func TestAPIErrorScrubsEchoes(t *testing.T) {
 				reply(400, tt.body(string(sent)))(w, r)
 			})
 			c := newTestCore(t, rec)
-			_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: Endpoint{
+			_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Enabled: true, Events: []events.Name{events.PolicyChangeIssue}, Endpoint: Endpoint{
 				URL: "https://x.example", HMAC: true, Secret: leakSecret,
 				Headers: Headers{"Authorization": {leakHeader}, "X-Custom": {apiKey}},
 			}})
@@ -124,7 +124,7 @@ func TestUnexpectedAnswerScrubsEchoes(t *testing.T) {
 		reply(200, "<html>proxy page echoing "+string(sent))(w, r)
 	})
 	c := newTestCore(t, rec)
-	_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: Endpoint{
+	_, err := c.CreateWebhook(t.Context(), Webhook{Name: "n", Enabled: true, Events: []events.Name{events.PolicyChangeIssue}, Endpoint: Endpoint{
 		URL: "https://x.example", Headers: Headers{"X-Custom": {"app-key-LEAK-55"}}, HMAC: true, Secret: leakSecret,
 	}})
 	var ae *APIError

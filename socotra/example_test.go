@@ -21,15 +21,15 @@ func ExampleNewCoreClient() {
 		log.Fatal(err)
 	}
 	w, err := c.CreateWebhook(ctx, socotra.Webhook{
-		Name:       "quotes",
-		Enabled:    true,
-		EventTypes: []events.Name{events.PolicyQuoteAccept},
-		Endpoint:   socotra.Endpoint{URL: "https://app.example/hooks/quotes", HMAC: true, Secret: "s3cret", Tag: "v1"},
+		Name:     "quotes",
+		Enabled:  true,
+		Events:   []events.Name{events.PolicyQuoteAccept},
+		Endpoint: socotra.Endpoint{URL: "https://app.example/hooks/quotes", HMAC: true, Secret: "s3cret", Tag: "v1"},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(w.Name, w.Enabled, w.EventTypes, w.Endpoint)
+	fmt.Println(w.Name, w.Enabled, w.Events, w.Endpoint)
 	// Output: quotes true [policy.quote.accept] {URL:https://app.example/hooks/quotes Headers:map[] InsecureSkipVerify:false HMAC:true Secret:[REDACTED] Tag:v1}
 }
 
@@ -70,7 +70,7 @@ func ExampleCoreClient_Webhooks() {
 	}
 	for _, name := range []string{"a", "b", "c"} {
 		w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: name, Enabled: true,
-			EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: socotra.Endpoint{URL: "https://app.example/" + name}})
+			Events: []events.Name{events.PolicyChangeIssue}, Endpoint: socotra.Endpoint{URL: "https://app.example/" + name}})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -128,15 +128,15 @@ func ExampleCoreClient_EventStream() {
 
 func ExampleDiff() {
 	current := socotra.Webhook{
-		EventTypes: []events.Name{events.PolicyChangeCreate, events.PolicyChangeIssue},
-		Endpoint:   socotra.Endpoint{Headers: map[string][]string{"X-Env": {"test"}}},
+		Events:   []events.Name{events.PolicyChangeCreate, events.PolicyChangeIssue},
+		Endpoint: socotra.Endpoint{Headers: map[string][]string{"X-Env": {"test"}}},
 	}
 	desired := socotra.Webhook{
-		EventTypes: []events.Name{events.PolicyChangeIssue, events.PolicyCancellationIssue},
-		Endpoint:   socotra.Endpoint{Headers: map[string][]string{"X-Env": {"prod"}}},
+		Events:   []events.Name{events.PolicyChangeIssue, events.PolicyCancellationIssue},
+		Endpoint: socotra.Endpoint{Headers: map[string][]string{"X-Env": {"prod"}}},
 	}
 	u := socotra.Diff(current, desired)
-	fmt.Println("add:", u.AddEventTypes, "remove:", u.RemoveEventTypes)
+	fmt.Println("add:", u.AddEvents, "remove:", u.RemoveEvents)
 	// A changed header is removed and added: removals apply first, so the new value stays.
 	// Header values may be credentials: printed, they are hidden; indexed, they are read.
 	fmt.Println("headers: add", u.Endpoint.AddHeaders, "remove", u.Endpoint.RemoveHeaders)

@@ -142,7 +142,7 @@ func TestFakeCoreRegisterCollapsesDuplicates(t *testing.T) {
 	c := coreClient(t, srv)
 	var locs []string
 	for range 3 {
-		w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "dup", Enabled: true, EventTypes: []events.Name{events.PolicyChangeCreate},
+		w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "dup", Enabled: true, Events: []events.Name{events.PolicyChangeCreate},
 			Endpoint: socotra.Endpoint{URL: "http://127.0.0.1:1/d"}})
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +173,7 @@ func TestFakeCoreWebhooksPaging(t *testing.T) {
 			c := coreClient(t, srv)
 			for i := range 7 {
 				w, err := c.CreateWebhook(t.Context(), socotra.Webhook{Name: "w" + string(rune('a'+i)), Enabled: true,
-					EventTypes: []events.Name{events.PolicyChangeCreate}, Endpoint: socotra.Endpoint{URL: "http://127.0.0.1:1/w"}})
+					Events: []events.Name{events.PolicyChangeCreate}, Endpoint: socotra.Endpoint{URL: "http://127.0.0.1:1/w"}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -266,7 +266,7 @@ func TestFakeEventStreamAndDiverted(t *testing.T) {
 	c := coreClient(t, srv)
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
 	defer failing.Close()
-	w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "div", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue},
+	w, err := c.CreateWebhook(ctx, socotra.Webhook{Name: "div", Enabled: true, Events: []events.Name{events.PolicyChangeIssue},
 		Endpoint: socotra.Endpoint{URL: failing.URL}, Failure: &socotra.FailureHandling{Triggers: []string{"5xx"}, Divert: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestFakeEventStreamAndDiverted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, e.Locator)
+		got = append(got, e.ID)
 	}
 	if !cmp.Equal(got, emitted) {
 		t.Errorf("stream = %v, want %v", got, emitted)
@@ -299,7 +299,7 @@ func TestFakeEventStreamAndDiverted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		issues = append(issues, e.Locator)
+		issues = append(issues, e.ID)
 	}
 	if !cmp.Equal(issues, []string{emitted[1], emitted[3]}) {
 		t.Errorf("filtered stream = %v", issues)

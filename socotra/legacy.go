@@ -323,7 +323,7 @@ func (c *LegacyClient) DivertedEvents(ctx context.Context, name string) iter.Seq
 			evs := deref(page.Events)
 			for _, e := range evs {
 				d := DivertedEvent{
-					ID: deref(e.TransactionId), EventID: deref(e.EventId), Type: events.Name(deref(e.EventType)),
+					ID: deref(e.EventId), RequestID: deref(e.TransactionId), Type: events.Name(deref(e.EventType)),
 					User: deref(e.Username), Time: epochMillis(e.Timestamp), Data: e.Data,
 				}
 				if !yield(d, nil) {

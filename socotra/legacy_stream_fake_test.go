@@ -37,11 +37,11 @@ func TestFakeLegacyEventStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e.Platform != events.Legacy || e.Type != events.PolicyCreate || e.UserLocator == "" || e.RequestID == "" {
+			if e.Platform != events.Legacy || e.Type != events.PolicyCreate || e.User == "" || e.RequestID == "" {
 				t.Fatalf("event %+v", e)
 			}
-			got = append(got, e.Locator)
-			if e.Locator == emitted[stop] {
+			got = append(got, e.ID)
+			if e.ID == emitted[stop] {
 				break
 			}
 		}
@@ -51,7 +51,7 @@ func TestFakeLegacyEventStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, e.Locator)
+			got = append(got, e.ID)
 		}
 		dedup := []string{}
 		seen := map[string]bool{}
@@ -75,7 +75,7 @@ func TestFakeLegacyEventStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, e.Locator)
+		got = append(got, e.ID)
 	}
 	if d := cmp.Diff(emitted[2:], got); d != "" {
 		t.Errorf("from the third second (-want +got):\n%s", d)
@@ -89,7 +89,7 @@ func TestFakeLegacyEventStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, e.Locator)
+		got = append(got, e.ID)
 	}
 	if !cmp.Equal(got, []string{late.ID}) {
 		t.Errorf("after catching up: %v, want only %s", got, late.ID)

@@ -65,7 +65,7 @@ func TestLegacyEventStream(t *testing.T) {
 	if len(got) != 5 {
 		t.Fatalf("got %d events: %+v", len(got), got)
 	}
-	want0 := StreamEvent{Platform: events.Legacy, Locator: "A", RequestID: "tx-A", UserLocator: "alice",
+	want0 := StreamEvent{Platform: events.Legacy, ID: "A", RequestID: "tx-A", User: "alice",
 		Time: time.UnixMilli(1767225600000).UTC(), Type: events.PolicyCreate, Data: []byte(`{"n":0}`)}
 	if d := cmp.Diff(want0, got[0]); d != "" {
 		t.Errorf("first event (-want +got):\n%s", d)

@@ -246,7 +246,7 @@ func TestLegacyDivertedPagination(t *testing.T) {
 	if len(got) != 101 {
 		t.Fatalf("got %d diverted events, want 101", len(got))
 	}
-	want := DivertedEvent{ID: "tx0", EventID: "e0", Type: "policy.create", User: "bob", Time: time.UnixMilli(1767225600000), Data: []byte(`{"a":1}`)}
+	want := DivertedEvent{ID: "e0", RequestID: "tx0", Type: "policy.create", User: "bob", Time: time.UnixMilli(1767225600000), Data: []byte(`{"a":1}`)}
 	if d := cmp.Diff(want, got[0]); d != "" {
 		t.Errorf("first (-want +got):\n%s", d)
 	}

@@ -38,14 +38,14 @@ func (m *methodCounter) count(method string) int {
 // ErrInvalidInput, says what is wrong, and sends nothing.
 func TestCreateWebhookRefusesWhatNeverDelivers(t *testing.T) {
 	t.Parallel()
-	ok := socotra.Webhook{Name: "w", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue},
+	ok := socotra.Webhook{Name: "w", Enabled: true, Events: []events.Name{events.PolicyChangeIssue},
 		Endpoint: socotra.Endpoint{URL: "https://app.example/h", HMAC: true, Secret: "s3cret"}}
 	tests := []struct {
 		name string
 		edit func(w *socotra.Webhook)
 		want []string
 	}{
-		{"legacy-only event", func(w *socotra.Webhook) { w.EventTypes = []events.Name{events.ClaimCreate, events.PolicyChangeIssue} },
+		{"legacy-only event", func(w *socotra.Webhook) { w.Events = []events.Name{events.ClaimCreate, events.PolicyChangeIssue} },
 			[]string{`event "claim.create" is sent only by Legacy (Connected Core), never by Core (Enterprise Core)`, `"claim.fnol.create"`}},
 		{"zero webhook", func(w *socotra.Webhook) {
 			*w = socotra.Webhook{Name: "w", Endpoint: socotra.Endpoint{URL: "https://app.example/h"}}
@@ -93,7 +93,7 @@ func TestUnknownEventPassesWithWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CreateWebhook(t.Context(), socotra.Webhook{Name: "w", Enabled: true, EventTypes: []events.Name{"acme.fraud.flagged"},
+	_, err = c.CreateWebhook(t.Context(), socotra.Webhook{Name: "w", Enabled: true, Events: []events.Name{"acme.fraud.flagged"},
 		Endpoint: socotra.Endpoint{URL: "https://app.example/h"}})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +202,7 @@ func TestDiffUnsetMatchesStored(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
 	c := coreClient(t, srv)
-	desired := socotra.Webhook{Name: "d", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue},
+	desired := socotra.Webhook{Name: "d", Enabled: true, Events: []events.Name{events.PolicyChangeIssue},
 		Endpoint: socotra.Endpoint{URL: "https://app.example/d"},
 		Failure:  &socotra.FailureHandling{Retry: &socotra.RetryStrategy{}, Divert: true}}
 	w, err := c.CreateWebhook(t.Context(), desired)
@@ -252,7 +252,7 @@ func TestUseAutomationPlugin(t *testing.T) {
 	srv := newFake(t)
 	c := coreClient(t, srv)
 	_, err := c.CreateWebhook(t.Context(), socotra.Webhook{Name: "a", Enabled: true, UseAutomationPlugin: true,
-		EventTypes: []events.Name{events.PolicyChangeIssue}, Endpoint: socotra.Endpoint{URL: "https://app.example/a"}})
+		Events: []events.Name{events.PolicyChangeIssue}, Endpoint: socotra.Endpoint{URL: "https://app.example/a"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func (r coreRegistrar) Register(ctx context.Context, reg Registration) error {
 		reg.Failure = &f
 	}
 	desired := Webhook{
-		Name: reg.Name, Enabled: true, EventTypes: reg.Events, Failure: reg.Failure,
+		Name: reg.Name, Enabled: true, Events: reg.Events, Failure: reg.Failure,
 		Endpoint: Endpoint{URL: reg.URL, Headers: reg.Headers, HMAC: reg.Secret != "", Secret: reg.Secret, Tag: reg.Tag},
 	}
 	found, err := r.named(ctx, reg.Name)
@@ -155,7 +155,7 @@ func (r coreRegistrar) Registrations(ctx context.Context, prefix string) ([]Regi
 	out := make([]Registration, len(all))
 	for i, w := range all {
 		out[i] = Registration{
-			Name: w.Name, URL: w.Endpoint.URL, Events: w.EventTypes, Secret: w.Endpoint.Secret,
+			Name: w.Name, URL: w.Endpoint.URL, Events: w.Events, Secret: w.Endpoint.Secret,
 			Tag: w.Endpoint.Tag, Headers: w.Endpoint.Headers, Failure: w.Failure,
 		}
 	}

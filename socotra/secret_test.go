@@ -29,7 +29,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 	t.Parallel()
 	hdr := Headers{"Authorization": {leakHeader}}
 	ep := Endpoint{URL: "https://x.example", Headers: hdr, HMAC: true, Secret: leakSecret, Tag: "v1"}
-	hook := Webhook{Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5Z6", Name: "w", EventTypes: []events.Name{events.PolicyChangeCreate},
+	hook := Webhook{Locator: "01HZX3K7Q8R9S0T1V2W3X4Y5Z6", Name: "w", Events: []events.Name{events.PolicyChangeCreate},
 		Endpoint: ep, Failure: &FailureHandling{AlertEndpoint: &ep}}
 	reg := Registration{Name: "r", URL: "https://x.example", Secret: leakSecret, Headers: hdr}
 	core, err := NewCoreClient("https://x.example", testTenant, leakToken)

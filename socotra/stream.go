@@ -33,7 +33,7 @@ type EventQuery struct {
 // (/eventstream/events, [LegacyClient.EventStream]). Use [EventStream.Events]
 // to iterate and [EventStream.Token] to checkpoint. Events come in ascending
 // time order, at least once: resuming from a saved token may repeat events of
-// the page that was in progress, so deduplicate by [StreamEvent.Locator].
+// the page that was in progress, so deduplicate by [StreamEvent.ID].
 // Iterate one stream from one goroutine at a time; Token may be called from
 // any goroutine.
 type EventStream struct {
@@ -139,13 +139,13 @@ func (c *LegacyClient) EventStream(q EventQuery) *EventStream {
 // legacyEventFrom maps a Legacy stream event onto a [StreamEvent].
 func legacyEventFrom(e legacyapi.EventStreamEvent) StreamEvent {
 	return StreamEvent{
-		Platform:    events.Legacy,
-		Locator:     e.Id,
-		RequestID:   deref(e.TransactionId),
-		UserLocator: deref(e.Username),
-		Time:        epochMillis(e.Timestamp).UTC(),
-		Type:        events.Name(e.Type),
-		Data:        e.Data,
+		Platform:  events.Legacy,
+		ID:        e.Id,
+		RequestID: deref(e.TransactionId),
+		User:      deref(e.Username),
+		Time:      epochMillis(e.Timestamp).UTC(),
+		Type:      events.Name(e.Type),
+		Data:      e.Data,
 	}
 }
 
@@ -157,7 +157,7 @@ func (s *EventStream) Platform() events.Platform { return s.platform }
 // event was consumed. A page left by breaking out of the loop is fetched
 // again. When the platform gave no token for a next page (Core may not),
 // Token keeps the one that fetched the last page, so resuming repeats it:
-// deduplicate by [StreamEvent.Locator]. Token is "" until a first page with a
+// deduplicate by [StreamEvent.ID]. Token is "" until a first page with a
 // next token has been consumed, if the stream did not start from a token.
 func (s *EventStream) Token() string {
 	s.mu.Lock()

@@ -45,8 +45,8 @@ func collect(t *testing.T, s *EventStream, stopAt string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, e.Locator)
-		if e.Locator == stopAt {
+		got = append(got, e.ID)
+		if e.ID == stopAt {
 			break
 		}
 	}

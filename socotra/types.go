@@ -18,7 +18,7 @@ type Webhook struct {
 	Enabled     bool
 	Suspended   bool      // the platform stopped deliveries after failures
 	SuspendedAt time.Time // zero unless suspended
-	EventTypes  []events.Name
+	Events      []events.Name
 	Endpoint    Endpoint
 	// Failure is what the platform does when a delivery fails; nil means the
 	// platform default (see [DefaultFailureHandling]).
@@ -59,7 +59,7 @@ func (e Endpoint) LogValue() slog.Value {
 func (w Webhook) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("locator", w.Locator), slog.String("name", w.Name),
 		slog.Bool("enabled", w.Enabled), slog.Bool("suspended", w.Suspended),
-		slog.Any("eventTypes", w.EventTypes), slog.Any("endpoint", w.Endpoint))
+		slog.Any("eventTypes", w.Events), slog.Any("endpoint", w.Endpoint))
 }
 
 // hide returns [Redacted] for a non-empty credential held as a plain string.
@@ -98,13 +98,14 @@ type RetryStrategy struct {
 	Attempts int   // 1..10; 0 lets the platform choose (3)
 }
 
-// DivertedEvent is a delivery that failed and was kept. On Core, ID is the
-// event locator; on Legacy it is the transaction id. Either way it is what
-// resend and delete take.
+// DivertedEvent is a delivery that failed and was kept. Its members are
+// named as in [StreamEvent] and webhooks.Event: ID is the event's id and
+// RequestID the request's. Resend and delete take the ID on Core
+// ([CoreClient.ResendDivertedEvent]) and the RequestID, the transaction id,
+// on Legacy ([LegacyClient.ResendDivertedEvent]).
 type DivertedEvent struct {
-	ID        string
-	EventID   string      // the event's own id (Core locator, Legacy eventId)
-	RequestID string      // Core: locator of the API request that caused it
+	ID        string      // the event's id: Core locator, Legacy eventId (may be empty)
+	RequestID string      // Core requestLocator; Legacy transactionId (never empty)
 	Type      events.Name // Legacy only
 	User      string      // Legacy only
 	Time      time.Time   // when it failed (Core) or happened (Legacy)
@@ -114,14 +115,14 @@ type DivertedEvent struct {
 }
 
 // StreamEvent is one event of a Core or Legacy event stream. Webhook
-// deliveries carry the same members, so Locator is the key for removing
+// deliveries carry the same members, so ID is the key for removing
 // duplicates on both platforms.
 type StreamEvent struct {
-	Platform    events.Platform // events.Core or events.Legacy
-	Locator     string          // Core locator; Legacy id
-	RequestID   string          // Core requestId; Legacy transactionId
-	UserLocator string          // Core userLocator; Legacy username
-	Time        time.Time
-	Type        events.Name
-	Data        json.RawMessage // Core: decode with events.NewData(Type)
+	Platform  events.Platform // events.Core or events.Legacy
+	ID        string          // Core locator; Legacy id
+	RequestID string          // Core requestId; Legacy transactionId
+	User      string          // Core userLocator; Legacy username
+	Time      time.Time
+	Type      events.Name
+	Data      json.RawMessage // Core: decode with events.NewData(Type)
 }

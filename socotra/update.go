@@ -17,8 +17,8 @@ import (
 type WebhookUpdate struct {
 	Name                  *string
 	Enabled               *bool
-	AddEventTypes         []events.Name
-	RemoveEventTypes      []events.Name
+	AddEvents             []events.Name
+	RemoveEvents          []events.Name
 	Endpoint              *EndpointUpdate
 	Failure               *FailureUpdate
 	RemoveFailureHandling bool // go back to the platform default
@@ -70,7 +70,7 @@ func Diff(current, desired Webhook) WebhookUpdate {
 	if current.Enabled != desired.Enabled {
 		u.Enabled = ptr(desired.Enabled)
 	}
-	u.AddEventTypes, u.RemoveEventTypes = setDiff(current.EventTypes, desired.EventTypes)
+	u.AddEvents, u.RemoveEvents = setDiff(current.Events, desired.Events)
 	u.Endpoint = diffEndpoint(current.Endpoint, desired.Endpoint)
 
 	def := DefaultFailureHandling()
@@ -219,8 +219,8 @@ func (u WebhookUpdate) request() coreapi.UpdateWebhookRequest {
 	r := coreapi.UpdateWebhookRequest{
 		Name:             u.Name,
 		Enabled:          u.Enabled,
-		AddEventTypes:    sliceIf(names(u.AddEventTypes)),
-		RemoveEventTypes: sliceIf(names(u.RemoveEventTypes)),
+		AddEventTypes:    sliceIf(names(u.AddEvents)),
+		RemoveEventTypes: sliceIf(names(u.RemoveEvents)),
 		Endpoint:         u.Endpoint.request(),
 	}
 	if u.RemoveFailureHandling {

@@ -10,13 +10,13 @@ import (
 func TestDiff(t *testing.T) {
 	t.Parallel()
 	base := Webhook{
-		Name: "orders", Enabled: true, EventTypes: []events.Name{"policy.change.create", "policy.change.issue"},
+		Name: "orders", Enabled: true, Events: []events.Name{"policy.change.create", "policy.change.issue"},
 		Endpoint: Endpoint{URL: "https://a.example/h", Headers: map[string][]string{"X-Keep": {"1"}, "X-Change": {"old"}, "X-Drop": {"z"}}, HMAC: true, Tag: "v1"},
 		Failure:  &FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true},
 	}
 	with := func(f func(w *Webhook)) Webhook {
 		w := base
-		w.EventTypes = append([]events.Name(nil), base.EventTypes...)
+		w.Events = append([]events.Name(nil), base.Events...)
 		w.Endpoint.Headers = map[string][]string{}
 		for k, v := range base.Endpoint.Headers {
 			w.Endpoint.Headers[k] = v
@@ -34,8 +34,8 @@ func TestDiff(t *testing.T) {
 	}{
 		{"identical", base, with(func(*Webhook) {}), WebhookUpdate{}},
 		{"event types added and removed", base, with(func(w *Webhook) {
-			w.EventTypes = []events.Name{"policy.change.issue", "policy.renewal.issue", "policy.renewal.issue"}
-		}), WebhookUpdate{AddEventTypes: []events.Name{"policy.renewal.issue"}, RemoveEventTypes: []events.Name{"policy.change.create"}}},
+			w.Events = []events.Name{"policy.change.issue", "policy.renewal.issue", "policy.renewal.issue"}
+		}), WebhookUpdate{AddEvents: []events.Name{"policy.renewal.issue"}, RemoveEvents: []events.Name{"policy.change.create"}}},
 		{"header values changed: in both lists", base, with(func(w *Webhook) {
 			w.Endpoint.Headers["X-Change"] = []string{"new"}
 			delete(w.Endpoint.Headers, "X-Drop")
@@ -94,7 +94,7 @@ func TestDiff(t *testing.T) {
 // applyUpdate applies u to w the way the platform documents: removals
 // first, then additions.
 func applyUpdate(w Webhook, u WebhookUpdate) Webhook {
-	w.EventTypes = applySet(w.EventTypes, u.RemoveEventTypes, u.AddEventTypes)
+	w.Events = applySet(w.Events, u.RemoveEvents, u.AddEvents)
 	if u.Name != nil {
 		w.Name = *u.Name
 	}
@@ -148,9 +148,9 @@ func containsName(s []events.Name, n events.Name) bool {
 // removals-first rule: applying the update gives the desired webhook.
 func TestDiffAppliedReachesDesired(t *testing.T) {
 	t.Parallel()
-	cur := Webhook{Name: "a", EventTypes: []events.Name{"x.a", "x.b"},
+	cur := Webhook{Name: "a", Events: []events.Name{"x.a", "x.b"},
 		Endpoint: Endpoint{URL: "https://a", Headers: map[string][]string{"H1": {"1"}, "H2": {"2"}}}}
-	want := Webhook{Name: "b", EventTypes: []events.Name{"x.b", "x.c"},
+	want := Webhook{Name: "b", Events: []events.Name{"x.b", "x.c"},
 		Endpoint: Endpoint{URL: "https://b", Headers: map[string][]string{"H2": {"22", "23"}, "H3": {"3"}}}}
 	got := applyUpdate(cur, Diff(cur, want))
 	if d := cmp.Diff(want, got, cmp.Transformer("sort", func(s []events.Name) map[events.Name]bool {

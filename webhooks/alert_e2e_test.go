@@ -49,7 +49,7 @@ func TestAlertFromTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := c.CreateWebhook(ctx, socotra.Webhook{
-		Name: "alerted", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+		Name: "alerted", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 		Endpoint: socotra.Endpoint{URL: endpoint.URL + "/events", HMAC: true, Secret: secret},
 		Failure: &socotra.FailureHandling{Triggers: []string{"5xx"},
 			AlertEndpoint: &socotra.Endpoint{URL: endpoint.URL + "/alerts", HMAC: true, Secret: secret}},

@@ -93,7 +93,7 @@ func names(ns []events.Name) []string {
 func coreOut(w socotra.Webhook, show bool) webhookOut {
 	o := webhookOut{
 		Platform: "core", ID: w.Locator, Name: w.Name, Enabled: w.Enabled, Suspended: w.Suspended,
-		Events: names(w.EventTypes), URL: w.Endpoint.URL, HMAC: w.Endpoint.HMAC, Tag: w.Endpoint.Tag,
+		Events: names(w.Events), URL: w.Endpoint.URL, HMAC: w.Endpoint.HMAC, Tag: w.Endpoint.Tag,
 	}
 	if !w.SuspendedAt.IsZero() {
 		o.SuspendedAt = &w.SuspendedAt
@@ -322,7 +322,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		w := socotra.Webhook{Name: cmpOr(name, "socotra-webhooks"), Enabled: !disabled, EventTypes: types,
+		w := socotra.Webhook{Name: cmpOr(name, "socotra-webhooks"), Enabled: !disabled, Events: types,
 			Endpoint: socotra.Endpoint{URL: url, Headers: hdrs, HMAC: secret != "", Secret: socotra.Secret(secret), Tag: tag}}
 		// attempts is 1..10 (reference/socotra-facts.md §1, api/core.yaml RetryStrategy).
 		if retries < 0 || retries > 10 {
@@ -353,10 +353,10 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		if enable || dis {
 			u.Enabled = &enable
 		}
-		if u.AddEventTypes, err = eventList(addEvs, events.Core); err != nil {
+		if u.AddEvents, err = eventList(addEvs, events.Core); err != nil {
 			return err
 		}
-		if u.RemoveEventTypes, err = eventList(removeEvs, events.Core); err != nil {
+		if u.RemoveEvents, err = eventList(removeEvs, events.Core); err != nil {
 			return err
 		}
 		if url != "" || secret != "" || tag != "" || len(hdrs) > 0 {
@@ -514,8 +514,17 @@ type divertedOut struct {
 	Data      json.RawMessage `json:"data,omitempty"`
 }
 
-func toDivertedOut(d socotra.DivertedEvent) divertedOut {
-	return divertedOut{ID: d.ID, EventID: d.EventID, RequestID: d.RequestID, Type: string(d.Type), Time: d.Time,
+// divertedKey is what resend and delete take: the event locator on Core, the
+// transaction id (socotra.DivertedEvent.RequestID) on Legacy.
+func divertedKey(d socotra.DivertedEvent, legacy bool) string {
+	if legacy {
+		return d.RequestID
+	}
+	return d.ID
+}
+
+func toDivertedOut(d socotra.DivertedEvent, legacy bool) divertedOut {
+	return divertedOut{ID: divertedKey(d, legacy), EventID: d.ID, RequestID: d.RequestID, Type: string(d.Type), Time: d.Time,
 		Trigger: d.Trigger, Message: d.Message, Data: d.Data}
 }
 
@@ -577,7 +586,7 @@ func runDiverted(ctx context.Context, e *env, args []string) error {
 				return socotra.DivertedEvent{}, err
 			}
 			for _, d := range all {
-				if d.ID == pos[1] {
+				if d.RequestID == pos[1] {
 					return d, nil
 				}
 			}
@@ -604,7 +613,7 @@ func runDiverted(ctx context.Context, e *env, args []string) error {
 		if *asJSON {
 			out := make([]divertedOut, len(all))
 			for i, d := range all {
-				out[i] = toDivertedOut(d)
+				out[i] = toDivertedOut(d, leg)
 			}
 			return json.NewEncoder(e.stdout).Encode(out)
 		}
@@ -615,7 +624,7 @@ func runDiverted(ctx context.Context, e *env, args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tTIME\tTYPE\tTRIGGER\tMESSAGE")
 		for _, d := range all {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Time.UTC().Format(time.RFC3339), d.Type, d.Trigger, d.Message)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", divertedKey(d, leg), d.Time.UTC().Format(time.RFC3339), d.Type, d.Trigger, d.Message)
 		}
 		return tw.Flush()
 	case "get":
@@ -624,9 +633,9 @@ func runDiverted(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if *asJSON {
-			return json.NewEncoder(e.stdout).Encode(toDivertedOut(d))
+			return json.NewEncoder(e.stdout).Encode(toDivertedOut(d, leg))
 		}
-		b, _ := json.MarshalIndent(toDivertedOut(d), "", "  ")
+		b, _ := json.MarshalIndent(toDivertedOut(d, leg), "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", b)
 	case "resend":
 		if err := resend(); err != nil {

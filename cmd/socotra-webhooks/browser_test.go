@@ -40,7 +40,7 @@ func TestInspectorInBrowser(t *testing.T) {
 	_, good := newStrictReceiver(t, "browser-secret")
 	c := s.coreClient(t)
 	ok, err := c.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "good", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+		Name: "good", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 		Endpoint: socotra.Endpoint{URL: good.URL, HMAC: true, Secret: "browser-secret"},
 	})
 	if err != nil {

@@ -39,14 +39,14 @@ func newInspected(t *testing.T) *inspected {
 		t.Fatal(err)
 	}
 	ok, err := c.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "good", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue, events.BillingInvoiceGenerate},
+		Name: "good", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue, events.BillingInvoiceGenerate},
 		Endpoint: socotra.Endpoint{URL: good.URL, HMAC: true, Secret: "good-secret"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fail, err := c.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "flaky", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+		Name: "flaky", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 		Endpoint: socotra.Endpoint{URL: bad.URL, HMAC: true, Secret: "bad-secret"},
 		Failure: &socotra.FailureHandling{
 			Triggers: []string{"5xx"}, Retry: &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 1},

@@ -81,14 +81,14 @@ type cursor struct {
 }
 
 func (c *cursor) handled(ev socotra.StreamEvent) bool {
-	return ev.Time.Before(c.Time) || (ev.Time.Equal(c.Time) && slices.Contains(c.Seen, ev.Locator))
+	return ev.Time.Before(c.Time) || (ev.Time.Equal(c.Time) && slices.Contains(c.Seen, ev.ID))
 }
 
 func (c *cursor) advance(ev socotra.StreamEvent) {
 	if !ev.Time.Equal(c.Time) {
 		c.Time, c.Seen = ev.Time, nil
 	}
-	c.Seen = append(c.Seen, ev.Locator)
+	c.Seen = append(c.Seen, ev.ID)
 }
 
 func runListen(ctx context.Context, e *env, args []string) error {
@@ -382,12 +382,12 @@ func (l *listener) forward(ctx context.Context, ev socotra.StreamEvent) error {
 func (l *listener) report(ev socotra.StreamEvent, status int, outcome string, latency time.Duration, attempt int, ok bool) {
 	if l.o.json {
 		_ = json.NewEncoder(l.e.stdout).Encode(map[string]any{
-			"time": ev.Time, "type": ev.Type, "id": ev.Locator, "status": status, "outcome": outcome,
+			"time": ev.Time, "type": ev.Type, "id": ev.ID, "status": status, "outcome": outcome,
 			"latencyMs": latency.Milliseconds(), "attempt": attempt, "ok": ok,
 		})
 		return
 	}
-	line := fmt.Sprintf("%s  %-40s %s  %s  %s", ev.Time.UTC().Format(time.RFC3339), ev.Type, ev.Locator, outcome, latency.Round(time.Millisecond/10))
+	line := fmt.Sprintf("%s  %-40s %s  %s  %s", ev.Time.UTC().Format(time.RFC3339), ev.Type, ev.ID, outcome, latency.Round(time.Millisecond/10))
 	if attempt > 1 {
 		line += fmt.Sprintf("  (attempt %d)", attempt)
 	}

@@ -94,7 +94,7 @@ func TestServeTriggerTenant(t *testing.T) {
 	}
 	c := s.coreClient(t)
 	if _, err := c.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "local", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+		Name: "local", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 		Endpoint: socotra.Endpoint{URL: recv.URL + "/hook", HMAC: true, Secret: secret},
 	}); err != nil {
 		t.Fatal(err)

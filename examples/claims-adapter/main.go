@@ -227,7 +227,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	say("  Socotra's deliveries got %s; %d event diverted, kept by Socotra", statuses(tenant, 4), len(diverted))
 	target.failNext(0)
 	for _, d := range diverted {
-		if err := client.ResendDivertedEvent(ctx, reg.Name, d.ID); err != nil {
+		if err := client.ResendDivertedEvent(ctx, reg.Name, d.RequestID); err != nil {
 			return err
 		}
 	}

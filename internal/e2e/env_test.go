@@ -79,7 +79,7 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 		t.Fatal(err)
 	}
 	w, err := e.core.CreateWebhook(context.Background(), socotra.Webhook{
-		Name: "e2e", Enabled: true, EventTypes: types, Failure: retrying,
+		Name: "e2e", Enabled: true, Events: types, Failure: retrying,
 		Endpoint: socotra.Endpoint{URL: hs.URL, HMAC: true, Secret: secret},
 	})
 	if err != nil {

@@ -87,7 +87,7 @@ func bubbleClient() *http.Client {
 // limit is returned at once as an error that says how long to wait.
 func TestManagementClientHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
-	hook := socotra.Webhook{Name: "throttled", Enabled: true, EventTypes: types[:1],
+	hook := socotra.Webhook{Name: "throttled", Enabled: true, Events: types[:1],
 		Endpoint: socotra.Endpoint{URL: "https://receiver.example/hook"}}
 	for _, tc := range []struct {
 		name     string

@@ -63,7 +63,7 @@ func ExampleFakeClock() {
 		log.Fatal(err)
 	}
 	_, err = c.CreateWebhook(ctx, socotra.Webhook{
-		Name: "flaky", Enabled: true, EventTypes: []events.Name{events.PolicyChangeIssue},
+		Name: "flaky", Enabled: true, Events: []events.Name{events.PolicyChangeIssue},
 		Endpoint: socotra.Endpoint{URL: down.URL},
 		Failure: &socotra.FailureHandling{
 			Retry: &socotra.RetryStrategy{Type: socotra.RetryExponential, Interval: 30, Attempts: 3},

@@ -33,16 +33,16 @@ func (r *run) coreDiverted(ctx context.Context, c *socotra.CoreClient, webhookLo
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("backfill: stopped: %w", context.Cause(ctx))
 		}
-		se, err := c.Event(ctx, d.EventID)
+		se, err := c.Event(ctx, d.ID)
 		if err != nil {
-			r.count(ctx, failed, d.EventID, fmt.Errorf("fetch diverted event %s: %w", d.EventID, err))
+			r.count(ctx, failed, d.ID, fmt.Errorf("fetch diverted event %s: %w", d.ID, err))
 			continue
 		}
 		if !r.b.wanted(se.Type) {
 			r.skip(ctx)
 			continue
 		}
-		r.diverted(ctx, d.EventID, Event(se), func() error {
+		r.diverted(ctx, d.ID, Event(se), func() error {
 			return c.DeleteDivertedEvent(ctx, webhookLocator, d.ID)
 		})
 	}
@@ -113,13 +113,13 @@ func (b *Backfiller) LegacyDiverted(ctx context.Context, c *socotra.LegacyClient
 			r.skip(ctx)
 			continue
 		}
-		if d.EventID == "" {
-			r.count(ctx, failed, d.ID, fmt.Errorf("diverted record %s has no event id, so it cannot be deduplicated against live deliveries; resend it with LegacyClient.ResendDivertedEvent instead", d.ID))
+		if d.ID == "" {
+			r.count(ctx, failed, d.RequestID, fmt.Errorf("diverted record %s has no event id, so it cannot be deduplicated against live deliveries; resend it with LegacyClient.ResendDivertedEvent instead", d.RequestID))
 			continue
 		}
-		ev := withRaw(&webhooks.Event{Platform: events.Legacy, ID: d.EventID, Time: d.Time, RequestID: d.ID, Type: d.Type, User: d.User, Data: d.Data})
-		r.diverted(ctx, d.EventID, ev, func() error {
-			return c.DeleteDivertedEvent(ctx, webhookName, d.ID)
+		ev := withRaw(&webhooks.Event{Platform: events.Legacy, ID: d.ID, Time: d.Time, RequestID: d.RequestID, Type: d.Type, User: d.User, Data: d.Data})
+		r.diverted(ctx, d.ID, ev, func() error {
+			return c.DeleteDivertedEvent(ctx, webhookName, d.RequestID)
 		})
 	}
 	return r.finish(ctx, nil)

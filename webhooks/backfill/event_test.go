@@ -20,11 +20,11 @@ func TestEventIsWhatADeliveryCarries(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 4, 5, 6, 7, 8_000_000, time.UTC)
 	for _, se := range []socotra.StreamEvent{
-		{Platform: events.Core, Locator: "01JCORE", RequestID: "01JREQ", UserLocator: "u-1", Time: at, Type: events.PolicyQuoteIssue, Data: json.RawMessage(`{"a":1}`)},
-		{Platform: events.Legacy, Locator: "legacy-1", RequestID: "tx-1", UserLocator: "alice", Time: at, Type: events.PolicyIssue, Data: json.RawMessage(`{"b":[true]}`)},
-		{Platform: events.Legacy, Locator: "legacy-2", Time: at, Type: "tenant.custom"},
+		{Platform: events.Core, ID: "01JCORE", RequestID: "01JREQ", User: "u-1", Time: at, Type: events.PolicyQuoteIssue, Data: json.RawMessage(`{"a":1}`)},
+		{Platform: events.Legacy, ID: "legacy-1", RequestID: "tx-1", User: "alice", Time: at, Type: events.PolicyIssue, Data: json.RawMessage(`{"b":[true]}`)},
+		{Platform: events.Legacy, ID: "legacy-2", Time: at, Type: "tenant.custom"},
 	} {
-		t.Run(se.Locator, func(t *testing.T) {
+		t.Run(se.ID, func(t *testing.T) {
 			t.Parallel()
 			got := backfill.Event(se)
 			if got.Raw == nil {
@@ -37,7 +37,7 @@ func TestEventIsWhatADeliveryCarries(t *testing.T) {
 			if d := cmp.Diff(parsed, got, cmpopts.EquateEmpty(), cmp.Comparer(time.Time.Equal)); d != "" {
 				t.Errorf("Event differs from the parsed delivery (-parsed +Event):\n%s", d)
 			}
-			if got.ID != se.Locator || got.Type != se.Type || got.Platform != se.Platform || got.Header != nil {
+			if got.ID != se.ID || got.Type != se.Type || got.Platform != se.Platform || got.Header != nil {
 				t.Errorf("Event(%+v) = %+v", se, got)
 			}
 		})

@@ -36,8 +36,8 @@ func ExampleBackfiller_CoreDiverted() {
 	}
 	hook, err := client.CreateWebhook(ctx, socotra.Webhook{
 		Name: "orders", Enabled: true, Endpoint: socotra.Endpoint{URL: down.URL},
-		EventTypes: []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue},
-		Failure:    &socotra.FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true},
+		Events:  []events.Name{events.PolicyQuoteCreate, events.PolicyQuoteIssue},
+		Failure: &socotra.FailureHandling{Triggers: []string{"5xx", "timeout"}, Divert: true},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -254,7 +254,7 @@ func TestDivertedByNameCoreDuplicatesAndUnknown(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	second, err := f.core.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "backfill-core", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteCreate},
+		Name: "backfill-core", Enabled: true, Events: []events.Name{events.PolicyQuoteCreate},
 		Endpoint: socotra.Endpoint{URL: f.receiverURL + "/core", HMAC: true, Secret: secret},
 		Failure:  &socotra.FailureHandling{Triggers: []string{"5xx"}, Divert: true},
 	})

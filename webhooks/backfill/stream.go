@@ -97,7 +97,7 @@ func (b *Backfiller) Stream(ctx context.Context, c Client, cp Checkpoint) (Repor
 		if o == failed {
 			stuck = true
 		}
-		r.count(ctx, o, se.Locator, err)
+		r.count(ctx, o, se.ID, err)
 		if ctx.Err() != nil {
 			return r.finish(ctx, fmt.Errorf("backfill: stopped: %w", context.Cause(ctx)))
 		}
@@ -145,7 +145,7 @@ func isNil(c Client) bool {
 // Handler directly, parsing nothing.
 func Event(se socotra.StreamEvent) *webhooks.Event {
 	return withRaw(&webhooks.Event{
-		Platform: se.Platform, ID: se.Locator, Time: se.Time, RequestID: se.RequestID, User: se.UserLocator, Type: se.Type, Data: se.Data,
+		Platform: se.Platform, ID: se.ID, Time: se.Time, RequestID: se.RequestID, User: se.User, Type: se.Type, Data: se.Data,
 	})
 }
 

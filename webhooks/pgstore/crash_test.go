@@ -220,7 +220,7 @@ func crashRun(t *testing.T, mode string, n, kills int) (*pgxpool.Pool, []string,
 	srv, core := newTenant(t, socotratest.WithRetryUnit(20*time.Millisecond), socotratest.WithDeliveryTimeout(5*time.Second),
 		socotratest.WithFaults(socotratest.Faults{Seed: 7, Duplicate: 0.2, Reorder: 0.1, ReorderWindow: 100 * time.Millisecond}))
 	hook, err := core.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "crash", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+		Name: "crash", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 		Endpoint: socotra.Endpoint{URL: "http://" + l.Addr().String(), HMAC: true, Secret: crashSecret},
 		Failure: &socotra.FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"},
 			Retry: &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 10}, Divert: true},

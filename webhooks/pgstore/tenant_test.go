@@ -141,7 +141,7 @@ func TestTwoReceiversExactlyOnce(t *testing.T) {
 	t.Cleanup(lb.Close)
 	for _, name := range []string{"lb-a", "lb-b"} {
 		if _, err := core.CreateWebhook(t.Context(), socotra.Webhook{
-			Name: name, Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+			Name: name, Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 			Endpoint: socotra.Endpoint{URL: lb.URL, HMAC: true, Secret: "lb-secret"},
 			Failure: &socotra.FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"},
 				Retry: &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 10}, Divert: true},

@@ -101,7 +101,7 @@ func TestReplicasBehindALoadBalancer(t *testing.T) {
 	}))
 	t.Cleanup(lb.Close)
 	if _, err := core.CreateWebhook(t.Context(), socotra.Webhook{
-		Name: "lb", Enabled: true, EventTypes: []events.Name{events.PolicyQuoteIssue},
+		Name: "lb", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},
 		Endpoint: socotra.Endpoint{URL: lb.URL, HMAC: true, Secret: "lb-secret"},
 		Failure: &socotra.FailureHandling{Triggers: []string{"4xx", "5xx", "timeout"},
 			Retry: &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 5}},
