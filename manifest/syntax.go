@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -127,6 +128,7 @@ func parseJSON(src []byte) (*hujson.Value, []*SyntaxError) {
 		return &root, nil
 	}
 	slices.SortStableFunc(r.errs, func(a, b *SyntaxError) int { return cmp.Compare(a.Offset, b.Offset) })
+	r.errs = slices.CompactFunc(r.errs, func(a, b *SyntaxError) bool { return *a == *b }) // a mistake met again after a repair
 	if len(r.errs) > maxSyntaxErrors {
 		r.errs = r.errs[:maxSyntaxErrors+1]
 		r.errs[maxSyntaxErrors].Msg = "too many errors; fix the ones above and run again"
@@ -203,6 +205,20 @@ func (r *reader) fail(w int, msg string) {
 func (r *reader) at(w int) string {
 	line, col := lineCol(r.src, r.orig(w))
 	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// keyText returns the key at work offsets k[0] to k[1] as the input writes
+// it: decoded when it is a valid string, without its quotes otherwise.
+func (r *reader) keyText(k [2]int) string {
+	raw := r.src[r.orig(k[0]):r.orig(k[1])]
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') {
+		raw = raw[1 : len(raw)-1]
+	}
+	return string(raw)
 }
 
 // errOffset reads the offset of a hujson error from its "line L, column C"
@@ -286,24 +302,25 @@ func (r *reader) utf8(lit hujson.Literal, w int) {
 // token.
 type scanned struct {
 	open     []opener
-	prev     byte // the last token: '{', '[', ',', ':', 'k' (a key), 'v' (the end of a value), 0 (none)
-	key      string
-	str      int  // offset of the last string, or of the unterminated one
-	inString bool // the offset is inside a string
-	comment  int  // offset of the comment the offset is in, or -1
-	deep     int  // offset of the first bracket past maxDepth, or -1
+	prev     byte   // the last token: '{', '[', ',', ':', 'k' (a key), 'v' (the end of a value), 0 (none)
+	key      [2]int // the span of the last key, in work offsets
+	str      int    // offset of the last string, or of the unterminated one
+	inString bool   // the offset is inside a string
+	comment  int    // offset of the comment the offset is in, or -1
+	deep     int    // offset of the first bracket past maxDepth, or -1
+	badKey   int    // offset of the first object or array where a key belongs, or -1
 }
 
 type opener struct {
 	c   byte
 	pos int
-	key string // the last key read in an object
+	key [2]int // the span of the last key read in an object
 }
 
 // scan reads b up to offset end, skipping strings and comments as hujson
 // does, and stops at the first bracket past maxDepth.
 func scan(b []byte, end int) scanned {
-	s := scanned{deep: -1, comment: -1, str: -1}
+	s := scanned{deep: -1, comment: -1, str: -1, badKey: -1}
 	for i := 0; i < end; i++ {
 		switch c := b[i]; c {
 		case '"':
@@ -318,7 +335,7 @@ func scan(b []byte, end int) scanned {
 			}
 			s.inString = false
 			if len(s.open) > 0 && s.open[len(s.open)-1].c == '{' && (s.prev == '{' || s.prev == ',') {
-				s.prev, s.key = 'k', hujson.Literal(b[s.str:i+1]).String()
+				s.prev, s.key = 'k', [2]int{s.str, i + 1}
 				s.open[len(s.open)-1].key = s.key
 			} else {
 				s.prev = 'v'
@@ -340,6 +357,9 @@ func scan(b []byte, end int) scanned {
 			}
 			i = n - 1
 		case '{', '[':
+			if s.badKey < 0 && len(s.open) > 0 && s.open[len(s.open)-1].c == '{' && (s.prev == '{' || s.prev == ',') {
+				s.badKey = i // hujson reads the whole value before it refuses it as a key
+			}
 			if len(s.open) == maxDepth {
 				s.deep = i
 				return s
@@ -366,6 +386,9 @@ func scan(b []byte, end int) scanned {
 func (r *reader) diagnose(w int) {
 	b := r.work
 	s := scan(b, w)
+	if s.badKey >= 0 {
+		w, s = s.badKey, scan(b, s.badKey)
+	}
 	var top *opener
 	if len(s.open) > 0 {
 		top = &s.open[len(s.open)-1]
@@ -402,15 +425,6 @@ func (r *reader) diagnose(w int) {
 		return
 	}
 	switch c := b[w]; {
-	case c == '\'':
-		r.fail(w, "strings must be in double quotes, not single quotes")
-		end := bytes.IndexAny(b[w+1:], "'\n")
-		if end < 0 || b[w+1+end] == '\n' || bytes.IndexByte(b[w+1:w+1+end], '"') >= 0 {
-			r.stop(w)
-			return
-		}
-		r.fix(w, 1, `"`)
-		r.fix(w+1+end, 1, `"`)
 	case top == nil && (c == '}' || c == ']'):
 		if s.prev == 0 {
 			r.fail(w, fmt.Sprintf("missing value before '%c'", c))
@@ -421,12 +435,15 @@ func (r *reader) diagnose(w int) {
 		r.fail(w, fmt.Sprintf("unexpected %s after the end of the manifest: a file holds one JSON object", describe(b[w:])))
 		r.stop(w)
 	case s.prev == 'k' && c == '=':
-		r.fail(w, fmt.Sprintf("use ':' between key %q and its value, not '='", s.key))
+		r.fail(w, fmt.Sprintf("use ':' between key %q and its value, not '='", r.keyText(s.key)))
 		r.fix(w, 1, ":")
 	case s.prev == 'k':
-		r.fail(w, fmt.Sprintf("missing ':' after key %q", s.key))
+		r.fail(w, fmt.Sprintf("missing ':' after key %q", r.keyText(s.key)))
 		r.fix(w, 0, ":")
 	case (c == '}' || c == ']') && c != top.c+2: // '{'+2 is '}', '['+2 is ']'
+		if s.prev == ':' {
+			r.fail(w, fmt.Sprintf("missing value before '%c'", c))
+		}
 		r.fail(w, fmt.Sprintf("found '%c' but the '%c' opened at %s needs '%c' first", c, top.c, r.at(top.pos), top.c+2))
 		r.stop(w)
 	case c == '}' || c == ']' || c == ',' && s.prev == ':':
@@ -434,16 +451,16 @@ func (r *reader) diagnose(w int) {
 		r.fix(w, 0, "null")
 	case s.prev == 'v' && top != nil:
 		switch {
-		case top.c == '{' && (c == '"' || isIdentByte(c)):
+		case top.c == '{' && (c == '"' || c == '\'' || isIdentByte(c)):
 			r.fail(w, "missing ',' between members")
 			r.fix(w, 0, ",")
 			return
-		case top.c == '[' && (bytes.IndexByte([]byte(`{["-`), c) >= 0 || c >= '0' && c <= '9' || isIdentByte(c)):
+		case top.c == '[' && (bytes.IndexByte([]byte(`{["'-`), c) >= 0 || c >= '0' && c <= '9' || isIdentByte(c)):
 			r.fail(w, "missing ',' between elements")
 			r.fix(w, 0, ",")
 			return
 		case top.c == '{':
-			r.fail(w, fmt.Sprintf("expected ',' or '}' after the value of %q, found %s", top.key, describe(b[w:])))
+			r.fail(w, fmt.Sprintf("expected ',' or '}' after the value of %q, found %s", r.keyText(top.key), describe(b[w:])))
 		default:
 			r.fail(w, fmt.Sprintf("expected ',' or ']' after an element, found %s", describe(b[w:])))
 		}
@@ -455,6 +472,24 @@ func (r *reader) diagnose(w int) {
 		}
 		r.fail(w, "extra ',': "+what+" is missing or there is one comma too many")
 		r.fix(w, 1, " ")
+	case c == '\'':
+		r.fail(w, "strings must be in double quotes, not single quotes")
+		end := w + 1
+		for ; end < len(b) && b[end] != '\'' && b[end] != '\n'; end++ {
+			if b[end] == '\\' {
+				end++
+			}
+		}
+		if end >= len(b) || b[end] == '\n' {
+			r.badString(w) // what is wrong inside, then that it is not closed
+			return
+		}
+		if bytes.IndexByte(b[w:end], '"') < 0 {
+			r.fix(w, 1, `"`)
+			r.fix(end, 1, `"`)
+			return
+		}
+		r.fix(w, end+1-w, `"`+strings.ReplaceAll(string(b[w+1:end]), `"`, `\"`)+`"`)
 	case c == '"':
 		r.badString(w)
 	case top != nil && top.c == '{' && s.prev != ':': // a key belongs here
@@ -503,20 +538,16 @@ func (r *reader) eof(s scanned) {
 	r.fail(len(bytes.TrimRight(r.work, " \t\r\n")), msg)
 }
 
-// badString reports the first mistake in the string at work offset w.
+// badString reports the first mistake in the string at work offset w (in
+// double quotes, or single quotes and not closed).
 func (r *reader) badString(w int) {
 	b := r.work
 	for i := w + 1; ; i++ {
 		switch {
-		case i >= len(b):
-			r.fail(i, fmt.Sprintf("unterminated string: the string at %s has no closing quote", r.at(w)))
-			r.stop(w)
+		case i >= len(b) || b[i] == '\n':
+			r.unterminated(w, i)
 			return
-		case b[i] == '\n':
-			r.fail(i, fmt.Sprintf("unterminated string: the string at %s has no closing quote on its line", r.at(w)))
-			r.stop(w)
-			return
-		case b[i] == '"':
+		case b[i] == b[w]:
 			r.fail(w, "invalid string") // not reached: hujson accepts the strings json.Valid does
 			r.stop(w)
 			return
@@ -543,6 +574,17 @@ func (r *reader) badString(w int) {
 			return
 		}
 	}
+}
+
+// unterminated reports the string at work offset w, which the end of its
+// line or of the input at end cuts short.
+func (r *reader) unterminated(w, end int) {
+	msg := fmt.Sprintf("unterminated string: the string at %s has no closing quote", r.at(w))
+	if end < len(r.work) {
+		msg += " on its line"
+	}
+	r.fail(end, msg)
+	r.stop(w)
 }
 
 // word reports a bare word where a value belongs.

@@ -84,6 +84,25 @@ func TestSyntaxRules(t *testing.T) {
 			`1:14: missing ':' after key "b"`,
 			"1:14: missing value before '}'",
 		}},
+		{"object where a key belongs", `{"a": 1, [2]: 3}`, []string{"1:10: expected a key in double quotes or '}', found '['"}},
+		{"key named as written", `{"a\q" 1}`, []string{
+			`1:4: invalid escape \q in string: to write a backslash, write \\`,
+			`1:8: missing ':' after key "a\\q"`,
+		}},
+		{"bare key then missing colon", `{"a": 1, null 2}`, []string{
+			`1:10: keys must be in double quotes: write "null"`,
+			`1:15: missing ':' after key "null"`,
+		}},
+		{"inside an unclosed single-quoted string", "{\"a\": 'x\ty\\q\n}", []string{
+			"1:7: strings must be in double quotes, not single quotes",
+			`1:9: control character U+0009 inside a string: escape it (for a tab write \t)`,
+			`1:11: invalid escape \q in string: to write a backslash, write \\`,
+			"1:13: unterminated string: the string at line 1, column 7 has no closing quote on its line",
+		}},
+		{"missing value before a wrong bracket", `{"a": ]`, []string{
+			"1:7: missing value before ']'",
+			"1:7: found ']' but the '{' opened at line 1, column 1 needs '}' first",
+		}},
 		{"several problems", "{\n// c\n\"a\": [1,],\n\"b\": 'x'\n", []string{
 			"2:1: comments are not allowed in JSON: remove the // comment",
 			"3:8: trailing comma before ']': remove the ','",
