@@ -384,8 +384,11 @@ func suggestHint(n events.Name, on events.Platform, fallback string) string {
 func (c *checker) typed(prefix string, unset map[string]bool) map[string]bool {
 	bad := map[string]bool{}
 	for _, key := range c.m.keys[prefix] {
+		if !unset[key] {
+			continue
+		}
 		path := joinPath(prefix, key)
-		if msg, ok := c.m.bad[path]; ok && unset[key] {
+		if msg, ok := c.m.bad[path]; ok {
 			c.errorf(path, "", "%s", msg)
 			bad[key] = true
 		}
