@@ -255,7 +255,9 @@ func (r legacyRegistrar) upsert(ctx context.Context, in Integration) error {
 // legacyFailure and coreFailure are the mapping between them, one for each direction; going to Legacy and
 // back keeps the mode, one or three retries, and the triggers (classes expanded to their codes).
 
-// legacyRetries is how many times each Legacy retry strategy retries a delivery.
+// legacyRetries is how many times each Legacy retry strategy retries a delivery. Seed 003 names the
+// strategies ("none", "one", "three") without saying more; reading each name as its number of retries is
+// an assumption, which the fake tenant shares.
 var legacyRetries = map[LegacyRetry]int{LegacyRetryNone: 0, LegacyRetryOne: 1, LegacyRetryThree: 3}
 
 // legacyFailure maps Core failure handling to Legacy's: triggers through [LegacyStatusCodes] (no triggers:
