@@ -268,3 +268,21 @@ func automation(srv *socotratest.Server) []bool {
 	}
 	return out
 }
+
+// TestLegacyEnumRefusalReachesTheCaller: a name the SDK does not know passes the client (with a
+// warning) and the Legacy platform refuses it, as it takes only its enum; the error carries the
+// integer codes of the ExceptionResponse and the field error.
+func TestLegacyEnumRefusalReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	l := legacyClient(t, srv)
+	if _, err := l.CreateIntegration(t.Context(), socotra.Integration{Name: "in", Type: socotra.IntegrationWebhook, URL: "https://app.example/h"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.PutWebhook(t.Context(), socotra.LegacyWebhook{Name: "h", IntegrationName: "in", Enabled: true, Events: []events.Name{"acme.custom.thing"}})
+	var ae *socotra.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest || ae.Code != "400" ||
+		len(ae.FieldErrors) != 1 || ae.FieldErrors[0].Field != "events[0]" || !strings.Contains(ae.FieldErrors[0].Message, "not a Legacy event type") {
+		t.Errorf("PutWebhook with a name outside the enum = %#v", err)
+	}
+}
