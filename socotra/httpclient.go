@@ -9,7 +9,7 @@ import (
 
 // HTTPClient returns an *http.Client for the tenant's APIs that this package does not wrap (fetching the
 // policy or claim an event names, say). Each request gets what the client's own calls get: the Personal
-// Access Token in the Authorization header (see [WithAuthScheme]), the user agent, and the same retry rules
+// Access Token in the Authorization header (see [WithCoreAuthScheme]), the user agent, and the same retry rules
 // (see [CoreClient]). Unlike the client's own calls, every answer is returned as it is, whatever its status:
 // check resp.StatusCode.
 //
