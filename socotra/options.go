@@ -141,8 +141,10 @@ func WithMaxRetryAfter(d time.Duration) Option {
 }
 
 // WithCoreAuthScheme sets the scheme the Core client puts before its Personal
-// Access Token in the Authorization header; "" sends the bare token. The
-// platform's expected prefix is unconfirmed, hence this setting. Default:
+// Access Token in the Authorization header; "" sends the bare token.
+// Socotra's own tools send "Bearer" (socotra/migration-tutorial
+// apps/checks/checks.py, reference facts §6), but the API reference does not
+// name the prefix, so it stays a setting. Default:
 // [DefaultAuthScheme] ("Bearer"). The Legacy client always sends its token
 // bare: [NewLegacyClient] refuses this option, and a [Marketplace] gives it
 // to its Core clients only. The fake tenant's matching setting has the same
