@@ -71,24 +71,8 @@ func (s *Server) mountEntities(mux *http.ServeMux) {
 func (s *Server) serveEntity(p events.Platform, kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		locator := r.PathValue("locator")
-		if p == events.Legacy {
-			if !s.legacyAuthorized(w, r, false) {
-				return
-			}
-		} else {
-			want := s.coreTok
-			if s.cfg.coreScheme != "" {
-				want = s.cfg.coreScheme + " " + want
-			}
-			if r.Header.Get("Authorization") != want {
-				writeCoreError(w, http.StatusUnauthorized, "missing or invalid Personal Access Token (send Authorization: "+
-					strings.TrimSpace(s.cfg.coreScheme+" <token>")+")")
-				return
-			}
-			if t := r.PathValue("tenant"); t != s.tenant {
-				writeCoreError(w, http.StatusNotFound, fmt.Sprintf("tenant %q not found", t))
-				return
-			}
+		if p == events.Legacy && !s.legacyAuthorized(w, r, false) || p != events.Legacy && !s.coreAuthorized(w, r, r.PathValue("tenant")) {
+			return
 		}
 		doc, ok := s.entities.Load(entityKey{p, kind, locator})
 		if !ok {

@@ -210,18 +210,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		path := r.URL.Path
 		switch {
 		case strings.HasPrefix(path, "/event/"):
-			want := s.coreTok
-			if s.cfg.coreScheme != "" {
-				want = s.cfg.coreScheme + " " + want
-			}
-			if r.Header.Get("Authorization") != want {
-				writeCoreError(w, http.StatusUnauthorized, "missing or invalid Personal Access Token (send Authorization: "+
-					strings.TrimSpace(s.cfg.coreScheme+" <token>")+")")
-				return
-			}
 			tenant, _, _ := strings.Cut(strings.TrimPrefix(path, "/event/"), "/")
-			if tenant != s.tenant {
-				writeCoreError(w, http.StatusNotFound, fmt.Sprintf("tenant %q not found", tenant))
+			if !s.coreAuthorized(w, r, tenant) {
 				return
 			}
 		case strings.HasPrefix(path, "/account/"):
@@ -236,6 +226,25 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// coreAuthorized answers 401 unless r carries the Core token (with the configured scheme) and 404 unless
+// tenant is the fake's tenant, and reports whether r may go on.
+func (s *Server) coreAuthorized(w http.ResponseWriter, r *http.Request, tenant string) bool {
+	want := s.coreTok
+	if s.cfg.coreScheme != "" {
+		want = s.cfg.coreScheme + " " + want
+	}
+	if r.Header.Get("Authorization") != want {
+		writeCoreError(w, http.StatusUnauthorized, "missing or invalid Personal Access Token (send Authorization: "+
+			strings.TrimSpace(s.cfg.coreScheme+" <token>")+")")
+		return false
+	}
+	if tenant != s.tenant {
+		writeCoreError(w, http.StatusNotFound, fmt.Sprintf("tenant %q not found", tenant))
+		return false
+	}
+	return true
 }
 
 func (s *Server) legacyAuthorized(w http.ResponseWriter, r *http.Request, admin bool) bool {
