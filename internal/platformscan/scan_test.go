@@ -32,7 +32,7 @@ var uses = []use{
 	{events.Core, regexp.MustCompile(`AddCoreWebhook\(([^)]*)\)`)},
 	{events.Legacy, regexp.MustCompile(`AddLegacyWebhook\(([^)]*)\)`)},
 	{events.Core, regexp.MustCompile(`(?:\bWebhook(?:Filter|Update)?\{[^{}]*?|Add|Remove)Events:\s*\[\]events\.Name\{([^}]*)\}`)}, // socotra.Webhook and its filter and update: Core
-	{events.Core, regexp.MustCompile(`hookFor\(([^)]*)\)`)},                                                                      // socotratest's Core request helper
+	{events.Core, regexp.MustCompile(`hookFor\(([^)]*)\)`)},                                                                       // socotratest's Core request helper
 	{events.Legacy, regexp.MustCompile(`legacyapi\.EventType\{([^}]*)\}`)},
 	{events.Legacy, regexp.MustCompile(`LegacyWebhook\{[^}]*?Events:\s*\[\]events\.Name\{([^}]*)\}`)},
 }
