@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -61,7 +62,7 @@ var tenantPlatforms = []struct {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hooks, err := c.Webhooks(t.Context())
+		hooks, err := listAll(c.Webhooks(t.Context()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,4 +254,16 @@ func TestTenantConcurrentStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// listAll collects seq, stopping at its first error.
+func listAll[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

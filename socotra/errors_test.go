@@ -151,12 +151,12 @@ func TestRedaction(t *testing.T) {
 	_, err = core.Webhook(t.Context(), whLoc)
 	errs = append(errs, err)
 	legacy, _ := NewLegacyClient(srv.URL, LegacyCredentials{Username: "u", Password: password, HostName: "h"}, WithLogger(logger), WithRetry(2, 0, 0))
-	_, err = legacy.Webhooks(t.Context())
+	_, err = listAll(legacy.Webhooks(t.Context()))
 	errs = append(errs, err)
 	_, err = legacy.CreateIntegration(t.Context(), Integration{Name: "i", URL: "https://x", Security: &SecuritySpec{Secret: secret}})
 	errs = append(errs, err)
 	bad, _ := NewLegacyClient(srv.URL, LegacyCredentials{Username: "bad", Password: password, HostName: "h"}, WithLogger(logger))
-	_, err = bad.Webhooks(t.Context())
+	_, err = listAll(bad.Webhooks(t.Context()))
 	errs = append(errs, err)
 
 	var text strings.Builder

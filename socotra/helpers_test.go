@@ -3,6 +3,7 @@ package socotra
 import (
 	"encoding/json"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -85,3 +86,15 @@ func newTestCore(t *testing.T, rec *recorder, opts ...Option) *CoreClient {
 }
 
 func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
+
+// listAll collects seq, stopping at its first error.
+func listAll[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

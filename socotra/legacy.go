@@ -249,8 +249,26 @@ func (c *LegacyClient) Webhook(ctx context.Context, name string) (LegacyWebhook,
 	return c.webhook(c.api.GetWebhook(ctx, name))
 }
 
-// Webhooks returns every webhook of the tenant (the API does not page).
-func (c *LegacyClient) Webhooks(ctx context.Context) ([]LegacyWebhook, error) {
+// Webhooks iterates over every webhook of the tenant, as [CoreClient.Webhooks]
+// does on Core. The Legacy API does not page: the whole list is fetched
+// when iteration starts, and an error (then the only value yielded) means
+// no webhook was read.
+func (c *LegacyClient) Webhooks(ctx context.Context) iter.Seq2[LegacyWebhook, error] {
+	return func(yield func(LegacyWebhook, error) bool) {
+		list, err := c.webhookList(ctx)
+		if err != nil {
+			yield(LegacyWebhook{}, err)
+			return
+		}
+		for _, w := range list {
+			if !yield(legacyWebhookFrom(w), nil) {
+				return
+			}
+		}
+	}
+}
+
+func (c *LegacyClient) webhookList(ctx context.Context) ([]legacyapi.WebhookResponse, error) {
 	resp, err := c.api.ListWebhooks(ctx)
 	if err != nil {
 		return nil, err
@@ -269,11 +287,7 @@ func (c *LegacyClient) Webhooks(ctx context.Context) ([]LegacyWebhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]LegacyWebhook, 0, len(*list.Webhooks))
-	for _, w := range *list.Webhooks {
-		out = append(out, legacyWebhookFrom(w))
-	}
-	return out, nil
+	return *list.Webhooks, nil
 }
 
 // DeleteWebhook deletes the webhook with this name; its integration stays.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,7 +147,7 @@ func TestLegacyOperations(t *testing.T) {
 			 "failureHandling":{"actOnStatusCodes":["500"],"actOnTimeout":false,"mode":"suspend"}}`,
 			want: wantLegacyWebhook},
 		{name: "list webhooks", route: "GET /webhooks", handler: reply(200, `{"webhooks":[`+legacyWebhookJSON+`]}`),
-			call:       func(c *LegacyClient) (any, error) { return c.Webhooks(t.Context()) },
+			call:       func(c *LegacyClient) (any, error) { return listAll(c.Webhooks(t.Context())) },
 			wantMethod: "GET", wantURL: "/webhooks", want: []LegacyWebhook{wantLegacyWebhook}},
 		{name: "get webhook", route: "GET /webhooks/{name}", handler: reply(200, legacyWebhookJSON),
 			call:       func(c *LegacyClient) (any, error) { return c.Webhook(t.Context(), "orders") },
@@ -292,7 +293,7 @@ func TestLegacyTokenRenewal(t *testing.T) {
 		rec.Mux.Handle("GET /webhooks", auth.guard(false, reply(200, `{"webhooks":[]}`)))
 		c := newTestLegacy(t, rec, legacyCreds, WithClock(now))
 		for range 3 {
-			if _, err := c.Webhooks(t.Context()); err != nil {
+			if _, err := listAll(c.Webhooks(t.Context())); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -300,7 +301,7 @@ func TestLegacyTokenRenewal(t *testing.T) {
 			t.Fatalf("authenticated %d times for 3 calls, want 1", auth.users)
 		}
 		clock.Add(int64(9*time.Minute + 30*time.Second)) // inside the last minute
-		if _, err := c.Webhooks(t.Context()); err != nil {
+		if _, err := listAll(c.Webhooks(t.Context())); err != nil {
 			t.Fatal(err)
 		}
 		if auth.users != 2 || rec.last(t).Header.Get("Authorization") != "user-2" {
@@ -314,7 +315,7 @@ func TestLegacyTokenRenewal(t *testing.T) {
 		auth.install(t, rec.Mux)
 		rec.Mux.Handle("PUT /webhooks", auth.guard(false, reply(200, legacyWebhookJSON)))
 		c := newTestLegacy(t, rec, legacyCreds)
-		if _, err := c.Webhooks(t.Context()); err == nil {
+		if _, err := listAll(c.Webhooks(t.Context())); err == nil {
 			// GET /webhooks is not routed: a 405/404 is expected; it primes the token.
 		}
 		auth.mu.Lock()
@@ -342,7 +343,7 @@ func TestLegacyTokenRenewal(t *testing.T) {
 		auth.install(t, rec.Mux)
 		rec.Mux.Handle("GET /webhooks", reply(401, `{"message":"nope"}`))
 		c := newTestLegacy(t, rec, legacyCreds)
-		_, err := c.Webhooks(t.Context())
+		_, err := listAll(c.Webhooks(t.Context()))
 		if !errors.Is(err, ErrUnauthorized) || auth.users != 2 {
 			t.Errorf("err = %v after %d authentications; want ErrUnauthorized after 2", err, auth.users)
 		}
@@ -354,7 +355,7 @@ func TestLegacyTokenRenewal(t *testing.T) {
 		auth.install(t, rec.Mux)
 		rec.Mux.Handle("GET /webhooks", reply(401, `{"message":"nope"}`))
 		c := newTestLegacy(t, rec, LegacyCredentials{Token: "ready-token"})
-		_, err := c.Webhooks(t.Context())
+		_, err := listAll(c.Webhooks(t.Context()))
 		if !errors.Is(err, ErrUnauthorized) || auth.users != 0 || rec.last(t).Header.Get("Authorization") != "ready-token" {
 			t.Errorf("err = %v, %d authentications", err, auth.users)
 		}
@@ -367,7 +368,7 @@ func TestLegacyTokenRenewal(t *testing.T) {
 		creds := legacyCreds
 		creds.Password = "wrong-password"
 		c := newTestLegacy(t, rec, creds)
-		_, err := c.Webhooks(t.Context())
+		_, err := listAll(c.Webhooks(t.Context()))
 		if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "authenticate") || strings.Contains(err.Error(), "wrong-password") {
 			t.Errorf("err = %v", err)
 		}
@@ -399,7 +400,7 @@ func TestLegacyConcurrentRenewal(t *testing.T) {
 		errs := make(chan error, n)
 		for range n {
 			wg.Go(func() {
-				_, err := c.Webhooks(t.Context())
+				_, err := listAll(c.Webhooks(t.Context()))
 				errs <- err
 			})
 		}
@@ -430,7 +431,7 @@ func TestLegacyConcurrent401(t *testing.T) {
 	auth.install(t, rec.Mux)
 	rec.Mux.Handle("GET /webhooks", auth.guard(false, reply(200, `{"webhooks":[]}`)))
 	c := newTestLegacy(t, rec, legacyCreds)
-	if _, err := c.Webhooks(t.Context()); err != nil {
+	if _, err := listAll(c.Webhooks(t.Context())); err != nil {
 		t.Fatal(err)
 	}
 	auth.mu.Lock()
@@ -439,7 +440,7 @@ func TestLegacyConcurrent401(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			if _, err := c.Webhooks(t.Context()); err != nil {
+			if _, err := listAll(c.Webhooks(t.Context())); err != nil {
 				t.Error(err)
 			}
 		})
@@ -464,11 +465,11 @@ func TestLegacyLogsRenewalWithoutToken(t *testing.T) {
 	auth.install(t, rec.Mux)
 	rec.Mux.Handle("GET /webhooks", auth.guard(false, reply(200, `{"webhooks":[]}`)))
 	c := newTestLegacy(t, rec, legacyCreds, WithLogger(logger))
-	c.Webhooks(t.Context())
+	listAll(c.Webhooks(t.Context()))
 	auth.mu.Lock()
 	auth.expired["user-1"] = true
 	auth.mu.Unlock()
-	if _, err := c.Webhooks(t.Context()); err != nil {
+	if _, err := listAll(c.Webhooks(t.Context())); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -490,3 +491,35 @@ func TestLegacyLogsRenewalWithoutToken(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestLegacyWebhooksIterates(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder(t)
+	rec.Mux.Handle("GET /webhooks", reply(200, `{"webhooks":[{"name":"a","events":["policy.create"]},{"name":"b"},{"name":"c"}]}`))
+	c := newTestLegacy(t, rec, LegacyCredentials{Token: "tok"})
+	var got []string
+	for w, err := range c.Webhooks(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, w.Name)
+		if w.Name == "b" {
+			break // stopping early must not panic or fetch again
+		}
+	}
+	if !slices.Equal(got, []string{"a", "b"}) || len(rec.requests()) != 1 {
+		t.Errorf("got %v after %d requests, want [a b] after 1", got, len(rec.requests()))
+	}
+	empty := newRecorder(t)
+	empty.Mux.Handle("GET /webhooks", reply(200, `{}`)) // no webhooks member
+	errs := 0
+	for w, err := range newTestLegacy(t, empty, LegacyCredentials{Token: "tok"}).Webhooks(t.Context()) {
+		if err == nil || w.Name != "" {
+			t.Fatalf("yielded %+v, %v; want only an error", w, err)
+		}
+		errs++
+	}
+	if errs != 1 {
+		t.Errorf("yielded %d errors, want 1", errs)
+	}
+}

@@ -67,7 +67,7 @@ func TestRedirectPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = legacy.Webhooks(t.Context())
+	_, err = listAll(legacy.Webhooks(t.Context()))
 	if !errors.Is(err, errCrossOriginBody) || strings.Contains(err.Error(), leakPass) {
 		t.Errorf("err = %v; want the cross-origin body refusal", err)
 	}

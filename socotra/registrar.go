@@ -304,9 +304,14 @@ func coreFailure(f LegacyFailureHandling, retry LegacyRetry) *FailureHandling {
 }
 
 func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Registration, error) {
-	hooks, err := r.c.Webhooks(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("socotra: registrations %q: %w", prefix, err)
+	var hooks []LegacyWebhook
+	for w, err := range r.c.Webhooks(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("socotra: registrations %q: %w", prefix, err)
+		}
+		if strings.HasPrefix(w.Name, prefix) {
+			hooks = append(hooks, w)
+		}
 	}
 	ins, err := r.c.Integrations(ctx)
 	if err != nil {
@@ -314,9 +319,6 @@ func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Re
 	}
 	var out []Registration
 	for _, w := range hooks {
-		if !strings.HasPrefix(w.Name, prefix) {
-			continue
-		}
 		reg := Registration{Name: w.Name, Events: w.Events}
 		if i := slices.IndexFunc(ins, func(x Integration) bool { return x.Name == w.IntegrationName }); i >= 0 {
 			in := ins[i]

@@ -408,13 +408,12 @@ type legacyEdit struct {
 func legacyWebhooks(ctx context.Context, e *env, lc *socotra.LegacyClient, sub string, pos []string, asJSON bool, ed legacyEdit) error {
 	switch sub {
 	case "list":
-		list, err := lc.Webhooks(ctx)
-		if err != nil {
-			return err
-		}
-		out := make([]webhookOut, len(list))
-		for i, w := range list {
-			out[i] = legacyOut(w)
+		var out []webhookOut
+		for w, err := range lc.Webhooks(ctx) {
+			if err != nil {
+				return err
+			}
+			out = append(out, legacyOut(w))
 		}
 		return printWebhooks(e.stdout, out, asJSON)
 	case "get":

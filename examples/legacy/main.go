@@ -142,15 +142,18 @@ func run(ctx context.Context, stdout io.Writer) error {
 	if err := lc.Stop(ctx); err != nil {
 		return err
 	}
-	hooks, err := client.Webhooks(ctx)
-	if err != nil {
-		return err
+	hooks := 0
+	for _, err := range client.Webhooks(ctx) {
+		if err != nil {
+			return err
+		}
+		hooks++
 	}
 	ints, err := client.Integrations(ctx)
 	if err != nil {
 		return err
 	}
-	say("\nstopped: %d webhooks and %d integrations left on the tenant", len(hooks), len(ints))
+	say("\nstopped: %d webhooks and %d integrations left on the tenant", hooks, len(ints))
 	return nil
 }
 
@@ -167,11 +170,10 @@ func describe(ctx context.Context, say func(string, ...any), c *socotra.LegacyCl
 		}
 		say("integration %q (%s) -> %s, security: %s", in.Name, in.Type, strings.TrimPrefix(in.URL, base), sec)
 	}
-	hooks, err := c.Webhooks(ctx)
-	if err != nil {
-		return err
-	}
-	for _, w := range hooks {
+	for w, err := range c.Webhooks(ctx) {
+		if err != nil {
+			return err
+		}
 		say("webhook %q -> integration %q, enabled %t, events %v", w.Name, w.IntegrationName, w.Enabled, w.Events)
 	}
 	return nil
