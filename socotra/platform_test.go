@@ -279,7 +279,7 @@ func TestLegacyEnumRefusalReachesTheCaller(t *testing.T) {
 	if _, err := l.CreateIntegration(t.Context(), socotra.Integration{Name: "in", Type: socotra.IntegrationWebhook, URL: "https://app.example/h"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := l.PutWebhook(t.Context(), socotra.LegacyWebhook{Name: "h", IntegrationName: "in", Enabled: true, Events: []events.Name{"acme.custom.thing"}})
+	_, err := l.PutWebhook(t.Context(), socotra.LegacyWebhook{Name: "h", IntegrationName: "in", Enabled: true, Events: []events.Name{"acme.custom.thing"}}) // platform: refused on purpose
 	var ae *socotra.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest || ae.Code != "400" ||
 		len(ae.FieldErrors) != 1 || ae.FieldErrors[0].Field != "events[0]" || !strings.Contains(ae.FieldErrors[0].Message, "not a Legacy event type") {
