@@ -21,7 +21,9 @@ const legacyAlert = `{"actualStatus":"500","expectedStatus":"2xx","url":"https:/
 func TestObserverOutcomes(t *testing.T) {
 	t.Parallel()
 	rec := &obsRecorder{}
-	h := NewHandler(WithObserver(rec), WithTimeout(50*time.Millisecond))
+	// Only the timed-out delivery goes to a Handler with a short limit: on a loaded machine a limit that
+	// short could also cut off the deliveries that must succeed.
+	h := NewHandler(WithObserver(rec), WithTimeout(time.Minute))
 	h.On("policy.quote.*", func(ctx context.Context, ev *Event) error {
 		if ctx.Value(observedKey{}) != "observed" {
 			return errors.New("the function did not get the Observer's context")
@@ -29,16 +31,14 @@ func TestObserverOutcomes(t *testing.T) {
 		return nil
 	})
 	h.On("claim.fnol.*", func(ctx context.Context, ev *Event) error { return errors.New("claims system down") })
-	h.On("policy.cancellation.issue", func(ctx context.Context, ev *Event) error {
+	short := NewHandler(WithObserver(rec), WithTimeout(50*time.Millisecond))
+	short.On("policy.cancellation.issue", func(ctx context.Context, ev *Event) error {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	recv, err := NewSecretReceiver(secret, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(recv)
+	srv, slow := httptest.NewServer(mustReceiver(t, h)), httptest.NewServer(mustReceiver(t, short))
 	defer srv.Close()
+	defer slow.Close()
 
 	tests := []struct {
 		name    string
@@ -59,11 +59,15 @@ func TestObserverOutcomes(t *testing.T) {
 		{"alert", legacyAlert, secret, 200, OutcomeAlert, events.PolicyIssue, false},
 	}
 	for i, tt := range tests { // in order: the duplicate follows the first delivery
-		r, err := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(tt.body), tt.key)
+		to := srv
+		if tt.outcome == OutcomeTimedOut {
+			to = slow
+		}
+		r, err := hmac.NewSignedRequest(http.MethodPost, to.URL, []byte(tt.body), tt.key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := srv.Client().Do(r.WithContext(t.Context()))
+		resp, err := to.Client().Do(r.WithContext(t.Context()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,6 +84,15 @@ func TestObserverOutcomes(t *testing.T) {
 			t.Errorf("%s: observed request %v, duration %v; want the request and a positive duration", tt.name, d.Request, d.Duration)
 		}
 	}
+}
+
+func mustReceiver(t *testing.T, h *Handler) http.Handler {
+	t.Helper()
+	recv, err := NewSecretReceiver(secret, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recv
 }
 
 // TestObserverHandle checks that events given to Handle directly are observed too, without a request.
