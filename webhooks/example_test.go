@@ -15,6 +15,9 @@ import (
 	"github.com/socotra-go/sdk/webhooks"
 )
 
+// The examples' Core bodies carry names Core sends (reference/core-event-types.json), and their Legacy
+// bodies names Legacy sends (reference/legacy-event-types.json).
+
 func ExampleParse() {
 	core := `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","requestId":"r-1","userLocator":"u-1",` +
 		`"timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.issue","data":{"quoteLocator":"Q1"}}`
@@ -44,16 +47,16 @@ func ExampleHandler_On() {
 		return nil
 	})
 	ctx := context.Background()
-	for _, typ := range []string{"policy.quote.issue", "policy.create", "claim.fnol.create"} {
+	for _, typ := range []string{"policy.quote.issue", "policy.change.issue", "claim.fnol.create"} {
 		ev, _ := webhooks.Parse([]byte(`{"locator":"` + typ + `","timestamp":"2026-11-23T18:04:05Z","type":"` + typ + `"}`))
 		_ = h.Handle(ctx, ev)
 	}
-	ev, _ := webhooks.Parse([]byte(`{"locator":"policy.create","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`))
+	ev, _ := webhooks.Parse([]byte(`{"locator":"policy.change.issue","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue"}`))
 	fmt.Println(errors.Is(h.Handle(ctx, ev), webhooks.ErrDuplicate))
 	// Output:
 	// policy.*: policy.quote.issue
 	// exact:    policy.quote.issue
-	// policy.*: policy.create
+	// policy.*: policy.change.issue
 	// true
 }
 
@@ -105,10 +108,10 @@ func ExampleNewReceiver() {
 		resp.Body.Close()
 		fmt.Println(resp.StatusCode)
 	}
-	send(`{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, true)
-	send(`{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, true) // duplicate
+	send(`{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue"}`, true)
+	send(`{"locator":"A","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue"}`, true) // duplicate
 	send(`{"locator":"B","timestamp":"2026-11-23T18:04:05Z","type":"claim.fnol.create"}`, true)
-	send(`{"locator":"C","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`, false)
+	send(`{"locator":"C","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue"}`, false)
 	send(`{"locator":"D"}`, true)
 	s := h.Stats()
 	fmt.Printf("received %d, handled %d, duplicates %d, failures %d, rejected %d (bad signature %d)\n",
@@ -164,7 +167,7 @@ func ExampleDeduper() {
 		})
 		instances = append(instances, h)
 	}
-	ev, _ := webhooks.Parse([]byte(`{"locator":"E1","timestamp":"2026-11-23T18:04:05Z","type":"policy.create"}`))
+	ev, _ := webhooks.Parse([]byte(`{"locator":"E1","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue"}`))
 	fmt.Println(instances[0].Handle(context.Background(), ev))
 	fmt.Println(instances[1].Handle(context.Background(), ev))
 	// Output:
@@ -205,7 +208,7 @@ func ExampleHandler_OnAlert() {
 // A Handler mounted without a receiver refuses every request: nothing checked its signature. A test that
 // wants to post unsigned deliveries opts out by name.
 func ExampleInsecureAcceptUnverified() {
-	body := `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","timestamp":"2026-11-23T18:04:05Z","type":"policy.issue","data":{}}`
+	body := `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue","data":{}}`
 	for _, h := range []*webhooks.Handler{
 		webhooks.NewHandler(),
 		webhooks.NewHandler(webhooks.InsecureAcceptUnverified()), // tests only
