@@ -277,3 +277,53 @@ func ExampleWithObserver() {
 	// 200 duplicate policy.quote.issue
 	// 401 refused
 }
+
+type tenantKey struct{}
+
+// A lookup that must not run for unauthenticated requests goes between the signature check and the
+// Handler: here, the tenant named by a header the webhook was registered with.
+func ExampleNewReceiverWith() {
+	secret := []byte("the webhook's secret")
+	h := webhooks.NewHandler()
+	h.On("policy.*", func(ctx context.Context, ev *webhooks.Event) error {
+		fmt.Println("handled", ev.ID, "for", ctx.Value(tenantKey{}))
+		return nil
+	})
+	v, err := hmac.NewVerifier(secret)
+	if err != nil {
+		panic(err)
+	}
+	tenants := map[string]bool{"acme": true}
+	tenancy := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			name := r.Header.Get("X-Tenant") // reached only once the signature checked out
+			if !tenants[name] {
+				http.Error(w, "unknown tenant", http.StatusNotFound)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, name)))
+		})
+	}
+	srv := httptest.NewServer(webhooks.NewReceiverWith(v, h, tenancy))
+	defer srv.Close()
+
+	send := func(id, tenant string, key []byte) {
+		body := `{"locator":"` + id + `","timestamp":"2026-11-23T18:04:05Z","type":"policy.change.issue"}`
+		req, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(body), key)
+		req.Header.Set("X-Tenant", tenant)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode)
+	}
+	send("A", "acme", secret)
+	send("B", "other", secret)
+	send("C", "acme", []byte("forged"))
+	// Output:
+	// handled A for acme
+	// 200
+	// 404
+	// 401
+}
