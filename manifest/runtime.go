@@ -66,7 +66,10 @@ import (
 // configuration first; one that fetches it should use a dialer that refuses
 // private addresses. Anyone who reaches the app can also call /_app/stop, so
 // a stop hook should be harmless when the app is not really stopping (the
-// next start undoes it). Where the platform's calls carry the installation's
+// next start undoes it). A failed start or stop answers 500 (503 when it ran
+// out of time) with the reason in the body only for a call an authenticator
+// accepted; an anonymous caller learns only that it failed, and the reason
+// is logged. Where the platform's calls carry the installation's
 // x-smp-key, socotra.Marketplace.Authenticate is an authenticator for
 // [WithControlAuth] that accepts only keys the state API knows (unconfirmed:
 // try it on a sandbox).
@@ -262,7 +265,7 @@ func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusServiceUnavailable
 		}
 		rt.cfg.logger.ErrorContext(r.Context(), "manifest: start failed", "route", route, "err", err)
-		http.Error(w, "start failed: "+err.Error(), status)
+		http.Error(w, rt.failure("start", err), status)
 		return
 	}
 	fmt.Fprintln(w, "started")
@@ -275,10 +278,20 @@ func (rt *Runtime) serveStop(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := rt.stop(r.Context(), route); err != nil {
 		rt.cfg.logger.ErrorContext(r.Context(), "manifest: stop failed", "err", err)
-		http.Error(w, "stop failed: "+err.Error(), http.StatusInternalServerError)
+		http.Error(w, rt.failure("stop", err), http.StatusInternalServerError)
 		return
 	}
 	fmt.Fprintln(w, "stopped")
+}
+
+// failure is the body of a failed control call: the reason for a caller an
+// authenticator accepted (controlAllowed refused every other), only the fact
+// for an anonymous one, since a hook's error may name the app's internals.
+func (rt *Runtime) failure(what string, err error) string {
+	if rt.cfg.controlAuth != nil {
+		return what + " failed: " + err.Error()
+	}
+	return what + " failed; the app's log says why"
 }
 
 // Start runs the start hook with publicURL and, in self-hosted mode,
