@@ -45,6 +45,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -71,11 +72,13 @@ const SecretEnv = "SOCOTRA_WEBHOOK_SECRET"
 const UnsignedEnv = "SOCOTRA_UNSIGNED_DELIVERIES"
 
 func main() {
-	demo.Main("marketplace-app", func(ctx context.Context, stdout io.Writer) error { return run(ctx, stdout, os.Getenv) })
+	demo.Main("marketplace-app", func(ctx context.Context, stdout io.Writer) error { return run(ctx, stdout, os.Getenv, net.Listen) })
 }
 
-// run serves the app until ctx ends when SMP_PORT is set, and runs the demonstration otherwise.
-func run(ctx context.Context, stdout io.Writer, getenv func(string) string) error {
+// run serves the app until ctx ends when SMP_PORT is set, and runs the demonstration otherwise. listen
+// opens the port (net.Listen; a test passes the listener it already holds, so no other process can take
+// the port first).
+func run(ctx context.Context, stdout io.Writer, getenv func(string) string, listen func(network, addr string) (net.Listener, error)) error {
 	m, err := manifest.Parse(appManifest)
 	if err != nil {
 		return err
@@ -113,8 +116,12 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) erro
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	ln, err := listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", srv.Addr, "app", m.Name, "version", m.Version)
 	select {
 	case err := <-errc:

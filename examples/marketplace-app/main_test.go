@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -28,7 +29,7 @@ func env(vars map[string]string) func(string) string {
 // TestDemo runs the program without SMP_PORT and compares its output with testdata/output.golden.
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	demoRun := func(ctx context.Context, w io.Writer) error { return run(ctx, w, env(nil)) }
+	demoRun := func(ctx context.Context, w io.Writer) error { return run(ctx, w, env(nil), net.Listen) }
 	golden.Run(t, "testdata/output.golden", demoRun,
 		"asked the tenant what else its API request did: policy.quote.price, policy.quote.issue",
 		"socotra: delivered policy.quote.issue -> 200",
@@ -73,7 +74,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
 			t.Parallel()
-			err := run(t.Context(), &bytes.Buffer{}, env(tt.vars))
+			err := run(t.Context(), &bytes.Buffer{}, env(tt.vars), net.Listen)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want one containing %q", err, tt.want)
 			}
@@ -101,7 +102,15 @@ func testMarketplaceMode(t *testing.T, unsigned bool) {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	// The app gets the listener the test holds, so no other process can take the port in between; the
+	// address it asks for must still be the one SMP_PORT names.
+	listen := func(network, addr string) (net.Listener, error) {
+		if want := ":" + strconv.Itoa(port); network != "tcp" || addr != want {
+			ln.Close()
+			return nil, fmt.Errorf("listen(%q, %q), want tcp %q from SMP_PORT", network, addr, want)
+		}
+		return ln, nil
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	var logs bytes.Buffer
@@ -110,7 +119,7 @@ func testMarketplaceMode(t *testing.T, unsigned bool) {
 		if unsigned {
 			vars = map[string]string{"SMP_PORT": strconv.Itoa(port), "SMP_STATE_API": state.URL(), UnsignedEnv: "true"}
 		}
-		done <- run(ctx, &demo.SyncWriter{W: &logs}, env(vars))
+		done <- run(ctx, &demo.SyncWriter{W: &logs}, env(vars), listen)
 	}()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	waitHealthy(t, base, done)
