@@ -55,8 +55,10 @@ func WithMaxBodyBytes(n int64) Option { return optionFunc(func(c *config) { c.ma
 // or a secret). Default: a logger that discards everything; nil keeps the default.
 func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.log = l }) }
 
-// WithClock sets the clock that decides which keys are inside their NotBefore/NotAfter window. Default:
-// time.Now.
+// WithClock sets the clock that decides which keys are inside their NotBefore/NotAfter window, as the
+// function that reads the time, like socotra.WithClock (a socotratest.FakeClock's Now method fits both).
+// Only keys with a window read it: [NewKeyringVerifier]'s; the one key of [NewVerifier] has none, so there
+// the clock is accepted and never read (one option list serves both constructors). Default: time.Now.
 func WithClock(now func() time.Time) Option { return optionFunc(func(c *config) { c.clock = now }) }
 
 // WithScheme sets how signatures are computed and carried. Default: [DefaultScheme].

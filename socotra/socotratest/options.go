@@ -40,7 +40,9 @@ func defaults() config {
 }
 
 // WithClock sets the clock that stamps events and times backoff, fault delays and token expiry.
-// Pass a [FakeClock] to test retries without waiting. Default: the real clock.
+// Pass a [FakeClock] to test retries without waiting. The server waits as well as reads the time, so it
+// takes a [Clock]; socotra.WithClock and hmac.WithClock only read it and take a func() time.Time, which
+// the same clock's Now method is: socotra.WithClock(clock.Now). Default: the real clock.
 func WithClock(c Clock) Option { return optionFunc(func(cfg *config) { cfg.clock = c }) }
 
 // WithTokenTTL sets how long a Legacy token from /account/authenticate or /account/authenticateAdmin
