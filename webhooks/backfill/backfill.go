@@ -36,7 +36,7 @@ type Report struct {
 	Seen       int // events read from the source
 	Handled    int // events the handlers processed successfully
 	Duplicates int // events processed before (webhooks.ErrDuplicate), by a delivery or an earlier run
-	Skipped    int // events whose type the WithTypes filter excludes (diverted records are left in place)
+	Skipped    int // events whose type the WithEvents filter excludes (diverted records are left in place)
 	Failed     int // events not processed: handler or fetch failure, or their diverted record not deleted
 	Deleted    int // diverted records deleted after their event was processed
 	// Checkpoint is the event-stream token saved last ("" for diverted events, or if nothing was saved).
@@ -74,11 +74,11 @@ func WithLogger(l *slog.Logger) Option {
 	})
 }
 
-// WithTypes limits the backfill to the events whose type matches one of patterns (see [events.Match]:
+// WithEvents limits the backfill to the events whose type matches one of patterns (see [events.Match]:
 // "policy.*", "invoice.issue", "*"; [New] refuses what events.ValidPattern refuses): give the patterns the
 // Handler has routes for. Other events are counted
 // as skipped; their diverted records are left in place. The default handles every event.
-func WithTypes(patterns ...string) Option {
+func WithEvents(patterns ...string) Option {
 	return optionFunc(func(b *Backfiller) { b.types = append(b.types, patterns...) })
 }
 
@@ -152,7 +152,7 @@ func New(h Handler, opts ...Option) (*Backfiller, error) {
 	var errs []error
 	for _, p := range b.types {
 		if err := events.ValidPattern(p); err != nil {
-			errs = append(errs, fmt.Errorf("backfill: WithTypes: %w", err))
+			errs = append(errs, fmt.Errorf("backfill: WithEvents: %w", err))
 		}
 	}
 	if b.startErr != nil {

@@ -98,8 +98,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		want []string
 	}{
 		{"nil handler", nil, nil, []string{"nil Handler"}},
-		{"empty pattern", h, []backfill.Option{backfill.WithTypes("policy.*", "")}, []string{`WithTypes: events: pattern "": empty; use "*"`}},
-		{"malformed pattern", h, []backfill.Option{backfill.WithTypes("policy..*")}, []string{`WithTypes: events: pattern "policy..*": empty segment`}},
+		{"empty pattern", h, []backfill.Option{backfill.WithEvents("policy.*", "")}, []string{`WithEvents: events: pattern "": empty; use "*"`}},
+		{"malformed pattern", h, []backfill.Option{backfill.WithEvents("policy..*")}, []string{`WithEvents: events: pattern "policy..*": empty segment`}},
 		{"several at once", h, []backfill.Option{backfill.WithPageSize(-1), backfill.WithProgressEvery(0), backfill.WithInProgressWait(-1)},
 			[]string{"WithPageSize(-1)", "WithProgressEvery(0)", "WithInProgressWait(-1ns)"}},
 		{"zero start", h, []backfill.Option{backfill.WithStart(time.Time{})}, []string{"WithStart(zero time)", "WithFromBeginning"}},
@@ -119,7 +119,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			}
 		})
 	}
-	if _, err := backfill.New(h, backfill.WithTypes("policy.*"), backfill.WithPageSize(50)); err != nil {
+	if _, err := backfill.New(h, backfill.WithEvents("policy.*"), backfill.WithPageSize(50)); err != nil {
 		t.Errorf("New with good options: %v", err)
 	}
 }

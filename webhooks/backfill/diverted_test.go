@@ -172,7 +172,7 @@ func TestDivertedTypeFilterLeavesOtherRecords(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			ids := f.divertAll(t, p, 9) // types cycle: two policy.quote.* names, then another (see subscribed)
-			b, err := backfill.New(f.h, backfill.WithTypes("policy.quote.*"))
+			b, err := backfill.New(f.h, backfill.WithEvents("policy.quote.*"))
 			if err != nil {
 				t.Fatal(err)
 			}

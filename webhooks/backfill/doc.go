@@ -28,7 +28,7 @@
 //
 //	h := webhooks.NewHandler(webhooks.WithDeduper(dd)) // the Handler the receiver serves
 //	h.On("policy.*", onPolicy)
-//	b, err := backfill.New(h, backfill.WithTypes("policy.*"), backfill.WithLogger(logger),
+//	b, err := backfill.New(h, backfill.WithEvents("policy.*"), backfill.WithLogger(logger),
 //		backfill.WithStart(deployedAt)) // where to begin while the checkpoint is still empty
 //	if err != nil {
 //		return err

@@ -97,7 +97,7 @@ func ExampleBackfiller_Stream() {
 		log.Fatal(err)
 	}
 
-	b, err := backfill.New(h, backfill.WithTypes("policy.quote.*"), backfill.WithFromBeginning())
+	b, err := backfill.New(h, backfill.WithEvents("policy.quote.*"), backfill.WithFromBeginning())
 	if err != nil {
 		log.Fatal(err)
 	}

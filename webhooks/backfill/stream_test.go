@@ -174,7 +174,7 @@ func TestStreamStartsAtWithStart(t *testing.T) {
 func TestStreamTypeFilterSkipsAndAdvances(t *testing.T) {
 	t.Parallel()
 	f, ids, cp := streamFixture(t, 12)
-	b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(4), backfill.WithTypes("billing.*"))
+	b, _ := backfill.New(f.h, backfill.WithFromBeginning(), backfill.WithPageSize(4), backfill.WithEvents("billing.*"))
 	rep, err := b.Stream(t.Context(), f.core, cp)
 	if err != nil || rep.Handled != 4 || rep.Skipped != 8 {
 		t.Fatalf("%s, %v; want 4 billing events handled and 8 skipped", rep, err)
