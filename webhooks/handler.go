@@ -123,8 +123,9 @@ func WithFallback(fn HandlerFunc) Option {
 }
 
 // WithMaxBodyBytes limits the body the [Handler] reads itself, when it is served without [NewReceiver] and
-// with [InsecureAcceptUnverified] (a larger body gets 413). The default is hmac.DefaultMaxBodyBytes (1 MiB).
-// Behind [NewReceiver] the verifier's limit applies instead.
+// with [InsecureAcceptUnverified] (a larger body gets 413), and the verifier [NewSecretReceiver] builds
+// (unless its options hold an hmac.WithMaxBodyBytes). The default is hmac.DefaultMaxBodyBytes (1 MiB).
+// [NewReceiver] takes a verifier already built, whose own limit (hmac.WithMaxBodyBytes) applies instead.
 func WithMaxBodyBytes(n int64) Option {
 	return optionFunc(func(h *Handler) {
 		if n > 0 {

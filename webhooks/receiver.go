@@ -29,13 +29,14 @@ func NewReceiver(v *hmac.Verifier, h *Handler) http.Handler {
 }
 
 // NewSecretReceiver is [NewReceiver] with a verifier for one secret, built with opts. The verifier logs its
-// refusals in detail through h's [WithLogger] logger, unless opts hold an hmac.WithLogger of their own. It
+// refusals in detail through h's [WithLogger] logger, unless opts hold an hmac.WithLogger of their own, and
+// reads at most h's [WithMaxBodyBytes] limit, unless opts hold an hmac.WithMaxBodyBytes of their own. It
 // fails when the secret is empty (wrapping hmac.ErrEmptySecret) or an option is invalid.
 func NewSecretReceiver(secret []byte, h *Handler, opts ...hmac.Option) (http.Handler, error) {
 	if h == nil {
 		return nil, fmt.Errorf("webhooks: NewSecretReceiver needs a non-nil *Handler")
 	}
-	v, err := hmac.NewVerifier(secret, append([]hmac.Option{hmac.WithLogger(h.log)}, opts...)...)
+	v, err := hmac.NewVerifier(secret, append([]hmac.Option{hmac.WithLogger(h.log), hmac.WithMaxBodyBytes(h.maxBody)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

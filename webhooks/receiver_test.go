@@ -160,3 +160,45 @@ func TestReceiverAllocations(t *testing.T) {
 		t.Errorf("stats %+v; want every delivery handled once", s)
 	}
 }
+
+// TestSecretReceiverBodyLimit checks that the Handler's WithMaxBodyBytes reaches the verifier
+// NewSecretReceiver builds, and that an hmac.WithMaxBodyBytes given to it wins.
+func TestSecretReceiverBodyLimit(t *testing.T) {
+	t.Parallel()
+	body := delivery("a", "policy.create")
+	tests := []struct {
+		name  string
+		limit int64 // the Handler's
+		hopts []hmac.Option
+		want  int
+	}{
+		{"handler limit below the body", int64(len(body) - 1), nil, http.StatusRequestEntityTooLarge},
+		{"handler limit fits", int64(len(body)), nil, http.StatusOK},
+		{"hmac option wins", int64(len(body) - 1), []hmac.Option{hmac.WithMaxBodyBytes(int64(len(body)))}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := NewHandler(WithMaxBodyBytes(tt.limit))
+			h.On("*", func(context.Context, *Event) error { return nil })
+			recv, err := NewSecretReceiver(secret, h, tt.hopts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(recv)
+			defer srv.Close()
+			req, err := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(body), secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
