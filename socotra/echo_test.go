@@ -87,6 +87,9 @@ func TestNamesAndLocatorsAreValidated(t *testing.T) {
 		{"core request a/../b", func() error { _, err := core.EventsForRequest(ctx, "a/../b"); return err }},
 		{"legacy webhook ..", func() error { return legacy.DeleteWebhook(ctx, "..") }},
 		{"legacy webhook control", func() error { _, err := legacy.Webhook(ctx, "a\nb"); return err }},
+		{"legacy webhook ..#", func() error { return legacy.DeleteWebhook(ctx, "..#") }},
+		{"legacy webhook ..;", func() error { _, err := legacy.Webhook(ctx, "..;x"); return err }},
+		{"legacy transaction ..?", func() error { return legacy.ResendDivertedEvent(ctx, "hook", "..?a=b") }},
 		{"legacy transaction ..", func() error { return legacy.ResendDivertedEvent(ctx, "hook", "..") }},
 		{"legacy integration ..", func() error { return legacy.DeleteIntegration(ctx, "..") }},
 		{"legacy integration replace", func() error {

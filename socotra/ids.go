@@ -32,7 +32,9 @@ func needULID(what, v string) error {
 // is resolved against the path, reaching another endpoint; a server that
 // decodes %2F would do the same with "a/../b". So a name is refused when it
 // is longer than 256 bytes, holds a non-printable character, or has a part
-// (split at '/' or '\') that is "." or "..".
+// (split at '/' or '\', and at '?', '#' and ';', where a decoding server may
+// end the path or start parameters: "..#" and "..;" are dot segments there)
+// that is "." or "..".
 func needName(what, v string) error {
 	switch {
 	case v == "":
@@ -42,12 +44,19 @@ func needName(what, v string) error {
 	case strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return errorf("%s %q contains a control or non-printable character", what, v)
 	}
-	for part := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == '/' || r == '\\' }) {
+	for part := range strings.FieldsFuncSeq(v, isPathBreak) {
 		if part == "." || part == ".." {
 			return errorf("%s %q holds the dot segment %q, which would reach another path; pass the real name", what, v, part)
 		}
 	}
 	return nil
+}
+
+// isPathBreak reports whether r ends a path segment for some server: '/' and
+// '\\' separate segments, '?' and '#' end the path once %-escapes are decoded,
+// and ';' starts path parameters.
+func isPathBreak(r rune) bool {
+	return r == '/' || r == '\\' || r == '?' || r == '#' || r == ';'
 }
 
 // maxSMPKeyLen bounds an x-smp-key.
