@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/socotra-go/sdk/events"
@@ -63,11 +62,12 @@ Examples:
 }
 
 type listenOpts struct {
-	forwardTo, secret, platform, apiURL, tenant, token, username, password, hostname, since, checkpoint string
-	patterns                                                                                            listFlag
-	maxEvents                                                                                           int
-	interval, maxBackoff                                                                                time.Duration
-	json                                                                                                bool
+	conn                                 // only --platform, --api-url, --tenant, --token, --username, --password and --hostname are flags
+	forwardTo, secret, since, checkpoint string
+	patterns                             listFlag
+	maxEvents                            int
+	interval, maxBackoff                 time.Duration
+	json                                 bool
 }
 
 // cursor is listen's position in the stream: every event before Time has been handled, and of the
@@ -203,37 +203,22 @@ func runListen(ctx context.Context, e *env, args []string) error {
 
 // streamClient builds the event stream source from flags and environment.
 func streamClient(e *env, o *listenOpts) (func(socotra.EventQuery) *socotra.EventStream, string, error) {
-	apiURL := firstEnv(e, o.apiURL, "SOCOTRA_API_URL")
-	if apiURL == "" {
-		return nil, "", usagef("--api-url (or $SOCOTRA_API_URL) is required: the tenant's API base URL")
+	leg, err := o.legacy()
+	if err != nil {
+		return nil, "", err
 	}
-	switch strings.ToLower(o.platform) {
-	case "core":
-		tenant, token := firstEnv(e, o.tenant, "SOCOTRA_TENANT"), firstEnv(e, o.token, "SOCOTRA_TOKEN")
-		if tenant == "" || token == "" {
-			return nil, "", usagef("Core needs --tenant (or $SOCOTRA_TENANT) and --token (or $SOCOTRA_TOKEN)")
-		}
-		c, err := socotra.NewCoreClient(apiURL, tenant, token)
-		if err != nil {
-			return nil, "", err
-		}
-		return c.EventStream, "core", nil
-	case "legacy":
-		creds := socotra.LegacyCredentials{
-			Username: firstEnv(e, o.username, "SOCOTRA_USERNAME"),
-			Password: firstEnv(e, o.password, "SOCOTRA_PASSWORD"),
-			HostName: firstEnv(e, o.hostname, "SOCOTRA_HOSTNAME"),
-		}
-		if creds.Username == "" || creds.Password == "" || creds.HostName == "" {
-			return nil, "", usagef("Legacy needs --username, --password and --hostname (or $SOCOTRA_USERNAME, $SOCOTRA_PASSWORD, $SOCOTRA_HOSTNAME)")
-		}
-		c, err := socotra.NewLegacyClient(apiURL, creds)
+	if leg {
+		c, err := o.legacyClient(e)
 		if err != nil {
 			return nil, "", err
 		}
 		return c.EventStream, "legacy", nil
 	}
-	return nil, "", usagef("--platform %q: use core or legacy", o.platform)
+	c, err := o.core(e)
+	if err != nil {
+		return nil, "", err
+	}
+	return c.EventStream, "core", nil
 }
 
 type listener struct {
