@@ -13,7 +13,8 @@ import (
 // StateAPI is a fake Marketplace state API, the service SMP_STATE_API names: GET /state/{x-smp-key}
 // answers the state of the installation registered under that key with the members Socotra's samples
 // read, {socotraApiUrl, tenantHostName, token, settings, mappings} (socotra/smp-node-vin-app
-// src/index.js; socotra/amp-examples dotNet/vin-lookup Models/StateApi), and an unknown key 404. Point
+// src/index.js; socotra/amp-examples dotNet/vin-lookup Models/StateApi), and an unknown key 404 (an
+// assumption: no source says what the real state API answers for a key it does not know). Point
 // socotra.NewMarketplace at [StateAPI.URL]. It is safe for concurrent use.
 type StateAPI struct {
 	srv   *httptest.Server
