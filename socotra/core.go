@@ -315,7 +315,8 @@ func (c *CoreClient) DivertedEvent(ctx context.Context, webhookLocator, eventLoc
 	return divertedFrom(d), err
 }
 
-// ResendDivertedEvent asks the platform to deliver a diverted event again.
+// ResendDivertedEvent asks the platform to deliver a diverted event again;
+// eventLocator is its [DivertedEvent].ID.
 func (c *CoreClient) ResendDivertedEvent(ctx context.Context, webhookLocator, eventLocator string) error {
 	if err := errors.Join(needULID("webhook locator", webhookLocator), needULID("event locator", eventLocator)); err != nil {
 		return err
@@ -323,7 +324,8 @@ func (c *CoreClient) ResendDivertedEvent(ctx context.Context, webhookLocator, ev
 	return done(c.api.ResendDivertedEvent(ctx, c.tenant, webhookLocator, eventLocator))
 }
 
-// DeleteDivertedEvent forgets a diverted event without delivering it.
+// DeleteDivertedEvent forgets a diverted event without delivering it;
+// eventLocator is its [DivertedEvent].ID.
 func (c *CoreClient) DeleteDivertedEvent(ctx context.Context, webhookLocator, eventLocator string) error {
 	if err := errors.Join(needULID("webhook locator", webhookLocator), needULID("event locator", eventLocator)); err != nil {
 		return err

@@ -352,7 +352,8 @@ func (c *LegacyClient) DivertedEvents(ctx context.Context, name string) iter.Seq
 	}
 }
 
-// DeleteDivertedEvent forgets a diverted event without delivering it.
+// DeleteDivertedEvent forgets a diverted event without delivering it;
+// transactionID is its [DivertedEvent].RequestID.
 func (c *LegacyClient) DeleteDivertedEvent(ctx context.Context, name, transactionID string) error {
 	if err := errors.Join(needName("webhook name", name), needName("transaction id", transactionID)); err != nil {
 		return err
@@ -360,7 +361,8 @@ func (c *LegacyClient) DeleteDivertedEvent(ctx context.Context, name, transactio
 	return done(c.api.DeleteDivertedEvent(ctx, name, transactionID))
 }
 
-// ResendDivertedEvent asks the platform to deliver a diverted event again.
+// ResendDivertedEvent asks the platform to deliver a diverted event again;
+// transactionID is its [DivertedEvent].RequestID.
 func (c *LegacyClient) ResendDivertedEvent(ctx context.Context, name, transactionID string) error {
 	if err := errors.Join(needName("webhook name", name), needName("transaction id", transactionID)); err != nil {
 		return err
