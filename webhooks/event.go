@@ -43,7 +43,8 @@ type Event struct {
 	Raw []byte
 	// Header holds the headers of the request that delivered the event, as received (the signature
 	// header and any header set at registration included); nil for events that did not come over HTTP,
-	// such as a backfill's. It is the request's own map: read it, do not modify it.
+	// such as a backfill's. It is the request's own map: read it, do not modify it. Printed or logged, an
+	// Event shows the header names only, every value hidden (see [Event.String]).
 	Header http.Header
 }
 

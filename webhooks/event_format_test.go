@@ -1,0 +1,39 @@
+package webhooks
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Regression: Event.Header holds the headers set at registration, which may be the app's credentials, and
+// every fmt verb and slog handler printed their values.
+func TestEventHidesHeaderValues(t *testing.T) {
+	t.Parallel()
+	const credential = "Bearer s3cr3t-app-credential"
+	ev := mustParse(t, coreBody)
+	ev.Header = http.Header{"Authorization": {credential}, "X-Route-Key": {"k1", "k2"}}
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("got", "event", ev)
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("got", "event", *ev)
+	outputs := map[string]string{
+		"%v": fmt.Sprintf("%v", ev), "%+v": fmt.Sprintf("%+v", ev), "%#v": fmt.Sprintf("%#v", ev),
+		"%s": fmt.Sprintf("%s", ev), "%q": fmt.Sprintf("%q", ev), "%x": fmt.Sprintf("%x", ev),
+		"%d": fmt.Sprintf("%d", ev), "value %v": fmt.Sprintf("%v", *ev), "Println": fmt.Sprintln(ev),
+		"slog text": text.String(), "slog json": js.String(),
+	}
+	for name, out := range outputs {
+		if strings.Contains(out, "s3cr3t") || strings.Contains(out, "k1") {
+			t.Errorf("%s prints a header value: %s", name, out)
+		}
+		if !strings.Contains(out, "Authorization") || !strings.Contains(out, ev.ID) || !strings.Contains(out, redacted) {
+			t.Errorf("%s does not name the id, the header and %s: %s", name, redacted, out)
+		}
+	}
+	if got := ev.Header.Get("Authorization"); got != credential {
+		t.Errorf("the header itself reads %q, want the value as received", got)
+	}
+}
