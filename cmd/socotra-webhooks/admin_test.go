@@ -211,17 +211,36 @@ func TestManifestRegister(t *testing.T) {
 	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := must(t, coreEnv(s), "manifest", "register", file, "--url", "https://claims.example.com")
-	hooks := s.Webhooks()
-	if len(hooks) != 1 || hooks[0].URL != "https://claims.example.com/hooks/quotes" || hooks[0].Platform != events.Core {
-		t.Fatalf("after register: %+v\n%s", hooks, out)
-	}
-	if !strings.Contains(out, "registered 1 webhook(s)") {
-		t.Errorf("register printed:\n%s", out)
-	}
-	must(t, coreEnv(s), "manifest", "unregister", file, "--url", "https://claims.example.com")
-	if n := len(s.Webhooks()); n != 0 {
-		t.Errorf("%d webhooks left after unregister", n)
+	const secret = "register-secret-0123456789"
+	for _, signed := range []bool{true, false} {
+		env := coreEnv(s)
+		if signed {
+			env = append(env, "SOCOTRA_WEBHOOK_SECRET="+secret)
+		}
+		r := runBin(t, env, "manifest", "register", file, "--url", "https://claims.example.com")
+		if r.code != 0 {
+			t.Fatalf("signed=%v: exit %d\n%s%s", signed, r.code, r.stdout, r.stderr)
+		}
+		hooks := s.Webhooks()
+		if len(hooks) != 1 || hooks[0].URL != "https://claims.example.com/hooks/quotes" || hooks[0].Platform != events.Core {
+			t.Fatalf("after register: %+v\n%s", hooks, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "registered 1 webhook(s)") {
+			t.Errorf("register printed:\n%s", r.stdout)
+		}
+		if signed && (!hooks[0].HMAC || hooks[0].Secret != secret) || !signed && hooks[0].HMAC {
+			t.Errorf("signed=%v: registered with HMAC %v", signed, hooks[0].HMAC)
+		}
+		if warned := strings.Contains(r.stderr, "registering unsigned webhooks"); warned == signed {
+			t.Errorf("signed=%v: stderr %q", signed, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("the secret was printed:\n%s%s", r.stdout, r.stderr)
+		}
+		must(t, coreEnv(s), "manifest", "unregister", file, "--url", "https://claims.example.com")
+		if n := len(s.Webhooks()); n != 0 {
+			t.Errorf("%d webhooks left after unregister", n)
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ var manifestCmd = &command{
 	name:    "manifest",
 	summary: "check a socotra-app.json, or register and unregister its webhooks",
 	usage: `manifest check [FILE]... [-strict] [-format text|github]
-manifest register FILE --url PUBLIC_URL [--instance ID] [--strict]
+manifest register FILE --url PUBLIC_URL [--secret S] [--instance ID] [--strict]
 manifest unregister FILE --url PUBLIC_URL [--instance ID]`,
 	help: `
 Check prints each syntax error, validation error and warning of the manifests as file:line:col: message
@@ -26,14 +26,16 @@ FILE it checks ./socotra-app.json; "-" reads standard input.
 
 Register does for a self-hosted app what the Marketplace does on start: it registers every
 socotra.webhooks entry as PUBLIC_URL joined with the entry's path, for its events, on the tenant;
-unregister removes them (manifest.Lifecycle). The platform is the manifest's targetPlatform (Legacy for
+unregister removes them (manifest.Lifecycle). --secret S (default $SOCOTRA_WEBHOOK_SECRET) is the
+secret the webhooks are signed with, the one the app verifies with; without it they are registered
+unsigned, and a verifying receiver answers 401 to every delivery. The platform is the manifest's targetPlatform (Legacy for
 ConnectedCore or none, Core for EnterpriseCore) unless --platform says otherwise.
 
 ` + connHelp + `
 Examples:
   socotra-webhooks manifest check socotra-app.json -strict
   socotra-webhooks manifest check socotra-app.json -format github
-  socotra-webhooks manifest register socotra-app.json --url https://my-app.example.com
+  socotra-webhooks manifest register socotra-app.json --url https://my-app.example.com --secret "$WEBHOOK_SECRET"
   socotra-webhooks manifest unregister socotra-app.json --url https://my-app.example.com
 `,
 	run: runManifest,
@@ -66,6 +68,7 @@ func runManifest(ctx context.Context, e *env, args []string) error {
 	c.addFlags(fs)
 	publicURL := fs.String("url", "", "")
 	instance := fs.String("instance", "", "")
+	secretFlag := fs.String("secret", "", "")
 	strict := fs.Bool("strict", false, "")
 	platformSet := false
 	pos, err := parse(fs, args)
@@ -99,6 +102,13 @@ func runManifest(ctx context.Context, e *env, args []string) error {
 	}
 	if *strict {
 		opts = append(opts, manifest.WithStrict())
+	}
+	if sub == "register" {
+		if secret := firstEnv(e, *secretFlag, "SOCOTRA_WEBHOOK_SECRET"); secret != "" {
+			opts = append(opts, manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: secret}))
+		} else {
+			fmt.Fprintf(e.stderr, "note: no --secret or $SOCOTRA_WEBHOOK_SECRET: registering unsigned webhooks; a verifying receiver answers 401\n")
+		}
 	}
 	l, err := manifest.NewLifecycle(m, *publicURL, reg, opts...)
 	if err != nil {
