@@ -45,7 +45,9 @@
 //     event when Socotra delivers it again. It needs a Probe.
 //   - [ScenarioForged]: a forged signature, a body changed after signing, and no signature are refused with
 //     4xx and nothing is processed.
-//   - [ScenarioUnknownType]: an event type no platform sends yet is answered 2xx.
+//   - [ScenarioUnknownType]: an event type the handler has no sample for is answered 2xx: on Core a
+//     custom name no platform sends yet; on Legacy, which sends only the names of its event enum (seed
+//     003), the first of those names that no WithEvent sample uses, with empty data.
 //   - [ScenarioNewFields]: a delivery with a member the handler does not know, at the top and in the data,
 //     is processed (Socotra adds fields over time).
 //   - [ScenarioMalformed]: a signed body that is not a delivery is refused with 4xx.
