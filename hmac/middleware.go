@@ -50,7 +50,8 @@ func (vb *verifiedBody) Value(key any) any {
 // reading or copying them with [VerifiedBody].
 //
 // Before the signature is checked, the memory a request costs is bounded by what it sent: the body buffer
-// grows as bytes arrive (up to the limit), whatever Content-Length announces. Time is bounded by the
+// starts at Content-Length but at most 16 KiB, and grows only as bytes arrive (up to the limit), whatever
+// Content-Length announces. Time is bounded by the
 // http.Server: set its ReadHeaderTimeout, ReadTimeout, IdleTimeout and MaxHeaderBytes (package webhooks
 // shows values), since a server without them lets a slow client hold a connection indefinitely.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
@@ -110,7 +111,8 @@ const initialBodyBuffer = 16 << 10
 // readBody reads the whole body under http.MaxBytesReader. The buffer is sized from Content-Length up to
 // initialBodyBuffer and then doubles as bytes arrive, never past Content-Length+1 or the limit+1, so an
 // honest body of announced length is read with one allocation (a few for one above 16 KiB) and no copy of
-// a short one, while memory before authentication stays within twice what the client sent.
+// a short one, while memory before authentication stays within initialBodyBuffer or twice what the client
+// sent, whichever is more.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return []byte{}, nil
