@@ -53,8 +53,10 @@ func (tt *tenantTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if req.URL.Host == "" {
 		r := req.Clone(req.Context())
 		u := *tt.base
+		// Join the escaped forms, so that an escaped '/' in a segment stays one segment.
 		u.Path = strings.TrimSuffix(tt.base.Path, "/") + "/" + strings.TrimPrefix(req.URL.Path, "/")
-		u.RawPath, u.RawQuery = "", req.URL.RawQuery
+		u.RawPath = strings.TrimSuffix(tt.base.EscapedPath(), "/") + "/" + strings.TrimPrefix(req.URL.EscapedPath(), "/")
+		u.RawQuery = req.URL.RawQuery
 		r.URL, r.Host = &u, ""
 		req = r
 	}

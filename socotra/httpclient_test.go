@@ -168,3 +168,24 @@ func TestPutEntityRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPClientKeepsEscapes resolves a host-less URL against the base URL's path without decoding it:
+// an escaped '/' in a path segment stays one segment.
+func TestHTTPClientKeepsEscapes(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.URL.EscapedPath() + "?" + r.URL.RawQuery
+	}))
+	defer srv.Close()
+	c, err := socotra.NewCoreClient(srv.URL+"/api/", "6f1c2d3e-0a1b-4c5d-8e9f-001122334455", "pat-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := get(t, c.HTTPClient(), "/policy/a%2Fb/c%20d?x=1"); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if saw, want := <-got, "/api/policy/a%2Fb/c%20d?x=1"; saw != want {
+		t.Errorf("the tenant saw %s, want %s", saw, want)
+	}
+}
