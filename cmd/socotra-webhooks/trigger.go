@@ -361,7 +361,9 @@ func emitAtTenant(ctx context.Context, e *env, o *triggerOpts, name events.Name,
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := (&http.Client{Timeout: o.timeout}).Do(req)
+	// No redirects: the token goes to --tenant and nowhere else (net/http would resend it to another port).
+	client := &http.Client{Timeout: o.timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST %s: %w", u, unwrapURLError(err))
 	}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -260,5 +261,20 @@ func TestTriggerRefused(t *testing.T) {
 				t.Errorf("exit %d (want %d), output:\n%s%s\nwant it to contain %q", r.code, tt.code, r.stdout, r.stderr, tt.contains)
 			}
 		})
+	}
+}
+
+// TestTriggerTenantNoRedirect sends the token to --tenant only: a redirect to another port is not
+// followed, so the token does not reach it.
+func TestTriggerTenantNoRedirect(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int32
+	other := newHTTPServer(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached.Add(1) }))
+	tenant := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	r := runBin(t, []string{"SOCOTRA_TOKEN=pat_secret"}, "trigger", "policy.quote.issue", "--tenant", tenant)
+	if r.code != 1 || reached.Load() != 0 {
+		t.Errorf("exit %d, %d request(s) reached the redirect's target; want 1 and none\n%s", r.code, reached.Load(), r.stderr)
 	}
 }
