@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/socotra-go/sdk/events"
@@ -50,7 +51,10 @@ func (r Registration) check(ctx context.Context, log *slog.Logger, p events.Plat
 		errs = append(errs, errorf("registration: empty Name"))
 	}
 	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, errorf("registration %q: URL %q is not an absolute http(s) URL", r.Name, r.URL))
+		errs = append(errs, errorf("registration %q: URL %s is not an absolute http(s) URL", r.Name, shownURL(r.URL)))
+	} else if u.User != nil {
+		errs = append(errs, errorf("registration %q: URL %s carries userinfo (user:password@), which would print wherever the URL does; send credentials in Headers, which never print",
+			r.Name, shownURL(r.URL)))
 	}
 	if len(r.Events) == 0 {
 		errs = append(errs, errorf("registration %q: no Events; list at least one event type", r.Name))
@@ -60,6 +64,18 @@ func (r Registration) check(ctx context.Context, log *slog.Logger, p events.Plat
 		errs = append(errs, errorf("registration %q: a Tag needs a Secret", r.Name))
 	}
 	return errors.Join(errs...)
+}
+
+// shownURL quotes raw for a message with any password in it masked; an
+// unparsable URL holding '@' is not shown at all.
+func shownURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return strconv.Quote(u.Redacted())
+	}
+	if strings.Contains(raw, "@") {
+		return "(not shown: it holds '@', maybe before a password)"
+	}
+	return strconv.Quote(raw)
 }
 
 // Registrar registers an app's named webhooks on a tenant; [CoreClient] and

@@ -129,6 +129,8 @@ func TestRegistrationCheck(t *testing.T) {
 		{"core-only event on legacy", func(r *Registration) { r.Events = []events.Name{"policy.create", events.ClaimFnolCreate} },
 			[]string{`event "claim.fnol.create" is sent only by Core (Enterprise Core), never by Legacy (Connected Core)`, `nearest Legacy (Connected Core) name is "claim.create"`}},
 		{"unknown event passes", func(r *Registration) { r.Events = []events.Name{"acme.custom.thing"} }, nil},
+		{"userinfo", func(r *Registration) { r.URL = "https://bob:hunter2@x.example/h" }, []string{"carries userinfo", `"https://bob:xxxxx@x.example/h"`}},
+		{"unparsable with userinfo", func(r *Registration) { r.URL = "https://bob:hunter2@x.example:port/h" }, []string{"not an absolute", "not shown"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +145,9 @@ func TestRegistrationCheck(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q shows the password", err)
 			}
 			if err != nil && !errors.Is(err, ErrInvalidInput) {
 				t.Errorf("error does not match ErrInvalidInput: %v", err)
