@@ -88,8 +88,12 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 func baseURL(publicURL string) (string, error) {
 	u, err := url.Parse(publicURL)
 	switch {
+	case err != nil && strings.Contains(publicURL, "@"):
+		return "", errors.New("manifest: public URL is not a valid URL (not shown: it holds '@', maybe before a password)")
 	case err != nil:
 		return "", fmt.Errorf("manifest: public URL: %w", err)
+	case u.User != nil:
+		return "", fmt.Errorf("manifest: public URL %q carries userinfo (user:password@): registrations would carry it; leave it out", u.Redacted())
 	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
 		return "", fmt.Errorf("manifest: public URL %q must be an absolute http or https URL", publicURL)
 	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(publicURL, "?#"):

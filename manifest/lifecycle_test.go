@@ -411,6 +411,8 @@ func TestNewLifecycleErrors(t *testing.T) {
 		{name: "relative URL", m: valid, url: "/x", reg: newMem(), want: "must be an absolute http or https URL"},
 		{name: "ftp URL", m: valid, url: "ftp://x.example", reg: newMem(), want: "must be an absolute http or https URL"},
 		{name: "URL with query", m: valid, url: "https://x.example/?a=1", reg: newMem(), want: "must not have a query"},
+		{name: "URL with userinfo", m: valid, url: "https://bob:hunter2@x.example", reg: newMem(), want: `"https://bob:xxxxx@x.example" carries userinfo`},
+		{name: "bad URL with userinfo", m: valid, url: "https://bob:hunter2@x.example:port", reg: newMem(), want: "not shown"},
 		{name: "unknown path settings", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithWebhookSettings("/zz", WebhookSettings{})}, want: `WithWebhookSettings("/zz")`},
 		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},
 		{name: "empty instance", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithInstance("")}, want: "non-empty id"},
@@ -420,8 +422,8 @@ func TestNewLifecycleErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := NewLifecycle(tt.m, tt.url, tt.reg, tt.opts...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("NewLifecycle = %v, want %q", err, tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("NewLifecycle = %v, want %q (and no password)", err, tt.want)
 			}
 		})
 	}
