@@ -152,7 +152,12 @@ func TestListenInterruptSavesCheckpoint(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(sr.ids(t)) == 2 })
+	// The receiver records an event before listen has its answer: wait for listen to have saved it too
+	// (the checkpoint file is replaced by a rename, so a read never sees half of it).
+	waitFor(t, func() bool {
+		saved, _ := os.ReadFile(cp)
+		return len(sr.ids(t)) == 2 && bytes.Contains(saved, []byte(want[1]))
+	})
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
