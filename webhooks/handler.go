@@ -345,12 +345,14 @@ func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 	)
 	done := make(chan error, 1)
 	go func() {
+		// cancel runs last: were ctx to end before finished is set, the caller would take the
+		// goroutine's own cleanup for a reason to give up.
+		defer cancel()
 		err := errGoexit // unless process returns
 		defer func() {
 			if p := recover(); p != nil {
 				err = &PanicError{Value: p, Stack: debug.Stack()}
 			}
-			cancel()
 			mu.Lock()
 			finished = true
 			late := gaveUp
