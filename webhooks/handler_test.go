@@ -24,7 +24,8 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// delivery returns a Core body for an event of type typ with id id.
+// delivery returns a Core body for an event of type typ with id id. Give it a name Core sends
+// (reference/core-event-types.json), or a tenant's custom one.
 func delivery(id string, typ events.Name) string {
 	return fmt.Sprintf(`{"locator":%q,"requestId":"r","userLocator":"u","timestamp":"2026-11-23T18:04:05Z","type":%q,"data":{}}`, id, typ)
 }
@@ -152,9 +153,9 @@ func TestPlatformDetectionInRouting(t *testing.T) {
 	t.Parallel()
 	var got []events.Platform
 	h := NewHandler()
-	h.On("policy.issue", func(_ context.Context, ev *Event) error { got = append(got, ev.Platform); return nil })
-	post(h, legacyBody)
-	post(h, delivery("C", "policy.issue"))
+	h.On("policy.*", func(_ context.Context, ev *Event) error { got = append(got, ev.Platform); return nil })
+	post(h, legacyBody)                              // policy.issue, which Legacy sends
+	post(h, delivery("C", events.PolicyChangeIssue)) // which Core sends
 	if !slices.Equal(got, []events.Platform{events.Legacy, events.Core}) {
 		t.Errorf("platforms %v, want [legacy core]", got)
 	}
@@ -182,16 +183,16 @@ func TestStatusCodes(t *testing.T) {
 		inBody string
 		hopts  []hmac.Option
 	}{
-		{"success", nil, ok, "POST", delivery("a", "policy.create"), 200, "", nil},
+		{"success", nil, ok, "POST", delivery("a", "policy.change.issue"), 200, "", nil},
 		{"unknown type acknowledged", nil, ok, "POST", delivery("a", "brand.new.event"), 200, "", nil},
-		{"handler error", nil, func(context.Context, *Event) error { return errors.New("secret detail") }, "POST", delivery("a", "policy.create"), 500, "Internal Server Error", nil},
-		{"panic", nil, func(context.Context, *Event) error { panic("boom") }, "POST", delivery("a", "policy.create"), 500, "Internal Server Error", nil},
+		{"handler error", nil, func(context.Context, *Event) error { return errors.New("secret detail") }, "POST", delivery("a", "policy.change.issue"), 500, "Internal Server Error", nil},
+		{"panic", nil, func(context.Context, *Event) error { panic("boom") }, "POST", delivery("a", "policy.change.issue"), 500, "Internal Server Error", nil},
 		{"not a delivery", nil, ok, "POST", `{"locator":"L"}`, 400, `webhooks: missing "type"`, nil},
 		{"not JSON", nil, ok, "POST", `<xml/>`, 400, "body is not JSON", nil},
 		{"method", nil, ok, "GET", "", 405, "Method Not Allowed", nil},
-		{"too large", nil, ok, "POST", delivery("a", "policy.create"), 413, "", []hmac.Option{hmac.WithMaxBodyBytes(20)}},
-		{"dedupe store down", []Option{WithDeduper(failingDeduper{})}, ok, "POST", delivery("a", "policy.create"), 503, "", nil},
-		{"dedupe off", []Option{WithDeduper(nil)}, ok, "POST", delivery("a", "policy.create"), 200, "", nil},
+		{"too large", nil, ok, "POST", delivery("a", "policy.change.issue"), 413, "", []hmac.Option{hmac.WithMaxBodyBytes(20)}},
+		{"dedupe store down", []Option{WithDeduper(failingDeduper{})}, ok, "POST", delivery("a", "policy.change.issue"), 503, "", nil},
+		{"dedupe off", []Option{WithDeduper(nil)}, ok, "POST", delivery("a", "policy.change.issue"), 200, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,7 +273,7 @@ func TestPanicRecoveredAndLogged(t *testing.T) {
 	log, lines := logBuffer()
 	h := NewHandler(WithLogger(log))
 	h.On("*", func(context.Context, *Event) error { panic("kaboom") })
-	err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyCreate)))
+	err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyChangeIssue)))
 	var pe *PanicError
 	if !errors.As(err, &pe) || pe.Value != "kaboom" {
 		t.Fatalf("Handle error = %v, want a *PanicError with the value", err)
@@ -288,7 +289,7 @@ func TestPanicRecoveredAndLogged(t *testing.T) {
 		t.Errorf("no error log with the event id, panic value and stack in %v", lines())
 	}
 	// The claim was released: the event runs again.
-	if err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyCreate))); !errors.As(err, &pe) {
+	if err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyChangeIssue))); !errors.As(err, &pe) {
 		t.Errorf("redelivery after a panic: %v, want the handler to run again", err)
 	}
 }
@@ -299,8 +300,8 @@ func TestLogsEveryOutcome(t *testing.T) {
 	h := NewHandler(WithLogger(log))
 	h.On("policy.*", func(context.Context, *Event) error { return nil })
 	h.On("claim.*", func(context.Context, *Event) error { return errors.New("nope") })
-	post(h, delivery("A", events.PolicyCreate))
-	post(h, delivery("A", events.PolicyCreate))
+	post(h, delivery("A", events.PolicyChangeIssue))
+	post(h, delivery("A", events.PolicyChangeIssue))
 	post(h, delivery("B", events.ClaimFnolCreate))
 	post(h, delivery("C", "tenant.thing"))
 	post(h, `{}`)
@@ -310,7 +311,7 @@ func TestLogsEveryOutcome(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s %s %s %s", id, l["event_type"], l["outcome"], l["level"]))
 		}
 	}
-	want := []string{"A policy.create handled INFO", "A policy.create duplicate INFO", "B claim.fnol.create failed ERROR",
+	want := []string{"A policy.change.issue handled INFO", "A policy.change.issue duplicate INFO", "B claim.fnol.create failed ERROR",
 		"C tenant.thing handled INFO"}
 	if !slices.Equal(got, want) {
 		t.Errorf("logged\n %q\nwant\n %q", got, want)
@@ -340,7 +341,7 @@ func TestTimeout(t *testing.T) {
 			<-release // keeps running past the deadline, like a handler that ignores ctx for a while
 			return ctx.Err()
 		})
-		body := delivery("T1", events.PolicyCreate)
+		body := delivery("T1", events.PolicyChangeIssue)
 		start := time.Now()
 		if w := post(h, body); w.Code != http.StatusServiceUnavailable {
 			t.Fatalf("status %d, want 503", w.Code)
@@ -409,7 +410,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 		<-gate
 		return nil
 	})
-	body := delivery("D1", events.PolicyCreate)
+	body := delivery("D1", events.PolicyChangeIssue)
 	codes := make(chan int, n)
 	var wg sync.WaitGroup
 	for range n {
@@ -456,7 +457,7 @@ func TestFallback(t *testing.T) {
 		return errors.New("not ready for " + string(ev.Type))
 	}))
 	h.On("policy.*", func(context.Context, *Event) error { return nil })
-	if w := post(h, delivery("1", events.PolicyCreate)); w.Code != 200 {
+	if w := post(h, delivery("1", events.PolicyChangeIssue)); w.Code != 200 {
 		t.Errorf("matched: %d", w.Code)
 	}
 	if w := post(h, delivery("2", "billing.invoice.settle")); w.Code != 500 {
@@ -607,7 +608,7 @@ func TestMalformedTypeHandled(t *testing.T) {
 		{"M1", "tenant.my-event", []string{"tenant"}, true},
 		{"M2", "my event", nil, true}, // default fallback: acknowledged
 		{"M3", "tenant.thing", []string{"tenant"}, false},
-		{"M4", events.PolicyCreate, nil, false},
+		{"M4", events.PolicyChangeIssue, nil, false},
 	} {
 		if w := post(h, delivery(tc.id, tc.typ)); w.Code != http.StatusOK {
 			t.Errorf("%q: status %d (%s), want 200", tc.typ, w.Code, w.Body)
@@ -635,16 +636,16 @@ func TestStats(t *testing.T) {
 	h := NewHandler()
 	h.On("policy.*", func(context.Context, *Event) error { return nil })
 	h.On("claim.*", func(context.Context, *Event) error { return errors.New("x") })
-	post(h, delivery("1", events.PolicyCreate))
-	post(h, delivery("1", events.PolicyCreate))
+	post(h, delivery("1", events.PolicyChangeIssue))
+	post(h, delivery("1", events.PolicyChangeIssue))
 	post(h, delivery("2", events.ClaimFnolCreate))
 	post(h, delivery("3", "tenant.custom"))
 	post(h, "nope")
 	want := Stats{Received: 4, Handled: 2, Duplicates: 1, Failures: 1, Unmatched: 1, Rejected: 1,
 		ByType: map[events.Name]TypeStats{
-			events.PolicyCreate:    {Received: 2, Handled: 1, Duplicates: 1},
-			events.ClaimFnolCreate: {Received: 1, Failures: 1},
-			"tenant.custom":        {Received: 1, Handled: 1},
+			events.PolicyChangeIssue: {Received: 2, Handled: 1, Duplicates: 1},
+			events.ClaimFnolCreate:   {Received: 1, Failures: 1},
+			"tenant.custom":          {Received: 1, Handled: 1},
 		}}
 	got := h.Stats()
 	if fmt.Sprint(got) != fmt.Sprint(want) {

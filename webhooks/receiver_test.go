@@ -54,7 +54,7 @@ func TestReceiver(t *testing.T) {
 		{"signed duplicate", signed(coreBody, secret), 200, 1},
 		{"signed legacy", signed(legacyBody, secret), 200, 2},
 		{"unsigned", unsigned, 401, 2},
-		{"wrong secret", signed(delivery("new", events.PolicyCreate), []byte("other")), 401, 2},
+		{"wrong secret", signed(delivery("new", events.PolicyChangeIssue), []byte("other")), 401, 2},
 		{"signed garbage", signed(`{"nope":1}`, secret), 400, 2},
 		{"GET", get, 405, 2},
 	}
@@ -103,7 +103,7 @@ func TestReceiverKeyring(t *testing.T) {
 	srv := httptest.NewServer(NewReceiver(v, h))
 	defer srv.Close()
 	for i, key := range []string{"old", "new"} {
-		r, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(delivery(key, events.PolicyCreate)), []byte(key))
+		r, _ := hmac.NewSignedRequest(http.MethodPost, srv.URL, []byte(delivery(key, events.PolicyChangeIssue)), []byte(key))
 		resp, err := srv.Client().Do(r.WithContext(t.Context()))
 		if err != nil {
 			t.Fatal(err)
@@ -165,7 +165,7 @@ func TestReceiverAllocations(t *testing.T) {
 // NewSecretReceiver builds, and that an hmac.WithMaxBodyBytes given to it wins.
 func TestSecretReceiverBodyLimit(t *testing.T) {
 	t.Parallel()
-	body := delivery("a", "policy.create")
+	body := delivery("a", "policy.change.issue")
 	tests := []struct {
 		name  string
 		limit int64 // the Handler's

@@ -36,7 +36,7 @@ func TestBareHandlerRefusesUnverifiedRequests(t *testing.T) {
 			h := NewHandler(WithLogger(log))
 			var ran atomic.Bool
 			h.On("*", func(context.Context, *Event) error { ran.Store(true); return nil })
-			body := &readCounter{r: strings.NewReader(delivery("F1", events.PolicyCreate))}
+			body := &readCounter{r: strings.NewReader(delivery("F1", events.PolicyChangeIssue))}
 			r := httptest.NewRequestWithContext(t.Context(), method, "/hook", nil)
 			r.Body = body
 			w := httptest.NewRecorder()
@@ -67,9 +67,9 @@ func TestInsecureAcceptUnverified(t *testing.T) {
 		method, body string
 		want         int
 	}{
-		{"POST", delivery("U1", events.PolicyCreate), 200},
+		{"POST", delivery("U1", events.PolicyChangeIssue), 200},
 		{"GET", "", 405},
-		{"POST", delivery("U2"+strings.Repeat("x", 200), events.PolicyCreate), 413},
+		{"POST", delivery("U2"+strings.Repeat("x", 200), events.PolicyChangeIssue), 413},
 		{"POST", "{}", 400},
 	} {
 		w := httptest.NewRecorder()
@@ -99,19 +99,19 @@ func TestHandleRefusesBadIDs(t *testing.T) {
 		{"too long", strings.Repeat("x", MaxIDBytes+1), "bytes long"},
 	} {
 		for range 2 {
-			err := h.Handle(t.Context(), &Event{ID: tc.id, Type: events.PolicyCreate})
+			err := h.Handle(t.Context(), &Event{ID: tc.id, Type: events.PolicyChangeIssue})
 			if !errors.Is(err, ErrInvalidDelivery) || !strings.Contains(err.Error(), tc.want) || StatusCode(err) != 400 {
 				t.Errorf("%s id: Handle = %v, want an invalid delivery saying %q", tc.name, err, tc.want)
 			}
 		}
 	}
-	if err := h.Handle(t.Context(), &Event{ID: strings.Repeat("x", MaxIDBytes), Type: events.PolicyCreate}); err != nil {
+	if err := h.Handle(t.Context(), &Event{ID: strings.Repeat("x", MaxIDBytes), Type: events.PolicyChangeIssue}); err != nil {
 		t.Errorf("id of MaxIDBytes: %v", err)
 	}
 	if runs.Load() != 1 {
 		t.Errorf("%d runs, want 1", runs.Load())
 	}
-	if _, err := Parse([]byte(delivery(strings.Repeat("x", MaxIDBytes+1), events.PolicyCreate))); !errors.Is(err, ErrInvalidDelivery) ||
+	if _, err := Parse([]byte(delivery(strings.Repeat("x", MaxIDBytes+1), events.PolicyChangeIssue))); !errors.Is(err, ErrInvalidDelivery) ||
 		!strings.Contains(err.Error(), `"locator"`) {
 		t.Errorf("Parse of a long id = %v, want an error naming \"locator\"", err)
 	}
@@ -139,7 +139,7 @@ func TestGoexitReleasesTheClaim(t *testing.T) {
 				}
 				return nil
 			})
-			ev := mustParse(t, delivery("G1", events.PolicyCreate))
+			ev := mustParse(t, delivery("G1", events.PolicyChangeIssue))
 			errc := make(chan error, 1)
 			go func() {
 				defer close(errc)
@@ -195,7 +195,7 @@ func TestHandlerPicksTheDedupeMethods(t *testing.T) {
 	e := &embedding{MemoryDeduper: NewMemoryDeduper(0, 0)}
 	h := NewHandler(WithDeduper(e))
 	h.On("*", func(context.Context, *Event) error { return nil })
-	if err := h.Handle(t.Context(), &Event{ID: "e1", Type: events.PolicyCreate}); err != nil {
+	if err := h.Handle(t.Context(), &Event{ID: "e1", Type: events.PolicyChangeIssue}); err != nil {
 		t.Fatal(err)
 	}
 	if e.completes.Load() != 1 {
@@ -219,7 +219,7 @@ func TestPanickingDeduperUnderTimeout(t *testing.T) {
 	t.Parallel()
 	h := NewHandler(WithTimeout(time.Minute), WithDeduper(panickingDeduper{}))
 	h.On("*", func(context.Context, *Event) error { t.Error("handler ran"); return nil })
-	err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyCreate)))
+	err := h.Handle(t.Context(), mustParse(t, delivery("P1", events.PolicyChangeIssue)))
 	var pe *PanicError
 	if !errors.As(err, &pe) || pe.Value != "store exploded" || StatusCode(err) != 500 {
 		t.Errorf("Handle = %v, want a *PanicError answered 500", err)
@@ -252,7 +252,7 @@ func TestLateHandlerNeverRunsAlongsideItsRetry(t *testing.T) {
 					time.Sleep(time.Hour) // ignores ctx, past the timeout, the 2s lease and DefaultLease
 					return nil
 				})
-				ev := mustParse(t, delivery("L1", events.PolicyCreate))
+				ev := mustParse(t, delivery("L1", events.PolicyChangeIssue))
 				if err := h.Handle(t.Context(), ev); !errors.Is(err, ErrTimeout) {
 					t.Fatalf("first Handle = %v, want a timeout", err)
 				}
@@ -337,11 +337,11 @@ func TestMaxEventAge(t *testing.T) {
 	h := NewHandler(WithMaxEventAge(time.Hour))
 	var runs atomic.Int32
 	h.On("*", func(context.Context, *Event) error { runs.Add(1); return nil })
-	old := &Event{ID: "old", Type: events.PolicyCreate, Time: time.Now().Add(-2 * time.Hour)}
+	old := &Event{ID: "old", Type: events.PolicyChangeIssue, Time: time.Now().Add(-2 * time.Hour)}
 	if err := h.Handle(t.Context(), old); !errors.Is(err, ErrTooOld) || StatusCode(err) != http.StatusUnprocessableEntity {
 		t.Errorf("old event: %v, want ErrTooOld (422)", err)
 	}
-	fresh := &Event{ID: "fresh", Type: events.PolicyCreate, Time: time.Now().Add(-time.Minute)}
+	fresh := &Event{ID: "fresh", Type: events.PolicyChangeIssue, Time: time.Now().Add(-time.Minute)}
 	if err := h.Handle(t.Context(), fresh); err != nil {
 		t.Errorf("fresh event: %v", err)
 	}
