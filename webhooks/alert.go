@@ -58,7 +58,8 @@ type Alert struct {
 	EventData json.RawMessage
 	// Event is EventData decoded with [Parse] when it is a whole delivery; nil otherwise.
 	Event *Event
-	// Header holds the alert request's headers.
+	// Header holds the alert request's headers. Printed or logged, an Alert shows their names only, and
+	// URL without user information, query or fragment (see [Alert.String]).
 	Header http.Header
 	// Raw is the whole body.
 	Raw []byte

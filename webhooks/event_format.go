@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ func (e Event) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{ID:%s Type:%s Platform:%s Time:%s RequestID:%s User:%s Data:<%d bytes> Raw:<%d bytes> Header:",
 		e.ID, e.Type, e.Platform, e.Time.Format(time.RFC3339Nano), e.RequestID, e.User, len(e.Data), len(e.Raw))
-	e.writeHeaderNames(&b, " ", "")
+	writeHeaderNames(&b, e.Header, " ", "")
 	b.WriteByte('}')
 	return b.String()
 }
@@ -31,19 +32,20 @@ func (e Event) GoString() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "webhooks.Event{ID:%q, Type:%q, Platform:%q, Time:%q, RequestID:%q, User:%q, Data:<%d bytes>, Raw:<%d bytes>, Header:",
 		e.ID, e.Type, e.Platform, e.Time.Format(time.RFC3339Nano), e.RequestID, e.User, len(e.Data), len(e.Raw))
-	e.writeHeaderNames(&b, ", ", `"`)
+	writeHeaderNames(&b, e.Header, ", ", `"`)
 	b.WriteByte('}')
 	return b.String()
 }
 
-func (e Event) writeHeaderNames(b *strings.Builder, sep, quote string) {
+// writeHeaderNames writes h's names with every value replaced by redacted.
+func writeHeaderNames(b *strings.Builder, h http.Header, sep, quote string) {
 	b.WriteString("map[")
-	for i, k := range slices.Sorted(maps.Keys(e.Header)) {
+	for i, k := range slices.Sorted(maps.Keys(h)) {
 		if i > 0 {
 			b.WriteString(sep)
 		}
 		b.WriteString(quote + k + quote + ":[")
-		for j := range e.Header[k] {
+		for j := range h[k] {
 			if j > 0 {
 				b.WriteString(sep)
 			}
@@ -79,12 +81,63 @@ func (e Event) LogValue() slog.Value {
 	if e.User != "" {
 		attrs = append(attrs, slog.String("user", e.User))
 	}
-	if len(e.Header) > 0 {
-		hs := make([]slog.Attr, 0, len(e.Header))
-		for _, k := range slices.Sorted(maps.Keys(e.Header)) {
-			hs = append(hs, slog.Any(k, slices.Repeat([]string{redacted}, len(e.Header[k]))))
-		}
-		attrs = append(attrs, slog.Attr{Key: "header", Value: slog.GroupValue(hs...)})
+	return slog.GroupValue(withHeaderNames(attrs, e.Header)...)
+}
+
+// withHeaderNames appends a "header" group of h's names, every value replaced by redacted.
+func withHeaderNames(attrs []slog.Attr, h http.Header) []slog.Attr {
+	if len(h) == 0 {
+		return attrs
 	}
-	return slog.GroupValue(attrs...)
+	hs := make([]slog.Attr, 0, len(h))
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		hs = append(hs, slog.Any(k, slices.Repeat([]string{redacted}, len(h[k]))))
+	}
+	return append(attrs, slog.Attr{Key: "header", Value: slog.GroupValue(hs...)})
+}
+
+// String describes a for people: its kind, webhook, event type and statuses, the URL without user
+// information, query or fragment, the sizes of EventData and Raw, and the names of its headers with every
+// value shown as [REDACTED], as for [Event.String].
+func (a Alert) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{Kind:%s WebhookName:%s WebhookLocator:%s URL:%s ExpectedStatus:%s ActualStatus:%s IntegrationName:%s EventType:%s EventData:<%d bytes> Raw:<%d bytes> Header:",
+		a.Kind, a.WebhookName, a.WebhookLocator, safeURL(a.URL), a.ExpectedStatus, a.ActualStatus, a.IntegrationName, a.EventType, len(a.EventData), len(a.Raw))
+	writeHeaderNames(&b, a.Header, " ", "")
+	b.WriteByte('}')
+	return b.String()
+}
+
+// GoString is [Alert.String] in Go syntax.
+func (a Alert) GoString() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "webhooks.Alert{Kind:%q, WebhookName:%q, WebhookLocator:%q, URL:%q, ExpectedStatus:%q, ActualStatus:%q, IntegrationName:%q, EventType:%q, EventData:<%d bytes>, Raw:<%d bytes>, Header:",
+		a.Kind, a.WebhookName, a.WebhookLocator, safeURL(a.URL), a.ExpectedStatus, a.ActualStatus, a.IntegrationName, a.EventType, len(a.EventData), len(a.Raw))
+	writeHeaderNames(&b, a.Header, ", ", `"`)
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Format writes [Alert.String] whatever the verb (and [Alert.GoString] for %#v).
+func (a Alert) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, a.GoString())
+		return
+	}
+	io.WriteString(f, a.String())
+}
+
+// LogValue logs what [Alert.String] shows, without the sizes.
+func (a Alert) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("kind", string(a.Kind)),
+		slog.String("webhook_name", a.WebhookName),
+		slog.String("webhook_locator", a.WebhookLocator),
+		slog.String("url", safeURL(a.URL)),
+		slog.String("expected_status", a.ExpectedStatus),
+		slog.String("actual_status", a.ActualStatus),
+		slog.String("integration_name", a.IntegrationName),
+		slog.String("event_type", string(a.EventType)),
+	}
+	return slog.GroupValue(withHeaderNames(attrs, a.Header)...)
 }

@@ -37,3 +37,33 @@ func TestEventHidesHeaderValues(t *testing.T) {
 		t.Errorf("the header itself reads %q, want the value as received", got)
 	}
 }
+
+// An Alert carries the alert request's headers and the URL of the failed delivery, whose user information
+// or query may be credentials: no fmt verb or slog handler prints them.
+func TestAlertHidesCredentials(t *testing.T) {
+	t.Parallel()
+	a, ok := ParseAlert([]byte(`{"actualStatus":"500","expectedStatus":"2xx","webhookName":"claims",` +
+		`"url":"https://user:pa55word@app.example/socotra?token=t0ken","eventData":` + legacyBody + `}`))
+	if !ok {
+		t.Fatal("not an alert")
+	}
+	a.Header = http.Header{"Authorization": {"Bearer s3cr3t"}}
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("got", "alert", a)
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("got", "alert", *a)
+	outputs := map[string]string{
+		"%v": fmt.Sprintf("%v", a), "%+v": fmt.Sprintf("%+v", a), "%#v": fmt.Sprintf("%#v", a),
+		"%s": fmt.Sprintf("%s", a), "%d": fmt.Sprintf("%d", a), "value %v": fmt.Sprintf("%v", *a),
+		"slog text": text.String(), "slog json": js.String(),
+	}
+	for name, out := range outputs {
+		for _, secret := range []string{"s3cr3t", "pa55word", "t0ken"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s prints %q: %s", name, secret, out)
+			}
+		}
+		if !strings.Contains(out, "Authorization") || !strings.Contains(out, "app.example/socotra") || !strings.Contains(out, "claims") {
+			t.Errorf("%s does not name the header, the URL's host and path and the webhook: %s", name, out)
+		}
+	}
+}
