@@ -33,11 +33,7 @@ func (c LegacyCredentials) GoString() string {
 // Format writes the credentials with passwords and token hidden, whatever
 // the verb.
 func (c LegacyCredentials) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, c.GoString())
-		return
-	}
-	io.WriteString(f, c.String())
+	formatHidden(f, verb, c)
 }
 
 // MarshalJSON writes the credentials with passwords and token replaced by
@@ -54,11 +50,7 @@ func (s InstallationState) GoString() string {
 // Format writes the state with its token hidden, whatever the verb. (It is
 // the state API's wire shape, so json.Marshal still writes the token.)
 func (s InstallationState) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, s.GoString())
-		return
-	}
-	io.WriteString(f, s.String())
+	formatHidden(f, verb, s)
 }
 
 // String describes the client by its tenant; the token never prints.

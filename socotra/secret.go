@@ -112,11 +112,7 @@ func (h Headers) GoString() string {
 
 // Format writes the headers with their values hidden, whatever the verb.
 func (h Headers) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, h.GoString())
-		return
-	}
-	io.WriteString(f, h.String())
+	formatHidden(f, verb, h)
 }
 
 // LogValue logs one attribute per header name, each with its values hidden.
@@ -167,11 +163,7 @@ func (h IntegrationHeaders) GoString() string {
 
 // Format writes the headers with their values hidden, whatever the verb.
 func (h IntegrationHeaders) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, h.GoString())
-		return
-	}
-	io.WriteString(f, h.String())
+	formatHidden(f, verb, h)
 }
 
 // LogValue logs one attribute per header name, each with its value hidden.
@@ -212,4 +204,17 @@ func hiddenValues(n int) []string {
 		out[i] = redacted
 	}
 	return out
+}
+
+// formatHidden is the Format method of the types that print themselves with
+// their secrets hidden: v's GoString for %#v, its String for every other verb.
+func formatHidden(f fmt.State, verb rune, v interface {
+	String() string
+	GoString() string
+}) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, v.GoString())
+		return
+	}
+	io.WriteString(f, v.String())
 }
