@@ -3,9 +3,9 @@ package webhooks
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"reflect"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -92,6 +92,12 @@ var ErrLeaseLost = errors.New("webhooks: the claim's lease lapsed and another de
 //
 // A claim holds until it is completed or released, or until its lease lapses (another Claim of the id then
 // succeeds). Claims do not count toward the budget. It is safe for concurrent use.
+//
+// The store keys its maps by a 128-bit hash of each id under two seeds drawn for the store, not by a copy
+// of the id: an entry then holds no pointer, the id's bytes are neither copied nor kept, and a lookup
+// compares two words instead of reading a string elsewhere in memory. Two distinct ids share a key with a
+// probability of about n²/2¹²⁹ for n ids held (below 10⁻²⁸ for a full default store), and the seeds are
+// secret, so a sender cannot choose ids that collide.
 type MemoryDeduper struct {
 	ttl      time.Duration
 	maxBytes int64
@@ -99,19 +105,26 @@ type MemoryDeduper struct {
 	base time.Time // times below are offsets from base on the monotonic clock, one cheap clock read each
 
 	mu        sync.Mutex
-	cur, prev map[string]time.Duration // processed id -> when it was completed
+	seeds     [2]maphash.Seed
+	cur, prev map[idKey]time.Duration // processed id -> when it was completed
 	curBytes  int64
 	prevBytes int64
 	born      time.Duration // when cur became the current generation
-	claims    map[string]claimEntry
+	claims    map[idKey]claimEntry
 	swept     int // len(claims) after the last sweep of lapsed claims
 	seq       uint64
 }
 
-// claimEntry is one claim: a copy of the id (so the map never keeps a delivery's memory alive), the
-// claim's token and when its lease lapses.
+// idKey is what a MemoryDeduper keeps of an id: its hash under the store's two seeds.
+type idKey [2]uint64
+
+// key returns id's key.
+func (d *MemoryDeduper) key(id string) idKey {
+	return idKey{maphash.String(d.seeds[0], id), maphash.String(d.seeds[1], id)}
+}
+
+// claimEntry is one claim: its token and when its lease lapses.
 type claimEntry struct {
-	id    string
 	token uint64
 	until time.Duration
 }
@@ -124,9 +137,9 @@ const (
 )
 
 // DedupeEntryOverhead is what a [MemoryDeduper] counts for each remembered id besides the id's bytes: the
-// string header, the completion time and the map's own share. It is generous on purpose (a full map of
-// 26-byte ids measured about 40 bytes per id, copy included), so that the budget also covers a map's growth
-// and the generation being replaced.
+// key, the completion time and the map's own share. It is generous on purpose (a full map measured about
+// 40 bytes per id when it still kept a copy of each id; its 16-byte key takes less), so that the budget also
+// covers a map's growth and the generation being replaced.
 const DedupeEntryOverhead = 96
 
 // MaxIDBytes is the longest event id a [Handler] accepts (Core locators are 26-byte ULIDs and Legacy ids
@@ -146,7 +159,8 @@ func NewMemoryDeduper(ttl time.Duration, maxBytes int64) *MemoryDeduper {
 	}
 	return &MemoryDeduper{
 		ttl: ttl, maxBytes: maxBytes, base: time.Now(),
-		cur: make(map[string]time.Duration), claims: make(map[string]claimEntry),
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		cur:   make(map[idKey]time.Duration), claims: make(map[idKey]claimEntry),
 	}
 }
 
@@ -238,9 +252,10 @@ func (d *MemoryDeduper) claim(id string, lease time.Duration) (Claim, uint64) {
 		lease = DefaultLease
 	}
 	now := time.Duration(-1) // not read yet
+	k := d.key(id)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if c, ok := d.claims[id]; ok {
+	if c, ok := d.claims[k]; ok {
 		if c.until == forever {
 			return InProgress, 0
 		}
@@ -248,8 +263,8 @@ func (d *MemoryDeduper) claim(id string, lease time.Duration) (Claim, uint64) {
 			return InProgress, 0
 		}
 	}
-	for _, gen := range [2]map[string]time.Duration{d.cur, d.prev} {
-		if at, ok := gen[id]; ok {
+	for _, gen := range [2]map[idKey]time.Duration{d.cur, d.prev} {
+		if at, ok := gen[k]; ok {
 			if now < 0 {
 				now = d.now()
 			}
@@ -273,48 +288,46 @@ func (d *MemoryDeduper) claim(id string, lease time.Duration) (Claim, uint64) {
 		}
 	}
 	d.seq++
-	// The map keeps a copy, not the caller's string, which may share memory with the rest of the delivery.
-	c := claimEntry{id: strings.Clone(id), token: d.seq, until: until}
-	d.claims[c.id] = c
-	return Claimed, c.token
+	d.claims[k] = claimEntry{token: d.seq, until: until}
+	return Claimed, d.seq
 }
 
 // complete marks id processed and drops its claim. With a token, it does nothing and reports false when
 // another claim replaced that one.
 func (d *MemoryDeduper) complete(id string, token uint64) bool {
 	now := d.now()
+	k := d.key(id)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c, claimed := d.claims[id]
+	c, claimed := d.claims[k]
 	if token != 0 && claimed && c.token != token {
 		return false
 	}
 	d.age(now)
 	if claimed {
-		delete(d.claims, id)
+		delete(d.claims, k)
 		// A claimed id is not in cur: claim found it absent or older than the TTL, and cur holds nothing
 		// that old. (A plain Complete by another caller meanwhile only makes the count below generous.)
-	} else if _, again := d.cur[id]; again {
-		d.cur[id] = now // completed again: counted already
+	} else if _, again := d.cur[k]; again {
+		d.cur[k] = now // completed again: counted already
 		return true
-	} else {
-		c.id = strings.Clone(id)
 	}
-	size := int64(len(c.id)) + DedupeEntryOverhead
+	size := int64(len(id)) + DedupeEntryOverhead
 	if d.curBytes+size > d.maxBytes/2 {
 		d.rotate(now) // each generation has half the budget; the previous one goes first
 	}
-	d.cur[c.id] = now
+	d.cur[k] = now
 	d.curBytes += size
 	return true
 }
 
 // release drops the claim on id; with a token, only if that token still owns it.
 func (d *MemoryDeduper) release(id string, token uint64) {
+	k := d.key(id)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if c, ok := d.claims[id]; ok && (token == 0 || c.token == token) {
-		delete(d.claims, id)
+	if c, ok := d.claims[k]; ok && (token == 0 || c.token == token) {
+		delete(d.claims, k)
 	}
 }
 
@@ -333,7 +346,7 @@ func (d *MemoryDeduper) age(now time.Duration) {
 // rotate makes the current generation the previous one, dropping the previous one whole.
 func (d *MemoryDeduper) rotate(now time.Duration) {
 	d.prev, d.prevBytes = d.cur, d.curBytes
-	d.cur, d.curBytes = make(map[string]time.Duration, len(d.prev)/2), 0
+	d.cur, d.curBytes = make(map[idKey]time.Duration, len(d.prev)/2), 0
 	d.born = now
 }
 

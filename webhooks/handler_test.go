@@ -675,8 +675,8 @@ func TestHandleAllocations(t *testing.T) {
 		e.ID = fmt.Sprint("id-", i)
 		evs[i] = &e
 	}
-	// The in-memory deduper copies each completed id, so that it does not keep the body's other strings.
-	for want, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, idBytes(100)))} {
+	// The in-memory deduper keeps a hash of each completed id, not a copy, so it allocates nothing either.
+	for _, opt := range []Option{WithDeduper(nil), WithDeduper(NewMemoryDeduper(time.Hour, idBytes(100)))} {
 		h := NewHandler(opt)
 		h.On("policy.*", func(context.Context, *Event) error { return nil })
 		i := 0
@@ -686,8 +686,8 @@ func TestHandleAllocations(t *testing.T) {
 			}
 			i++
 		})
-		if allocs != float64(want) {
-			t.Errorf("Handle allocates %v times per event, want %d", allocs, want)
+		if allocs != 0 {
+			t.Errorf("Handle allocates %v times per event, want 0", allocs)
 		}
 	}
 }
