@@ -3,6 +3,7 @@ package socotratest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -235,7 +236,7 @@ func (s *Server) coreAuthorized(w http.ResponseWriter, r *http.Request, tenant s
 	if s.cfg.coreScheme != "" {
 		want = s.cfg.coreScheme + " " + want
 	}
-	if r.Header.Get("Authorization") != want {
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(want)) != 1 { // serve may expose the fake
 		writeCoreError(w, http.StatusUnauthorized, "missing or invalid Personal Access Token (send Authorization: "+
 			strings.TrimSpace(s.cfg.coreScheme+" <token>")+")")
 		return false
