@@ -23,8 +23,9 @@
 //	socotra.platform            "core" or "legacy" ([PlatformKey])
 //	socotra.webhooks.outcome    handled, unmatched, duplicate, in_progress, refused, failed, timed_out
 //	                            or alert ([OutcomeKey])
-//	error.type                  the outcome, when it is failed or timed_out (the span's status is then
-//	                            Error, with the error recorded as an event)
+//	error.type                  the outcome, when it is failed or timed_out or the answer was 5xx (an
+//	                            alert whose function failed, say); the span's status is then Error, with
+//	                            the error, if any, recorded as an event
 //
 // Events handled with webhooks.Handler.Handle outside HTTP (a backfill's) get the same span without the
 // HTTP attributes.
