@@ -75,7 +75,7 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 			Name:    l.prefix + pathName(w.Path),
 			URL:     base + w.Path,
 			Events:  slices.Clone(w.Events),
-			Secret:  socotra.Secret(s.Secret),
+			Secret:  s.Secret,
 			Tag:     s.Tag,
 			Headers: s.Headers,
 			Failure: s.Failure,

@@ -59,7 +59,7 @@ func TestSettingsNeverPrint(t *testing.T) {
 		}
 	}
 	// The registrations still carry the values to the registrar.
-	if r := l.Registrations()[0]; r.Secret.Reveal() != secret || r.Headers["Authorization"][0] != cred {
+	if r := l.Registrations()[0]; r.Secret != secret || r.Headers["Authorization"][0] != cred {
 		t.Errorf("registration lost its secret or headers")
 	}
 }

@@ -35,7 +35,9 @@
 // MarshalJSON and MarshalText print [Redacted], so that no fmt verb, slog
 // handler, json.Marshal or error shows them, however deeply nested. Literals
 // assign to them directly (Secret: "s3cret"); a string variable converts
-// (socotra.Secret(s)); [Secret.Reveal] reads the value back. [LegacyCredentials],
+// (socotra.Secret(s)); [Secret.Reveal] reads the value back. [Registration]
+// keeps its Secret a plain string, as code written against it expects, and
+// hides it itself in the same ways. [LegacyCredentials],
 // [InstallationState] (except when marshalled, since it is the state API's
 // wire shape), [CoreClient] and [LegacyClient] print without their tokens and
 // passwords too. Locators, names and the x-smp-key are checked before they go

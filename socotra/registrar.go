@@ -3,6 +3,7 @@ package socotra
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,13 +16,15 @@ import (
 )
 
 // Registration is one named webhook an app wants on a tenant, the unit of
-// [Registrar]. Secret and the values of Headers never print: see [Secret]
-// and [Headers].
+// [Registrar]. Secret and the values of Headers never print: a Registration
+// hides them in String, every fmt verb, slog and JSON (see [Secret] and
+// [Headers]). Secret is a plain string so that code written against it
+// as one keeps compiling.
 type Registration struct {
 	Name    string        // unique per app instance and path; the key
 	URL     string        // where deliveries go
 	Events  []events.Name // event types to deliver
-	Secret  Secret        // optional; deliveries are signed when set
+	Secret  string        // optional; deliveries are signed when set
 	Tag     string        // optional; names the secret, for rotation
 	Headers Headers       // optional; added to each delivery
 	// Failure is what the platform does when a delivery fails. Default (nil):
@@ -30,16 +33,47 @@ type Registration struct {
 	Failure *FailureHandling
 }
 
+// registrationView is Registration with its secret in the self-redacting
+// [Secret] type; Registration prints and marshals through it.
+type registrationView struct {
+	Name    string
+	URL     string
+	Events  []events.Name
+	Secret  Secret
+	Tag     string
+	Headers Headers
+	Failure *FailureHandling
+}
+
+func (r Registration) view() registrationView {
+	return registrationView{Name: r.Name, URL: r.URL, Events: r.Events, Secret: Secret(r.Secret), Tag: r.Tag,
+		Headers: r.Headers, Failure: r.Failure}
+}
+
 // String prints the registration with its secret hidden.
 func (r Registration) String() string {
 	return fmt.Sprintf("{Name:%s URL:%s Events:%v Secret:%s Tag:%s Headers:%v}",
-		r.Name, r.URL, r.Events, r.Secret, r.Tag, r.Headers)
+		r.Name, r.URL, r.Events, Secret(r.Secret), r.Tag, r.Headers)
 }
+
+// GoString prints the registration as Go syntax with its secret replaced by
+// [Redacted].
+func (r Registration) GoString() string {
+	return strings.Replace(fmt.Sprintf("%#v", r.view()), "socotra.registrationView", "socotra.Registration", 1)
+}
+
+// Format writes the registration with its secret hidden, whatever the verb.
+func (r Registration) Format(f fmt.State, verb rune) { formatHidden(f, verb, r) }
+
+// MarshalJSON writes the registration with its secret replaced by
+// [Redacted]. Requests to the platform are built from the fields, not
+// through this method.
+func (r Registration) MarshalJSON() ([]byte, error) { return json.Marshal(r.view()) }
 
 // LogValue logs the registration with its secret hidden.
 func (r Registration) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("name", r.Name), slog.String("url", r.URL), slog.Any("events", r.Events),
-		slog.String("secret", r.Secret.String()), slog.String("tag", r.Tag), slog.Any("headers", r.Headers))
+		slog.String("secret", Secret(r.Secret).String()), slog.String("tag", r.Tag), slog.Any("headers", r.Headers))
 }
 
 // check validates r for platform p: besides the shape, an event only the
@@ -125,7 +159,7 @@ func (r coreRegistrar) Register(ctx context.Context, reg Registration) error {
 	}
 	desired := Webhook{
 		Name: reg.Name, Enabled: true, Events: reg.Events, Failure: reg.Failure,
-		Endpoint: Endpoint{URL: reg.URL, Headers: reg.Headers, HMAC: reg.Secret != "", Secret: reg.Secret, Tag: reg.Tag},
+		Endpoint: Endpoint{URL: reg.URL, Headers: reg.Headers, HMAC: reg.Secret != "", Secret: Secret(reg.Secret), Tag: reg.Tag},
 	}
 	found, err := r.named(ctx, reg.Name)
 	if err != nil {
@@ -171,7 +205,7 @@ func (r coreRegistrar) Registrations(ctx context.Context, prefix string) ([]Regi
 	out := make([]Registration, len(all))
 	for i, w := range all {
 		out[i] = Registration{
-			Name: w.Name, URL: w.Endpoint.URL, Events: w.Events, Secret: w.Endpoint.Secret,
+			Name: w.Name, URL: w.Endpoint.URL, Events: w.Events, Secret: w.Endpoint.Secret.Reveal(),
 			Tag: w.Endpoint.Tag, Headers: w.Endpoint.Headers, Failure: w.Failure,
 		}
 	}
@@ -227,7 +261,7 @@ func (r legacyRegistrar) Register(ctx context.Context, reg Registration) error {
 		}
 	}
 	if strings.HasPrefix(reg.URL, "https:") {
-		in.Security = &SecuritySpec{HMAC: reg.Secret != "", Secret: reg.Secret, Tag: reg.Tag}
+		in.Security = &SecuritySpec{HMAC: reg.Secret != "", Secret: Secret(reg.Secret), Tag: reg.Tag}
 	}
 	if err := r.upsert(ctx, in); err != nil {
 		return fmt.Errorf("socotra: register %q: %w", reg.Name, err)
@@ -346,7 +380,7 @@ func (r legacyRegistrar) Registrations(ctx context.Context, prefix string) ([]Re
 				reg.Headers[k] = []string{v}
 			}
 			if s := in.Security; s != nil {
-				reg.Secret, reg.Tag = s.Secret, s.Tag
+				reg.Secret, reg.Tag = s.Secret.Reveal(), s.Tag
 			}
 		}
 		if w.Failure != nil {

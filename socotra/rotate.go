@@ -62,7 +62,7 @@ func RotateSecret(ctx context.Context, reg Registrar, ring Keyring, rot Rotation
 		return fmt.Errorf("socotra: rotate secret %q: add key: %w", rot.Name, err)
 	}
 	next := cur
-	next.Secret, next.Tag = rot.Secret, rot.Tag
+	next.Secret, next.Tag = rot.Secret.Reveal(), rot.Tag
 	if err := reg.Register(ctx, next); err != nil {
 		return fmt.Errorf("socotra: rotate secret %q: %w", rot.Name, err)
 	}

@@ -434,7 +434,7 @@ func legacyWebhooks(ctx context.Context, e *env, lc *socotra.LegacyClient, sub s
 			return err
 		}
 		if err := lc.Registrar().Register(ctx, socotra.Registration{
-			Name: ed.name, URL: ed.url, Events: types, Secret: socotra.Secret(ed.secret), Tag: ed.tag, Headers: ed.headers,
+			Name: ed.name, URL: ed.url, Events: types, Secret: ed.secret, Tag: ed.tag, Headers: ed.headers,
 		}); err != nil {
 			return err
 		}

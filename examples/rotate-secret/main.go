@@ -75,7 +75,7 @@ func run(ctx context.Context, stdout io.Writer) error {
 	reg := client.Registrar()
 	const name = "orders-receiver"
 	err = reg.Register(ctx, socotra.Registration{Name: name, URL: base + hookPath,
-		Events: []events.Name{events.PolicyQuoteIssue}, Secret: socotra.Secret(oldSecret), Tag: oldTag})
+		Events: []events.Name{events.PolicyQuoteIssue}, Secret: string(oldSecret), Tag: oldTag})
 	if err != nil {
 		return err
 	}

@@ -256,7 +256,7 @@ func (s *session) tenant(ctx context.Context, f socotratest.Faults, types ...eve
 		reg = c.Registrar()
 	}
 	err := reg.Register(ctx, socotra.Registration{
-		Name: "conformance", URL: s.url, Events: types, Secret: socotra.Secret(s.secret), Headers: socotra.Headers(s.cfg.headers),
+		Name: "conformance", URL: s.url, Events: types, Secret: string(s.secret), Headers: socotra.Headers(s.cfg.headers),
 		Failure: &socotra.FailureHandling{
 			Triggers: []string{"4xx", "5xx", "timeout"},
 			Retry:    &socotra.RetryStrategy{Type: socotra.RetryLinear, Interval: 1, Attempts: 1},
