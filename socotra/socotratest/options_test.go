@@ -122,8 +122,10 @@ func TestDisabledAndDeletedWebhooksGetNothing(t *testing.T) {
 	wh := createCore(t, c, s, retrying)
 	s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	// The first attempt fails; delete the webhook before the retries run.
-	for len(rcv.requests()) == 0 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); len(rcv.requests()) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first attempt did not arrive within 10s")
+		}
 	}
 	c.DeleteWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator)
 	flush(t, s)
