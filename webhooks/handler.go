@@ -363,7 +363,11 @@ func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 				if err != nil {
 					outcome = err.Error()
 				}
-				h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, "webhooks: handlers finished after the timeout",
+				msg := "webhooks: handlers finished after the timeout"
+				if context.Cause(ctx) != ErrTimeout {
+					msg = "webhooks: handlers finished after the caller stopped waiting: " + context.Cause(ctx).Error()
+				}
+				h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, msg,
 					slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)), slog.String("outcome", outcome))
 			}
 		}()

@@ -711,3 +711,34 @@ func TestTimeoutRace(t *testing.T) {
 		}
 	})
 }
+
+// A handler still running when its request went away, before the limit, is logged as such when it ends,
+// not as having outlived the timeout.
+func TestLateHandlerAfterCancelledRequest(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		log, lines := logBuffer()
+		h := NewHandler(WithTimeout(time.Minute), WithLogger(log))
+		release := make(chan struct{})
+		h.On("*", func(ctx context.Context, ev *Event) error { <-release; return nil })
+		ctx, cancel := context.WithCancel(t.Context())
+		errc := make(chan error, 1)
+		go func() { errc <- h.Handle(ctx, &Event{ID: "C1", Type: events.PolicyChangeIssue}) }()
+		synctest.Wait()
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) || errors.Is(err, ErrTimeout) {
+			t.Fatalf("Handle = %v, want the request's cancellation, not a timeout", err)
+		}
+		close(release)
+		synctest.Wait()
+		var msgs []string
+		for _, l := range lines() {
+			if l["event_id"] == "C1" && l["level"] == "WARN" {
+				msgs = append(msgs, fmt.Sprint(l["msg"]))
+			}
+		}
+		if len(msgs) != 1 || !strings.Contains(msgs[0], "after the caller stopped waiting: context canceled") {
+			t.Errorf("late logs %q, want one saying the caller stopped waiting", msgs)
+		}
+	})
+}
