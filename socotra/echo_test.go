@@ -87,6 +87,7 @@ func TestNamesAndLocatorsAreValidated(t *testing.T) {
 		{"core request a/../b", func() error { _, err := core.EventsForRequest(ctx, "a/../b"); return err }},
 		{"legacy webhook ..", func() error { return legacy.DeleteWebhook(ctx, "..") }},
 		{"legacy webhook control", func() error { _, err := legacy.Webhook(ctx, "a\nb"); return err }},
+		{"legacy webhook double-escaped", func() error { return legacy.DeleteWebhook(ctx, " %2F..%2F..") }},
 		{"legacy webhook ..#", func() error { return legacy.DeleteWebhook(ctx, "..#") }},
 		{"legacy webhook ..;", func() error { _, err := legacy.Webhook(ctx, "..;x"); return err }},
 		{"legacy transaction ..?", func() error { return legacy.ResendDivertedEvent(ctx, "hook", "..?a=b") }},

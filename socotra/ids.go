@@ -3,6 +3,7 @@ package socotra
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 
@@ -34,7 +35,7 @@ func needULID(what, v string) error {
 // is longer than 256 bytes, holds a non-printable character, or has a part
 // (split at '/' or '\', and at '?', '#' and ';', where a decoding server may
 // end the path or start parameters: "..#" and "..;" are dot segments there)
-// that is "." or "..".
+// that is "." or "..", as written or once %-decoded any number of times.
 func needName(what, v string) error {
 	switch {
 	case v == "":
@@ -44,12 +45,20 @@ func needName(what, v string) error {
 	case strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return errorf("%s %q contains a control or non-printable character", what, v)
 	}
-	for part := range strings.FieldsFuncSeq(v, isPathBreak) {
-		if part == "." || part == ".." {
-			return errorf("%s %q holds the dot segment %q, which would reach another path; pass the real name", what, v, part)
+	// A server may decode %-escapes more than once ("%252F" → "%2F" → "/"), so every decoded form is
+	// checked too; each decoding that changes the text shortens it, so the loop ends.
+	for u := v; ; {
+		for part := range strings.FieldsFuncSeq(u, isPathBreak) {
+			if part == "." || part == ".." {
+				return errorf("%s %q holds the dot segment %q, which would reach another path; pass the real name", what, v, part)
+			}
 		}
+		d, err := url.PathUnescape(u)
+		if err != nil || d == u {
+			return nil
+		}
+		u = d
 	}
-	return nil
 }
 
 // isPathBreak reports whether r ends a path segment for some server: '/' and
