@@ -361,7 +361,9 @@ func FuzzRoute(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, err := c.normRoute(raw)
 		if err != nil {
-			if strings.Contains(raw, "@") && strings.Contains(err.Error(), raw) {
+			// The userinfo message itself holds an '@'; only the route's own text counts.
+			msg := strings.ReplaceAll(err.Error(), "(user:password@)", "")
+			if strings.Contains(raw, "@") && strings.Contains(msg, raw) {
 				t.Fatalf("the error repeats the route: %v", err)
 			}
 			return
