@@ -42,9 +42,7 @@ const (
 	// EnterpriseCore targets Socotra Enterprise Core, whose events are
 	// [events.Core] names.
 	EnterpriseCore TargetPlatform = "EnterpriseCore"
-	// Kernel is the value Socotra's own sample manifest on branch
-	// webhook-kernel of socotra/amp-blueprints uses; the SDK treats it as
-	// Core (an assumption: see [TargetPlatform]).
+	// Kernel is read as Core (an assumption: see [TargetPlatform]).
 	Kernel TargetPlatform = "kernel"
 )
 
@@ -134,8 +132,10 @@ type Webhook struct {
 // A manifest that parses may still be invalid: call [Manifest.Validate].
 func Parse(data []byte) (*Manifest, error) {
 	root, errs := parseJSON(data)
-	if len(errs) > 0 {
-		return nil, joinSyntax(errs)
+	if len(errs) == 1 {
+		return nil, errs[0]
+	} else if len(errs) > 1 {
+		return nil, join(errs)
 	}
 	m := &Manifest{src: data, pos: map[string]int{"": root.StartOffset}, bad: map[string]string{}, keys: map[string][]string{}}
 	m.decode(root)
@@ -157,17 +157,6 @@ func Load(path string) (*Manifest, error) {
 	}
 	m.file = path
 	return m, nil
-}
-
-func joinSyntax(errs []*SyntaxError) error {
-	if len(errs) == 1 {
-		return errs[0]
-	}
-	all := make([]error, len(errs))
-	for i, e := range errs {
-		all[i] = e
-	}
-	return errors.Join(all...)
 }
 
 // SyntaxErrors lists the syntax errors in an error returned by [Parse] or

@@ -648,13 +648,7 @@ func describe(rest []byte) string {
 }
 
 // unquote returns the string a string value holds.
-func unquote(v hujson.Value) string {
-	lit := v.Value.(hujson.Literal)
-	if bytes.IndexByte(lit, '\\') < 0 {
-		return string(lit[1 : len(lit)-1])
-	}
-	return lit.String()
-}
+func unquote(v hujson.Value) string { return v.Value.(hujson.Literal).String() }
 
 // kindName names a value's kind for "must be a string, found a number".
 func kindName(v *hujson.Value) string {

@@ -103,12 +103,13 @@ func (m *Manifest) Check() (errs, warnings []*Problem) {
 	return errs, warnings
 }
 
-func join(ps []*Problem) error {
-	errs := make([]error, len(ps))
-	for i, p := range ps {
-		errs[i] = p
+// join joins es with errors.Join.
+func join[E error](es []E) error {
+	all := make([]error, len(es))
+	for i, e := range es {
+		all[i] = e
 	}
-	return errors.Join(errs...)
+	return errors.Join(all...)
 }
 
 // sortProblems orders located problems by position, then unlocated ones.
@@ -197,12 +198,7 @@ func (c *checker) manifest() {
 		if bad["targetPlatform"] {
 			break
 		}
-		hint := `use "ConnectedCore" (the default) or "EnterpriseCore"`
-		for _, want := range []TargetPlatform{ConnectedCore, EnterpriseCore} {
-			if strings.EqualFold(normKey(string(tp)), normKey(string(want))) {
-				hint = fmt.Sprintf("did you mean %q?", want)
-			}
-		}
+		hint := didYouMean(string(tp), `use "ConnectedCore" (the default) or "EnterpriseCore"`, string(ConnectedCore), string(EnterpriseCore))
 		c.errorf("targetPlatform", hint, "unknown target platform %q", tp)
 	}
 	if bad["socotra"] {
@@ -234,10 +230,7 @@ func (c *checker) lifecycle(path string, evs []LifecycleEvent) {
 		case seen[e]:
 			c.warnf(p, "remove the repeat", "lifecycle %q is listed twice", e)
 		case !slices.Contains(known, string(e)):
-			hint := `the Marketplace calls "start" (GET /_app/start) and "stop" (GET /_app/stop)`
-			if near := nearest(string(e), known...); near != "" {
-				hint = fmt.Sprintf("did you mean %q?", near)
-			}
+			hint := didYouMean(string(e), `the Marketplace calls "start" (GET /_app/start) and "stop" (GET /_app/stop)`, known...)
 			c.warnf(p, hint, "unknown lifecycle %q: no call is known for it", e)
 		}
 		seen[e] = true
@@ -262,10 +255,7 @@ func (c *checker) webhook(path string, w Webhook, seen map[string]int, i int) {
 		if key == "path" || key == "events" {
 			continue
 		}
-		hint := `webhook entries have only "path" and "events"; the platform ignores other keys`
-		if near := nearest(key, "path", "events"); near != "" {
-			hint = fmt.Sprintf("did you mean %q?", near)
-		}
+		hint := didYouMean(key, `webhook entries have only "path" and "events"; the platform ignores other keys`, "path", "events")
 		c.warnf(joinPath(path, key)+"#key", hint, "unknown key %q in a webhook entry", key)
 	}
 	if !bad["path"] {
@@ -402,23 +392,24 @@ func (c *checker) nearKeys(prefix string, known ...string) {
 		if slices.Contains(known, key) {
 			continue
 		}
-		if near := nearest(key, known...); near != "" {
-			c.warnf(joinPath(prefix, key)+"#key", fmt.Sprintf("did you mean %q?", near),
-				"unknown key %q is kept but not used", key)
+		if hint := didYouMean(key, "", known...); hint != "" {
+			c.warnf(joinPath(prefix, key)+"#key", hint, "unknown key %q is kept but not used", key)
 		}
 	}
 }
 
-// nearest returns the key in known closest to key when it is a likely typo.
-func nearest(key string, known ...string) string {
-	k := normKey(key)
+// didYouMean returns "did you mean …?" naming the value in known that s is
+// likely a typo of (case, '_' and '-' aside, or within two edits), or
+// fallback.
+func didYouMean(s, fallback string, known ...string) string {
+	k := normKey(s)
 	for _, want := range known {
 		w := normKey(want)
 		if k == w || len(w) > 3 && editdist.Distance(k, w, false, 2) <= 2 {
-			return want
+			return fmt.Sprintf("did you mean %q?", want)
 		}
 	}
-	return ""
+	return fallback
 }
 
 // normKey lowercases s and drops '_' and '-'.
