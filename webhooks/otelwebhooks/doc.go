@@ -13,7 +13,8 @@
 // from their ctx. It follows the semantic conventions for messaging (a webhook delivery is a message
 // processed on arrival) with the HTTP server attributes of the request:
 //
-//	name                        "process {event type}", or "process" when the body was not decoded
+//	name                        "process {event type}", or "process" when the body was not decoded or
+//	                            the type is one this SDK version does not know
 //	messaging.system            "socotra"
 //	messaging.operation.type    "process"
 //	messaging.operation.name    "process"
@@ -35,6 +36,10 @@
 //	socotra.webhooks.deliveries    counter {delivery}: socotra.event.type, socotra.platform, socotra.webhooks.outcome
 //	messaging.process.duration     histogram (s): the same, with error.type on failures
 //	socotra.webhooks.dedupe.hits   counter {delivery}: socotra.event.type, socotra.platform
+//
+// In metrics, an event type this SDK version does not know is "_OTHER" (as the conventions do for
+// http.request.method), so a sender cannot create a series per name it invents; update the SDK to
+// count names Socotra adds under their own.
 //
 // # Versions
 //

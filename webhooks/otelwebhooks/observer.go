@@ -11,6 +11,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/webhooks"
 )
 
@@ -128,8 +129,9 @@ func (o *observer) Start(ctx context.Context, d *webhooks.DeliveryInfo) context.
 // End sets the delivery's attributes and status, ends its span and records its metrics.
 func (o *observer) End(ctx context.Context, d *webhooks.DeliveryInfo) {
 	attrs := make([]attribute.KeyValue, 0, 4)
-	if t := d.Type(); t != "" {
-		attrs = append(attrs, EventTypeKey.String(string(t)))
+	t := d.Type()
+	if t != "" {
+		attrs = append(attrs, EventTypeKey.String(eventType(t)))
 	}
 	switch {
 	case d.Event != nil:
@@ -148,6 +150,9 @@ func (o *observer) End(ctx context.Context, d *webhooks.DeliveryInfo) {
 	if span.IsRecording() {
 		span.SetName(spanName(d))
 		span.SetAttributes(metricAttrs...)
+		if t != "" && !t.Known() {
+			span.SetAttributes(EventTypeKey.String(string(t))) // the span keeps the name as sent
+		}
 		if d.Event != nil {
 			span.SetAttributes(semconv.MessagingMessageID(d.Event.ID))
 		}
@@ -180,10 +185,20 @@ func (o *observer) End(ctx context.Context, d *webhooks.DeliveryInfo) {
 // spanName follows the messaging conventions, "{operation} {destination}", with the event type as the
 // destination: "process policy.quote.issue", or "process" before the body is decoded.
 func spanName(d *webhooks.DeliveryInfo) string {
-	if t := d.Type(); t != "" {
+	if t := d.Type(); t.Known() {
 		return "process " + string(t)
 	}
 	return "process"
+}
+
+// eventType bounds the cardinality of socotra.event.type in metrics: a name this SDK version does not
+// know (one Socotra added since, or any text an unsigned sender chose) is "_OTHER", as the conventions
+// do for http.request.method. Span names leave it out; span attributes keep it as sent.
+func eventType(t events.Name) string {
+	if t.Known() {
+		return string(t)
+	}
+	return "_OTHER"
 }
 
 // method bounds the cardinality of http.request.method as the conventions ask.

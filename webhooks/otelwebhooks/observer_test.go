@@ -25,6 +25,7 @@ var secret = []byte("otel-secret-0123456789")
 
 const (
 	quote = `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.issue","data":{}}`
+	made  = `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQM","timestamp":"2026-11-23T18:04:05Z","type":"policy.made.up","data":{}}`
 	fnol  = `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQF","timestamp":"2026-11-23T18:04:05Z","type":"claim.fnol.create","data":{}}`
 )
 
@@ -92,6 +93,8 @@ func TestSpans(t *testing.T) {
 			"http.response.status_code": attribute.IntValue(500)}, codes.Error},
 		{"refused", quote, []byte("wrong"), 401, "process", map[attribute.Key]attribute.Value{
 			"socotra.webhooks.outcome": attribute.StringValue("refused"), "http.response.status_code": attribute.IntValue(401)}, codes.Unset},
+		{"unknown type", made, secret, 200, "process", map[attribute.Key]attribute.Value{
+			"socotra.event.type": attribute.StringValue("policy.made.up"), "socotra.webhooks.outcome": attribute.StringValue("unmatched")}, codes.Unset},
 	}
 	for _, tt := range tests { // in order: the duplicate follows the handled delivery
 		if status := post(t, srv, tt.body, tt.key); status != tt.status {
@@ -158,7 +161,7 @@ func TestMetrics(t *testing.T) {
 	for _, d := range []struct {
 		body string
 		key  []byte
-	}{{quote, secret}, {quote, secret}, {fnol, secret}, {quote, []byte("wrong")}} {
+	}{{quote, secret}, {quote, secret}, {fnol, secret}, {quote, []byte("wrong")}, {made, secret}} {
 		post(t, srv, d.body, d.key)
 	}
 	var rm metricdata.ResourceMetrics
@@ -189,7 +192,8 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	wantDeliveries := map[string]int64{
-		"policy.quote.issue/handled": 1, "policy.quote.issue/duplicate": 1, "claim.fnol.create/failed": 1, "/refused": 1}
+		"policy.quote.issue/handled": 1, "policy.quote.issue/duplicate": 1, "claim.fnol.create/failed": 1, "/refused": 1,
+		"_OTHER/unmatched": 1}
 	if got := sums[otelwebhooks.DeliveriesMetric]; !equal(got, wantDeliveries) {
 		t.Errorf("deliveries %v, want %v", got, wantDeliveries)
 	}
