@@ -1,9 +1,7 @@
 package manifest
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -103,50 +101,6 @@ func TestLifecycleValidate(t *testing.T) {
 			match("warnings", warns, tt.warnings)
 			if tt.hint != "" && (len(warns) == 0 || !strings.Contains(warns[0].Hint, tt.hint)) {
 				t.Errorf("warnings %v: want a hint with %q", problemKeys(warns), tt.hint)
-			}
-		})
-	}
-}
-
-// TestRuntimeWarnsUndeclaredHooks checks that a Marketplace-mode Runtime says
-// at boot when a hook would never be called.
-func TestRuntimeWarnsUndeclaredHooks(t *testing.T) {
-	t.Parallel()
-	hook := OnStart(func(context.Context, string) error { return nil })
-	stop := OnStop(func(context.Context, string) error { return nil })
-	tests := []struct {
-		name      string
-		lifecycle []LifecycleEvent
-		opts      []RuntimeOption
-		want      []string // substrings of the log; nil means no warning
-	}{
-		{"both declared", []LifecycleEvent{LifecycleStart, LifecycleStop}, []RuntimeOption{hook, stop}, nil},
-		{"none declared", nil, []RuntimeOption{hook, stop}, []string{"OnStart hook will never run", "OnStop hook will never run", "GET /_app/start; add it"}},
-		{"stop missing", []LifecycleEvent{LifecycleStart}, []RuntimeOption{hook, stop}, []string{"OnStop hook will never run"}},
-		{"no hooks", nil, nil, nil},
-		{"self-hosted", nil, []RuntimeOption{hook, WithRegistrar(newMem())}, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			m := testManifest(t, "/a")
-			m.Socotra.Lifecycle = tt.lifecycle
-			var logs syncBuffer
-			opts := append([]RuntimeOption{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}, tt.opts...)
-			if _, err := NewRuntime(m, nil, opts...); err != nil {
-				t.Fatal(err)
-			}
-			got := logs.String()
-			if tt.want == nil && strings.Contains(got, "will never run") {
-				t.Errorf("unexpected warning: %s", got)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("log %q does not say %q", got, w)
-				}
-			}
-			if tt.name == "stop missing" && strings.Contains(got, "OnStart hook") {
-				t.Errorf("warned about a declared hook: %s", got)
 			}
 		})
 	}

@@ -29,8 +29,8 @@ func ExampleMarketplace_Authenticate() {
 	if err != nil {
 		panic(err)
 	}
-	rt, err := manifest.NewRuntime(m, nil, manifest.WithControlAuth(market.Authenticate),
-		manifest.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	rt, err := socotra.NewRuntime(m, nil, socotra.WithControlAuth(market.Authenticate),
+		socotra.WithLifecycleLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		panic(err)
 	}

@@ -3,7 +3,8 @@
 // [LegacyClient] for Legacy (Connected Core) tenants. Its types are its own
 // ([Webhook], [Endpoint], [FailureHandling], [DivertedEvent], [StreamEvent],
 // [LegacyWebhook], [Integration], ...); the generated API clients stay
-// internal.
+// internal. It also holds the Marketplace app runtime ([Runtime]) and
+// registration lifecycle ([Lifecycle]): see "Marketplace apps".
 //
 //	c, err := socotra.NewCoreClient("https://api.sandbox.socotra.com", tenantLocator, token)
 //	if err != nil {
@@ -67,6 +68,55 @@
 // new signing secret while an hmac keyring accepts both. [EventStream] pages
 // through the Core or Legacy event stream with a checkpoint token. [Marketplace] builds
 // the client for the installation named by a request's x-smp-key.
+//
+// # Marketplace apps
+//
+// The Marketplace code lives here, beside the clients: the installation
+// state client needs their transport (retries, secret scrubbing of errors,
+// the x-smp-key check), and the runtime and lifecycle are built on
+// [Registrar]. Package manifest stays the file format alone, with no HTTP.
+//
+// Inside the Marketplace the platform registers the manifest's webhooks when
+// it starts the app. A [Runtime] is the app's handler for the platform's
+// calls (/health, /_app/start, /_app/stop) and, with [WithDeliveries], for its
+// webhook paths; [ListenAddr] reads the port:
+//
+//	m, err := manifest.Load(manifest.FileName)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	rt, err := socotra.NewRuntime(m, receiver, socotra.OnStart(connect))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	addr, err := socotra.ListenAddr(":8080")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	srv := &http.Server{Addr: addr, Handler: rt, ReadHeaderTimeout: 5 * time.Second,
+//		ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10} // see webhooks, "Serving"
+//	log.Fatal(srv.ListenAndServe())
+//
+// Outside the Marketplace, a [Lifecycle] does what the platform does: it
+// registers each entry as the app's public URL joined with the entry's path
+// through a [Registrar] (Core or Legacy), under names derived from the app,
+// the instance ([WithInstance]) and the path, so restarts update rather than
+// duplicate and entries dropped from the manifest are removed:
+//
+//	lc, err := socotra.NewLifecycle(m, "https://hooks.example.com", client.Registrar(),
+//		socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: secret}))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	if err := lc.Start(ctx); err != nil {
+//		log.Fatal(err)
+//	}
+//	defer lc.Stop(ctx) // runs even when ctx is cancelled
+//
+// A [Runtime] given [WithRegistrar] drives a Lifecycle from the same
+// /_app/start and /_app/stop calls, which it then serves only to callers
+// its authenticator accepts ([WithControlSecret], [WithControlAuth]) and
+// only for the app's own public URL ([WithPublicURL]).
 //
 // # Unconfirmed platform facts
 //

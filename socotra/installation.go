@@ -28,7 +28,7 @@ const maxClaimsToken = 16 << 10
 // Installation is one installation of a Marketplace app: its state, and the
 // clients built from it, cached per x-smp-key for [WithStateTTL]. Get one
 // with [Marketplace.Installation] or, in a handler behind
-// [Marketplace.Middleware] or a manifest.Runtime, with [InstallationFrom].
+// [Marketplace.Middleware] or a [Runtime], with [InstallationFrom].
 // Its methods are safe for concurrent use.
 type Installation struct {
 	m  *Marketplace
@@ -153,7 +153,7 @@ func tokenClaims(tok string) map[string]any {
 
 // Authenticate returns nil when r carries the x-smp-key of an installation
 // the state API knows, and an error otherwise ([ErrNoSMPKey], or the state
-// API's answer, without the key). It fits manifest.WithControlAuth, to accept
+// API's answer, without the key). It fits [WithControlAuth], to accept
 // only /_app/start and /_app/stop calls that name a real installation.
 // Whether the platform sends x-smp-key with those calls is unconfirmed
 // (Socotra's samples read it on their own routes: socotra/smp-node-vin-app
@@ -167,7 +167,7 @@ func (m *Marketplace) Authenticate(r *http.Request) error {
 type installationKey struct{}
 
 // InstallationFrom returns the installation that [Marketplace.Middleware]
-// (or a manifest.Runtime given a Marketplace) put into the context of the
+// (or a [Runtime] given [WithMarketplace]) put into the context of the
 // request being handled, and whether there is one.
 func InstallationFrom(ctx context.Context) (*Installation, bool) {
 	in, ok := ctx.Value(installationKey{}).(*Installation)

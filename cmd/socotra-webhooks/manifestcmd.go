@@ -10,6 +10,7 @@ import (
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/manifestcheck"
 	"github.com/socotra-go/sdk/manifest"
+	"github.com/socotra-go/sdk/socotra"
 )
 
 var manifestCmd = &command{
@@ -26,7 +27,7 @@ FILE it checks ./socotra-app.json; "-" reads standard input.
 
 Register does for a self-hosted app what the Marketplace does on start: it registers every
 socotra.webhooks entry as PUBLIC_URL joined with the entry's path, for its events, on the tenant;
-unregister removes them (manifest.Lifecycle). --secret S (default $SOCOTRA_WEBHOOK_SECRET) is the
+unregister removes them (socotra.Lifecycle). --secret S (default $SOCOTRA_WEBHOOK_SECRET) is the
 secret the webhooks are signed with, the one the app verifies with; without it they are registered
 unsigned, and a verifying receiver answers 401 to every delivery. The platform is the manifest's targetPlatform (Legacy for
 ConnectedCore or none, Core for EnterpriseCore) unless --platform says otherwise.
@@ -96,21 +97,21 @@ func runManifest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var opts []manifest.Option
+	var opts []socotra.LifecycleOption
 	if *instance != "" {
-		opts = append(opts, manifest.WithInstance(*instance))
+		opts = append(opts, socotra.WithInstance(*instance))
 	}
 	if *strict {
-		opts = append(opts, manifest.WithStrict())
+		opts = append(opts, socotra.WithStrictManifest())
 	}
 	if sub == "register" {
 		if secret := firstEnv(e, *secretFlag, "SOCOTRA_WEBHOOK_SECRET"); secret != "" {
-			opts = append(opts, manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: secret}))
+			opts = append(opts, socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: secret}))
 		} else {
 			fmt.Fprintf(e.stderr, "note: no --secret or $SOCOTRA_WEBHOOK_SECRET: registering unsigned webhooks; a verifying receiver answers 401\n")
 		}
 	}
-	l, err := manifest.NewLifecycle(m, *publicURL, reg, opts...)
+	l, err := socotra.NewLifecycle(m, *publicURL, reg, opts...)
 	if err != nil {
 		return err
 	}

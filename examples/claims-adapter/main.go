@@ -157,8 +157,8 @@ func run(ctx context.Context, stdout io.Writer) error {
 		Retry:    &socotra.RetryStrategy{Type: socotra.RetryExponential, Interval: 1, Attempts: 3},
 		Divert:   true,
 	}
-	lc, err := manifest.NewLifecycle(m, app.URL, client.Registrar(), manifest.WithStrict(),
-		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret), Failure: failure}))
+	lc, err := socotra.NewLifecycle(m, app.URL, client.Registrar(), socotra.WithStrictManifest(),
+		socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: string(secret), Failure: failure}))
 	if err != nil {
 		return err
 	}

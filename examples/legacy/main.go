@@ -101,8 +101,8 @@ func run(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 
-	lc, err := manifest.NewLifecycle(m, srv.URL, client.Registrar(),
-		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret), Tag: "2026-11"}))
+	lc, err := socotra.NewLifecycle(m, srv.URL, client.Registrar(),
+		socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: string(secret), Tag: "2026-11"}))
 	if err != nil {
 		return err
 	}

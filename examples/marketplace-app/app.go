@@ -15,12 +15,12 @@ import (
 	"github.com/socotra-go/sdk/webhooks"
 )
 
-// newApp returns the app's whole HTTP handler: a manifest.Runtime that answers /health, /_app/start and
+// newApp returns the app's whole HTTP handler: a socotra.Runtime that answers /health, /_app/start and
 // /_app/stop and serves the manifest's webhook path. There a delivery is verified with secret (or, when
 // secret is empty, accepted unsigned because the app chose so), then the installation it belongs to is
 // found from its x-smp-key and put into the handler's context, then it is deduplicated and routed. opts
 // are added to the runtime's options (the demonstration allows its loopback public URL).
-func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger, opts ...manifest.RuntimeOption) (http.Handler, error) {
+func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, out io.Writer, log *slog.Logger, opts ...socotra.RuntimeOption) (http.Handler, error) {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 
 	h := webhooks.NewHandler(webhooks.WithLogger(log),
@@ -54,20 +54,20 @@ func newApp(m *manifest.Manifest, market *socotra.Marketplace, secret []byte, ou
 		return nil, err
 	}
 
-	verify := manifest.WithUnsignedDeliveries() // chosen explicitly when there is no secret; logged and counted
+	verify := socotra.WithUnsignedDeliveries() // chosen explicitly when there is no secret; logged and counted
 	if len(secret) > 0 {
-		verify = manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret)})
+		verify = socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: string(secret)})
 	}
-	return manifest.NewRuntime(m, nil, append([]manifest.RuntimeOption{
-		manifest.WithLogger(log),
-		manifest.WithDeliveries(h),
-		manifest.WithMarketplace(market),
+	return socotra.NewRuntime(m, nil, append([]socotra.RuntimeOption{
+		socotra.WithLifecycleLogger(log),
+		socotra.WithDeliveries(h),
+		socotra.WithMarketplace(market),
 		verify,
-		manifest.OnStart(func(_ context.Context, publicURL string) error {
+		socotra.OnStart(func(_ context.Context, publicURL string) error {
 			say("  app: started by the platform (public URL received)")
 			return nil
 		}),
-		manifest.OnStop(func(context.Context, string) error {
+		socotra.OnStop(func(context.Context, string) error {
 			say("  app: stopped by the platform")
 			return nil
 		})}, opts...)...)

@@ -3,7 +3,7 @@
 // In the Marketplace the platform runs it with SMP_PORT (the port to listen on) and SMP_STATE_API (where
 // installation state is read), registers the webhooks of socotra-app.json itself when it starts the app,
 // and calls GET /_app/start and /_app/stop because the manifest declares them in socotra.lifecycle. The
-// app is one manifest.Runtime, which:
+// app is one socotra.Runtime, which:
 //
 //   - answers GET /health, /_app/start and /_app/stop;
 //   - at the manifest's webhook path, checks each delivery (see the two modes below), reads the
@@ -83,12 +83,12 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string, list
 	if err != nil {
 		return err
 	}
-	if getenv(manifest.PortEnv) == "" {
+	if getenv(socotra.PortEnv) == "" {
 		return runDemo(ctx, &demo.SyncWriter{W: stdout}, m)
 	}
-	port, err := strconv.Atoi(getenv(manifest.PortEnv))
+	port, err := strconv.Atoi(getenv(socotra.PortEnv))
 	if err != nil || port < 1 || port > 65535 {
-		return fmt.Errorf("%s=%q is not a port number from 1 to 65535", manifest.PortEnv, getenv(manifest.PortEnv))
+		return fmt.Errorf("%s=%q is not a port number from 1 to 65535", socotra.PortEnv, getenv(socotra.PortEnv))
 	}
 	secret := getenv(SecretEnv)
 	switch unsigned := getenv(UnsignedEnv); {
@@ -164,7 +164,7 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 		return err
 	}
 	// The demonstration's public host is on 127.0.0.1, which a real start call's route may not name.
-	app, err := newApp(m, market, secret, out, log, manifest.WithInsecureLoopbackRoutes())
+	app, err := newApp(m, market, secret, out, log, socotra.WithInsecureLoopbackRoutes())
 	if err != nil {
 		return err
 	}
@@ -198,8 +198,8 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	if err != nil {
 		return err
 	}
-	lc, err := manifest.NewLifecycle(m, public, client.Registrar(),
-		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret)}))
+	lc, err := socotra.NewLifecycle(m, public, client.Registrar(),
+		socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: string(secret)}))
 	if err != nil {
 		return err
 	}

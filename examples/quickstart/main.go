@@ -102,8 +102,8 @@ func run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lc, err := manifest.NewLifecycle(m, base, client.Registrar(),
-		manifest.WithDefaultSettings(manifest.WebhookSettings{Secret: string(secret)}))
+	lc, err := socotra.NewLifecycle(m, base, client.Registrar(),
+		socotra.WithDefaultSettings(socotra.WebhookSettings{Secret: string(secret)}))
 	if err != nil {
 		return err
 	}

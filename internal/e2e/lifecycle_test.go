@@ -156,7 +156,7 @@ func TestLifecycleInterruptedHalfway(t *testing.T) {
 					if !crash {
 						dying.onDeath = cancel
 					}
-					first, err := manifest.NewLifecycle(appManifest(t, lt.platform, 0, 1, 2), "https://app.example", dying)
+					first, err := socotra.NewLifecycle(appManifest(t, lt.platform, 0, 1, 2), "https://app.example", dying)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -171,7 +171,7 @@ func TestLifecycleInterruptedHalfway(t *testing.T) {
 						t.Errorf("after a cancelled Start, left on the tenant: %v; want it rolled back", left)
 					}
 
-					next, err := manifest.NewLifecycle(appManifest(t, lt.platform, entries...), "https://app.example", lt.reg)
+					next, err := socotra.NewLifecycle(appManifest(t, lt.platform, entries...), "https://app.example", lt.reg)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -94,7 +94,7 @@
 //
 // [StateAPI] plays the Marketplace's installation state API (SMP_STATE_API): [StateAPI.Install]
 // registers an installation of an app on a [Server] under an x-smp-key, for socotra.NewMarketplace
-// and a manifest.Runtime given WithMarketplace.
+// and a socotra.Runtime given WithMarketplace.
 //
 // Every exported method is safe for concurrent use, and no goroutine outlives [Server.Close].
 package socotratest

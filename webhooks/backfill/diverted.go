@@ -50,7 +50,7 @@ func (r *run) coreDiverted(ctx context.Context, c *socotra.CoreClient, webhookLo
 }
 
 // Diverted replays the diverted events of the webhook registered under name (the [socotra.Registration]
-// Name given to a Registrar, which is the webhook's name; a manifest.Lifecycle lists the names it
+// Name given to a Registrar, which is the webhook's name; a socotra.Lifecycle lists the names it
 // registers in its Registrations) on c, a *socotra.CoreClient or a
 // *socotra.LegacyClient, as [Backfiller.CoreDiverted] and [Backfiller.LegacyDiverted] do. On Core it
 // finds the webhooks with that name first; should there be several (a registration interrupted halfway),

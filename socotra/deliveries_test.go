@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/socotra-go/sdk/hmac"
-	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/webhooks"
 )
 
@@ -43,7 +42,7 @@ func post(t *testing.T, srv *httptest.Server, path string, body []byte, secret, 
 	req = req.WithContext(t.Context())
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
-		req.Header.Set(socotra.SMPKeyHeader, key)
+		req.Header.Set(SMPKeyHeader, key)
 	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
@@ -78,7 +77,7 @@ func TestRuntimeDeliveriesNeedASecretOrAChoice(t *testing.T) {
 		{"unsigned by choice", []RuntimeOption{WithDeliveries(h), WithUnsignedDeliveries()}, ""},
 		{"nil handler", []RuntimeOption{WithDeliveries(nil), WithUnsignedDeliveries()}, "WithDeliveries(nil)"},
 		{"unsigned alone", []RuntimeOption{WithUnsignedDeliveries()}, "WithUnsignedDeliveries needs WithDeliveries"},
-		{"marketplace alone", []RuntimeOption{WithMarketplace(&socotra.Marketplace{})}, "WithMarketplace needs WithDeliveries"},
+		{"marketplace alone", []RuntimeOption{WithMarketplace(&Marketplace{})}, "WithMarketplace needs WithDeliveries"},
 		{"nil marketplace", []RuntimeOption{WithDeliveries(h), WithUnsignedDeliveries(), WithMarketplace(nil)}, "WithMarketplace(nil)"},
 	}
 	for _, tt := range tests {
@@ -104,7 +103,7 @@ func TestRuntimeDeliveriesVerified(t *testing.T) {
 	var logs syncBuffer
 	rt, err := NewRuntime(testManifest(t, "/a", "/b"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "app")
-	}), WithDeliveries(h), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+	}), WithDeliveries(h), WithLifecycleLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 		WithDefaultSettings(WebhookSettings{Secret: deliverySecret}),
 		WithWebhookSettings("/b", WebhookSettings{Secret: "other-secret-for-b-0123", Tag: "v2"}))
 	if err != nil {
@@ -153,7 +152,7 @@ func TestRuntimeUnsignedDeliveries(t *testing.T) {
 	var logs syncBuffer
 	rt, err := NewRuntime(testManifest(t, "/a", "/b"), nil, WithDeliveries(h), WithUnsignedDeliveries(),
 		WithWebhookSettings("/b", WebhookSettings{Secret: deliverySecret}),
-		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		WithLifecycleLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,14 +194,14 @@ func TestRuntimeDeliveriesInstallation(t *testing.T) {
 			"token": "tok-" + key, "settings": map[string]any{}, "mappings": []any{}})
 	}))
 	t.Cleanup(state.Close)
-	market, err := socotra.NewMarketplace(state.URL)
+	market, err := NewMarketplace(state.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var seen []string
 	h := webhooks.NewHandler(webhooks.WithFallback(func(ctx context.Context, ev *webhooks.Event) error {
-		in, ok := socotra.InstallationFrom(ctx)
+		in, ok := InstallationFrom(ctx)
 		if !ok {
 			return fmt.Errorf("no installation for %s", ev.ID)
 		}

@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/socotra-go/sdk/manifest"
 )
 
 // Runtime is the http.Handler of a Marketplace app's own server. It answers
@@ -70,13 +72,13 @@ import (
 // out of time) with the reason in the body only for a call an authenticator
 // accepted; an anonymous caller learns only that it failed, and the reason
 // is logged. Where the platform's calls carry the installation's
-// x-smp-key, socotra.Marketplace.Authenticate is an authenticator for
+// x-smp-key, [Marketplace.Authenticate] is an authenticator for
 // [WithControlAuth] that accepts only keys the state API knows (unconfirmed:
 // try it on a sandbox).
 type Runtime struct {
-	m       *Manifest
+	m       *manifest.Manifest
 	app     http.Handler
-	cfg     config
+	cfg     runtimeConfig
 	control bool                    // the /_app/start and /_app/stop endpoints are served
 	hooks   map[string]http.Handler // WithDeliveries: manifest path -> delivery handler
 	stats   runtimeStats
@@ -108,12 +110,12 @@ func (rt *Runtime) Stats() RuntimeStats {
 // NewRuntime returns a Runtime for m that passes requests outside /health,
 // /_app/ and the delivery paths of [WithDeliveries] to app (nil answers
 // 404). m must validate (and, with
-// [WithStrict], have no warnings).
-func NewRuntime(m *Manifest, app http.Handler, opts ...RuntimeOption) (*Runtime, error) {
+// [WithStrictManifest], have no warnings).
+func NewRuntime(m *manifest.Manifest, app http.Handler, opts ...RuntimeOption) (*Runtime, error) {
 	if m == nil {
-		return nil, errors.New("manifest: NewRuntime needs a manifest")
+		return nil, errors.New("socotra: NewRuntime needs a manifest")
 	}
-	cfg := newConfig(opts, RuntimeOption.applyRuntime)
+	cfg := newRuntimeConfig(opts, RuntimeOption.applyRuntime)
 	if err := cfg.validate(m); err != nil {
 		return nil, err
 	}
@@ -128,7 +130,7 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...RuntimeOption) (*Runtime,
 		}
 	}
 	if !rt.control {
-		cfg.logger.Warn("manifest: GET /_app/start and /_app/stop are not served (they answer 404): " +
+		cfg.logger.Warn("socotra: GET /_app/start and /_app/stop are not served (they answer 404): " +
 			"in self-hosted mode their caller chooses where the webhooks go, and no authenticator was given; " +
 			"pass WithControlSecret or WithControlAuth with WithPublicURL, or call Runtime.Start and Runtime.Stop from your own code")
 	}
@@ -143,15 +145,15 @@ func NewRuntime(m *Manifest, app http.Handler, opts ...RuntimeOption) (*Runtime,
 func (rt *Runtime) warnUndeclared() {
 	for _, h := range []struct {
 		set  bool
-		ev   LifecycleEvent
+		ev   manifest.LifecycleEvent
 		opt  string
 		call string
 	}{
-		{rt.cfg.onStart != nil, LifecycleStart, "OnStart", "/_app/start"},
-		{rt.cfg.onStop != nil, LifecycleStop, "OnStop", "/_app/stop"},
+		{rt.cfg.onStart != nil, manifest.LifecycleStart, "OnStart", "/_app/start"},
+		{rt.cfg.onStop != nil, manifest.LifecycleStop, "OnStop", "/_app/stop"},
 	} {
 		if h.set && !rt.m.Socotra.Declares(h.ev) {
-			rt.cfg.logger.Warn(fmt.Sprintf("manifest: the %s hook will never run in the Marketplace: the manifest does not "+
+			rt.cfg.logger.Warn(fmt.Sprintf("socotra: the %s hook will never run in the Marketplace: the manifest does not "+
 				"declare %q in socotra.lifecycle, so the platform does not call GET %s; add it", h.opt, h.ev, h.call),
 				"lifecycle", rt.m.Socotra.Lifecycle)
 		}
@@ -205,7 +207,7 @@ func (rt *Runtime) controlAllowed(w http.ResponseWriter, r *http.Request) bool {
 	if rt.cfg.controlAuth != nil {
 		if err := rt.cfg.controlAuth(r); err != nil {
 			rt.stats.controlRefused.Add(1)
-			rt.cfg.logger.WarnContext(r.Context(), "manifest: control call refused by the authenticator",
+			rt.cfg.logger.WarnContext(r.Context(), "socotra: control call refused by the authenticator",
 				"path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
 			return false
@@ -229,7 +231,7 @@ func (rt *Runtime) route(w http.ResponseWriter, r *http.Request, optional bool) 
 	route, err := rt.cfg.checkRoute(raw)
 	if err != nil {
 		rt.stats.controlRefused.Add(1)
-		rt.cfg.logger.WarnContext(r.Context(), "manifest: control call refused", "path", r.URL.Path, "reason", err)
+		rt.cfg.logger.WarnContext(r.Context(), "socotra: control call refused", "path", r.URL.Path, "reason", err)
 		http.Error(w, "bad route: "+err.Error(), http.StatusBadRequest)
 		return "", false
 	}
@@ -247,8 +249,8 @@ func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer func() { // a panicking OnStart hook must not take the process down
 			if p := recover(); p != nil {
-				rt.cfg.logger.ErrorContext(r.Context(), "manifest: start panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				done <- fmt.Errorf("manifest: start panicked: %v", p)
+				rt.cfg.logger.ErrorContext(r.Context(), "socotra: start panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				done <- fmt.Errorf("socotra: start panicked: %v", p)
 			}
 		}()
 		done <- rt.Start(ctx, route)
@@ -257,14 +259,14 @@ func (rt *Runtime) serveStart(w http.ResponseWriter, r *http.Request) {
 	select {
 	case err = <-done:
 	case <-ctx.Done(): // answer in time even if the hook ignores ctx
-		err = fmt.Errorf("manifest: start did not finish within %v: %w", rt.cfg.startTimeout, ctx.Err())
+		err = fmt.Errorf("socotra: start did not finish within %v: %w", rt.cfg.startTimeout, ctx.Err())
 	}
 	if err != nil {
 		status := http.StatusInternalServerError
 		if ctx.Err() != nil {
 			status = http.StatusServiceUnavailable
 		}
-		rt.cfg.logger.ErrorContext(r.Context(), "manifest: start failed", "route", route, "err", err)
+		rt.cfg.logger.ErrorContext(r.Context(), "socotra: start failed", "route", route, "err", err)
 		http.Error(w, rt.failure("start", err), status)
 		return
 	}
@@ -277,7 +279,7 @@ func (rt *Runtime) serveStop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := rt.stop(r.Context(), route); err != nil {
-		rt.cfg.logger.ErrorContext(r.Context(), "manifest: stop failed", "err", err)
+		rt.cfg.logger.ErrorContext(r.Context(), "socotra: stop failed", "err", err)
 		http.Error(w, rt.failure("stop", err), http.StatusInternalServerError)
 		return
 	}
@@ -301,7 +303,7 @@ func (rt *Runtime) Start(ctx context.Context, publicURL string) error {
 	defer rt.mu.Unlock()
 	if rt.cfg.onStart != nil {
 		if err := rt.cfg.onStart(ctx, publicURL); err != nil {
-			return fmt.Errorf("manifest: start hook: %w", err)
+			return fmt.Errorf("socotra: start hook: %w", err)
 		}
 	}
 	if rt.cfg.registrar == nil {
@@ -352,7 +354,7 @@ func (rt *Runtime) stop(ctx context.Context, publicURL string) error {
 			publicURL = rt.started
 		}
 		if err := rt.cfg.onStop(hctx, publicURL); err != nil {
-			errs = append(errs, fmt.Errorf("manifest: stop hook: %w", err))
+			errs = append(errs, fmt.Errorf("socotra: stop hook: %w", err))
 		}
 	}
 	rt.started = ""
@@ -361,8 +363,8 @@ func (rt *Runtime) stop(ctx context.Context, publicURL string) error {
 
 // lifecycleConfig passes the Runtime's configuration to the Lifecycle it
 // drives.
-func (rt *Runtime) lifecycleConfig() Option {
-	return optionFunc(func(c *config) { *c = rt.cfg })
+func (rt *Runtime) lifecycleConfig() LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) { *c = rt.cfg })
 }
 
 // PortEnv is the environment variable the Marketplace sets to the port an
@@ -378,7 +380,7 @@ func ListenAddr(fallback string) (string, error) {
 		return fallback, nil
 	}
 	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 65535 {
-		return "", fmt.Errorf("manifest: %s=%q is not a port number from 1 to 65535", PortEnv, v)
+		return "", fmt.Errorf("socotra: %s=%q is not a port number from 1 to 65535", PortEnv, v)
 	}
 	return ":" + v, nil
 }

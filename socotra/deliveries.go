@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"slices"
 
 	"github.com/socotra-go/sdk/hmac"
-	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/webhooks"
 )
 
@@ -21,12 +21,12 @@ import (
 // deliveries only when [WithUnsignedDeliveries] is given, and otherwise
 // [NewRuntime] fails. With [WithMarketplace] the installation of each
 // delivery's x-smp-key is then found and put into the context h's functions
-// get (see socotra.InstallationFrom). Refusals are counted in h's Stats,
+// get (see [InstallationFrom]). Refusals are counted in h's Stats,
 // logged and observed as behind webhooks.NewReceiver (webhooks.NewReceiverWith
 // puts the installation lookup between the check and h). The default is
 // none: the app serves the paths in its own handler.
 func WithDeliveries(h *webhooks.Handler) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) {
+	return runtimeOptionFunc(func(c *runtimeConfig) {
 		c.deliveries = h
 		c.deliveriesSet = true
 	})
@@ -43,36 +43,36 @@ func WithDeliveries(h *webhooks.Handler) RuntimeOption {
 // verify. The default is off: [NewRuntime] refuses a delivery path with no
 // secret.
 func WithUnsignedDeliveries() RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.unsigned = true })
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.unsigned = true })
 }
 
 // WithMarketplace makes the deliveries of [WithDeliveries] carry their
 // installation: after the signature check, the installation of the
 // request's x-smp-key is read through m (cached per key, with its clients)
-// and put into the context, where socotra.InstallationFrom finds it. A
+// and put into the context, where [InstallationFrom] finds it. A
 // delivery without x-smp-key gets 400; one whose state cannot be read gets
 // 503, so Socotra retries it. The default is none.
-func WithMarketplace(m *socotra.Marketplace) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) {
+func WithMarketplace(m *Marketplace) RuntimeOption {
+	return runtimeOptionFunc(func(c *runtimeConfig) {
 		c.market = m
 		c.marketSet = true
 	})
 }
 
 // validateDeliveries checks the delivery options against m.
-func (c *config) validateDeliveries(m *Manifest) []error {
+func (c *runtimeConfig) validateDeliveries(m *manifest.Manifest) []error {
 	var errs []error
 	if c.deliveriesSet && c.deliveries == nil {
-		errs = append(errs, errors.New("manifest: WithDeliveries(nil): pass the *webhooks.Handler that handles the events"))
+		errs = append(errs, errors.New("socotra: WithDeliveries(nil): pass the *webhooks.Handler that handles the events"))
 	}
 	if c.marketSet && c.market == nil {
-		errs = append(errs, errors.New("manifest: WithMarketplace(nil): pass the *socotra.Marketplace that reads installation state"))
+		errs = append(errs, errors.New("socotra: WithMarketplace(nil): pass the *Marketplace that reads installation state"))
 	}
 	if c.market != nil && !c.deliveriesSet {
-		errs = append(errs, errors.New("manifest: WithMarketplace needs WithDeliveries: it adds the installation to the deliveries the Runtime serves"))
+		errs = append(errs, errors.New("socotra: WithMarketplace needs WithDeliveries: it adds the installation to the deliveries the Runtime serves"))
 	}
 	if c.unsigned && !c.deliveriesSet {
-		errs = append(errs, errors.New("manifest: WithUnsignedDeliveries needs WithDeliveries"))
+		errs = append(errs, errors.New("socotra: WithUnsignedDeliveries needs WithDeliveries"))
 	}
 	if !c.deliveriesSet || c.unsigned {
 		return errs
@@ -84,7 +84,7 @@ func (c *config) validateDeliveries(m *Manifest) []error {
 		}
 	}
 	if len(missing) > 0 {
-		errs = append(errs, fmt.Errorf("manifest: WithDeliveries: no secret to verify deliveries to %q: pass the secret "+
+		errs = append(errs, fmt.Errorf("socotra: WithDeliveries: no secret to verify deliveries to %q: pass the secret "+
 			"with WithDefaultSettings or WithWebhookSettings, or accept unsigned deliveries by choice with WithUnsignedDeliveries", missing))
 	}
 	return errs
@@ -107,7 +107,7 @@ func (rt *Runtime) deliveryHandlers() (map[string]http.Handler, error) {
 		if s.Secret != "" {
 			v, err := hmac.NewKeyringVerifier([]hmac.Key{{Secret: []byte(s.Secret), Tag: s.Tag}}, hmac.WithLogger(cfg.logger))
 			if err != nil {
-				return nil, fmt.Errorf("manifest: webhook %q: %w", w.Path, err)
+				return nil, fmt.Errorf("socotra: webhook %q: %w", w.Path, err)
 			}
 			out[w.Path] = receiver(v)
 			continue
@@ -116,7 +116,7 @@ func (rt *Runtime) deliveryHandlers() (map[string]http.Handler, error) {
 		// the warning below replaces the verifier's own.
 		v, err := hmac.NewVerifier(nil, hmac.InsecureSkipVerify(), hmac.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 		if err != nil {
-			return nil, fmt.Errorf("manifest: webhook %q: %w", w.Path, err)
+			return nil, fmt.Errorf("socotra: webhook %q: %w", w.Path, err)
 		}
 		counted := receiver(v)
 		out[w.Path] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +127,7 @@ func (rt *Runtime) deliveryHandlers() (map[string]http.Handler, error) {
 	}
 	if len(unsigned) > 0 {
 		slices.Sort(unsigned)
-		cfg.logger.Warn("manifest: accepting unsigned deliveries (WithUnsignedDeliveries): anyone who can reach these paths "+
+		cfg.logger.Warn("socotra: accepting unsigned deliveries (WithUnsignedDeliveries): anyone who can reach these paths "+
 			"can post events the app will handle as Socotra's; configure a secret when the platform signs them",
 			"paths", unsigned)
 	}

@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"crypto/sha256"
@@ -14,7 +14,7 @@ import (
 
 // ErrControlUnauthorized is what the authenticator of [WithControlSecret]
 // returns for a request without the right secret.
-var ErrControlUnauthorized = errors.New("manifest: control request not authorised")
+var ErrControlUnauthorized = errors.New("socotra: control request not authorised")
 
 // minControlSecret is the shortest secret [WithControlSecret] accepts.
 const minControlSecret = 16
@@ -30,7 +30,7 @@ const minControlSecret = 16
 // SDK knows of) and, when given, applies too. See [WithControlSecret] for a
 // ready one. The default is none.
 func WithControlAuth(fn func(*http.Request) error) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) {
+	return runtimeOptionFunc(func(c *runtimeConfig) {
 		c.controlAuths++
 		c.controlAuth = fn
 	})
@@ -44,11 +44,11 @@ func WithControlSecret(secret string) RuntimeOption {
 	// Only a digest is kept, so no formatting of the Runtime can print the secret.
 	want := sha256.Sum256([]byte(secret))
 	short := len(secret) < minControlSecret
-	return runtimeOptionFunc(func(c *config) {
+	return runtimeOptionFunc(func(c *runtimeConfig) {
 		c.controlAuths++
 		if short {
 			c.controlErrs = append(c.controlErrs, fmt.Errorf(
-				"manifest: WithControlSecret: the secret must be at least %d bytes; generate a long random one", minControlSecret))
+				"socotra: WithControlSecret: the secret must be at least %d bytes; generate a long random one", minControlSecret))
 		}
 		c.controlAuth = func(r *http.Request) error {
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -70,7 +70,7 @@ func WithControlSecret(secret string) RuntimeOption {
 // fragment; a trailing '/' and the default port are ignored when comparing.
 // The default is none.
 func WithPublicURL(urls ...string) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.publicURLs = append(c.publicURLs, urls...) })
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.publicURLs = append(c.publicURLs, urls...) })
 }
 
 // WithInsecureLoopbackRoutes lets routes and [WithPublicURL] name http URLs
@@ -78,30 +78,30 @@ func WithPublicURL(urls ...string) RuntimeOption {
 // development on one machine. Never use it in production. The default is off:
 // https and public hosts only.
 func WithInsecureLoopbackRoutes() RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.loopback = true })
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.loopback = true })
 }
 
 // validateControl checks the control options and normalises the public URLs.
-func (c *config) validateControl() []error {
+func (c *runtimeConfig) validateControl() []error {
 	errs := slices.Clone(c.controlErrs)
 	if c.controlAuths > 1 {
-		errs = append(errs, errors.New("manifest: pass one of WithControlAuth and WithControlSecret, not both or twice"))
+		errs = append(errs, errors.New("socotra: pass one of WithControlAuth and WithControlSecret, not both or twice"))
 	}
 	if c.controlAuths > 0 && c.controlAuth == nil {
-		errs = append(errs, errors.New("manifest: WithControlAuth(nil): pass a function that authenticates the request"))
+		errs = append(errs, errors.New("socotra: WithControlAuth(nil): pass a function that authenticates the request"))
 	}
 	norm := make([]string, 0, len(c.publicURLs))
 	for _, u := range c.publicURLs {
 		n, err := c.normRoute(u)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("manifest: WithPublicURL: %w", err))
+			errs = append(errs, fmt.Errorf("socotra: WithPublicURL: %w", err))
 			continue
 		}
 		norm = append(norm, n)
 	}
 	c.publicURLs = norm
 	if c.registrar != nil && c.controlAuth != nil && len(norm) == 0 && len(errs) == 0 {
-		errs = append(errs, errors.New("manifest: WithControlAuth or WithControlSecret with WithRegistrar needs WithPublicURL: "+
+		errs = append(errs, errors.New("socotra: WithControlAuth or WithControlSecret with WithRegistrar needs WithPublicURL: "+
 			"the start call's route must match the app's configured public URL"))
 	}
 	return errs
@@ -109,7 +109,7 @@ func (c *config) validateControl() []error {
 
 // checkRoute checks the route of a control call: well formed, and one of the
 // configured public URLs when there are any. It returns the normalised URL.
-func (c *config) checkRoute(route string) (string, error) {
+func (c *runtimeConfig) checkRoute(route string) (string, error) {
 	n, err := c.normRoute(route)
 	if err != nil {
 		return "", err
@@ -126,7 +126,7 @@ func (c *config) checkRoute(route string) (string, error) {
 // socotra/amp-blueprints lifecycle-events.sample/README.md: the query holds
 // "an app instance public endpoint url"). Errors never repeat the URL, which
 // may carry credentials.
-func (c *config) normRoute(raw string) (string, error) {
+func (c *runtimeConfig) normRoute(raw string) (string, error) {
 	if strings.ContainsAny(raw, "\\ \t\r\n%") {
 		return "", errors.New("route has spaces, backslashes or escapes; send a plain URL")
 	}

@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ func TestSettingsNeverPrint(t *testing.T) {
 	t.Parallel()
 	const secret, cred = "whsec-LEAK-4242", "Bearer app-LEAK-99"
 	s := WebhookSettings{Secret: secret, Tag: "v1", Headers: map[string][]string{"Authorization": {cred}}}
-	opts := []Option{WithDefaultSettings(s), WithWebhookSettings("/a", s)}
+	opts := []LifecycleOption{WithDefaultSettings(s), WithWebhookSettings("/a", s)}
 	l := mustLifecycle(t, testManifest(t, "/a", "/b"), "https://x.example", newMem(), opts...)
 	rt, err := NewRuntime(testManifest(t, "/a"), nil, WithDefaultSettings(s), WithWebhookSettings("/a", s))
 	if err != nil {

@@ -1,8 +1,9 @@
-package manifest
+package socotra_test
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"net/http"
@@ -10,10 +11,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 )
@@ -70,26 +73,69 @@ var tenantPlatforms = []struct {
 	}},
 }
 
-// tenantManifest is a manifest whose events both platforms publish.
-func tenantManifest(t *testing.T, paths ...string) *Manifest {
+// tenantManifest is a valid manifest with one entry per path, each for an
+// event both platforms publish.
+func tenantManifest(t *testing.T, paths ...string) *manifest.Manifest {
 	t.Helper()
-	m := testManifest(t, paths...)
+	m := &manifest.Manifest{Name: "acme/claims", Version: "1.0.0"}
 	both := []events.Name{"policy.quote.accept", "policy.quote.create", "policy.quote.discard"}
-	for i := range m.Socotra.Webhooks {
-		m.Socotra.Webhooks[i].Events = both[i%len(both) : i%len(both)+1]
+	for i, p := range paths {
+		m.Socotra.Webhooks = append(m.Socotra.Webhooks, manifest.Webhook{Path: p, Events: both[i%len(both) : i%len(both)+1]})
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
 	}
 	return m
 }
 
-// receiver records the paths it is delivered to, and the last request.
-type receiver struct {
+func mustLifecycle(t *testing.T, m *manifest.Manifest, url string, reg socotra.Registrar, opts ...socotra.LifecycleOption) *socotra.Lifecycle {
+	t.Helper()
+	l, err := socotra.NewLifecycle(m, url, reg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// registered lists the registrations under prefix as "name url".
+func registered(t *testing.T, reg socotra.Registrar, prefix string) []string {
+	t.Helper()
+	rs, err := reg.Registrations(context.WithoutCancel(t.Context()), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Name+" "+r.URL+" ")
+	}
+	slices.Sort(out)
+	return out
+}
+
+// failThird wraps a Registrar and fails its third Register call.
+type failThird struct {
+	socotra.Registrar
+	calls atomic.Int64
+}
+
+var errInjected = errors.New("injected failure")
+
+func (f *failThird) Register(ctx context.Context, r socotra.Registration) error {
+	if f.calls.Add(1) == 3 {
+		return fmt.Errorf("register %s: %w", r.Name, errInjected)
+	}
+	return f.Registrar.Register(ctx, r)
+}
+
+// tenantReceiver records the paths it is delivered to, and the last request.
+type tenantReceiver struct {
 	mu     sync.Mutex
 	paths  []string
 	header http.Header
 	body   []byte
 }
 
-func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+func (r *tenantReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	r.paths = append(r.paths, req.URL.Path)
@@ -97,7 +143,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Unlock()
 }
 
-func (r *receiver) got() []string {
+func (r *tenantReceiver) got() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Sorted(slices.Values(r.paths))
@@ -124,7 +170,7 @@ func TestTenantLifecycle(t *testing.T) {
 	for _, p := range tenantPlatforms {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &receiver{}
+			rec := &tenantReceiver{}
 			// TLS, since Legacy accepts a secret for https URLs only (seed 003).
 			app := httptest.NewTLSServer(rec)
 			t.Cleanup(app.Close)
@@ -135,8 +181,8 @@ func TestTenantLifecycle(t *testing.T) {
 			// Start registers <public URL><path> for each entry's events,
 			// with the settings given in code.
 			l := mustLifecycle(t, tenantManifest(t, "/in/a", "/in/b"), app.URL, reg,
-				WithWebhookSettings("/in/a", WebhookSettings{Failure: &socotra.FailureHandling{Triggers: []string{"503"}, Divert: true}}),
-				WithWebhookSettings("/in/b", WebhookSettings{Secret: "s3cret", Headers: map[string][]string{"X-App": {"claims"}}}))
+				socotra.WithWebhookSettings("/in/a", socotra.WebhookSettings{Failure: &socotra.FailureHandling{Triggers: []string{"503"}, Divert: true}}),
+				socotra.WithWebhookSettings("/in/b", socotra.WebhookSettings{Secret: "s3cret", Headers: map[string][]string{"X-App": {"claims"}}}))
 			if err := l.Start(t.Context()); err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +221,7 @@ func TestTenantLifecycle(t *testing.T) {
 			if err := changed.Start(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			got := state(t, reg, l.Prefix())
+			got := registered(t, reg, l.Prefix())
 			if len(got) != 2 || !strings.Contains(got[0]+got[1], app.URL+"/in/c ") || strings.Contains(got[0]+got[1], "/in/b") {
 				t.Errorf("after the manifest changed: %q", got)
 			}
@@ -186,7 +232,7 @@ func TestTenantLifecycle(t *testing.T) {
 			if err := changed.Stop(ctx); err != nil {
 				t.Fatalf("Stop after cancel: %v", err)
 			}
-			if got := state(t, reg, ""); len(got) != 0 {
+			if got := registered(t, reg, ""); len(got) != 0 {
 				t.Errorf("after Stop: %q", got)
 			}
 			emit(t, tenant, p.platform, "policy.quote.accept")
@@ -209,13 +255,13 @@ func TestTenantPartialFailure(t *testing.T) {
 			if err := before.Start(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			l := mustLifecycle(t, tenantManifest(t, "/a", "/b", "/c", "/d"), "http://127.0.0.1:1", &failNth{Registrar: reg, n: 3})
+			l := mustLifecycle(t, tenantManifest(t, "/a", "/b", "/c", "/d"), "http://127.0.0.1:1", &failThird{Registrar: reg})
 			err := l.Start(t.Context())
 			if !errors.Is(err, errInjected) {
 				t.Fatalf("Start = %v, want the injected failure", err)
 			}
 			// /b and /d were created by this Start and rolled back; /a existed before.
-			got := state(t, reg, "")
+			got := registered(t, reg, "")
 			if len(got) != 1 || !strings.HasPrefix(got[0], l.Registrations()[0].Name+" ") {
 				t.Errorf("after rollback: %q, want only %s", got, l.Registrations()[0].Name)
 			}
@@ -237,7 +283,7 @@ func TestTenantConcurrentStart(t *testing.T) {
 				for i := range errs {
 					reg := p.connect(t, tenant) // each instance has its own client
 					wg.Go(func() {
-						l, err := NewLifecycle(m, "http://127.0.0.1:1", reg)
+						l, err := socotra.NewLifecycle(m, "http://127.0.0.1:1", reg)
 						if err == nil {
 							err = l.Start(t.Context())
 						}

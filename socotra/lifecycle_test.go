@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"bytes"
@@ -15,20 +15,20 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
-	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/manifest"
 )
 
-// memRegistrar is an in-memory socotra.Registrar that, like a real one,
+// memRegistrar is an in-memory Registrar that, like a real one,
 // fails calls whose context is done.
 type memRegistrar struct {
 	mu    sync.Mutex
-	regs  map[string]socotra.Registration
+	regs  map[string]Registration
 	calls atomic.Int64
 }
 
-func newMem() *memRegistrar { return &memRegistrar{regs: map[string]socotra.Registration{}} }
+func newMem() *memRegistrar { return &memRegistrar{regs: map[string]Registration{}} }
 
-func (m *memRegistrar) Register(ctx context.Context, r socotra.Registration) error {
+func (m *memRegistrar) Register(ctx context.Context, r Registration) error {
 	m.calls.Add(1)
 	if err := ctx.Err(); err != nil {
 		return err
@@ -39,14 +39,14 @@ func (m *memRegistrar) Register(ctx context.Context, r socotra.Registration) err
 	return nil
 }
 
-func (m *memRegistrar) Registrations(ctx context.Context, prefix string) ([]socotra.Registration, error) {
+func (m *memRegistrar) Registrations(ctx context.Context, prefix string) ([]Registration, error) {
 	m.calls.Add(1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []socotra.Registration
+	var out []Registration
 	for name, r := range m.regs {
 		if strings.HasPrefix(name, prefix) {
 			out = append(out, r)
@@ -69,14 +69,14 @@ func (m *memRegistrar) Unregister(ctx context.Context, name string) error {
 
 // failNth wraps a Registrar and fails its nth Register call (1-based).
 type failNth struct {
-	socotra.Registrar
+	Registrar
 	n     int64
 	calls atomic.Int64
 }
 
 var errInjected = errors.New("injected failure")
 
-func (f *failNth) Register(ctx context.Context, r socotra.Registration) error {
+func (f *failNth) Register(ctx context.Context, r Registration) error {
 	if f.calls.Add(1) == f.n {
 		return fmt.Errorf("register %s: %w", r.Name, errInjected)
 	}
@@ -84,15 +84,15 @@ func (f *failNth) Register(ctx context.Context, r socotra.Registration) error {
 }
 
 // testManifest returns a valid manifest with one entry per path.
-func testManifest(t *testing.T, paths ...string) *Manifest {
+func testManifest(t *testing.T, paths ...string) *manifest.Manifest {
 	t.Helper()
-	m := &Manifest{Name: "acme/claims", Version: "1.0.0"}
+	m := &manifest.Manifest{Name: "acme/claims", Version: "1.0.0"}
 	for i, p := range paths {
 		evs := []events.Name{"policy.create"}
 		if i%2 == 1 {
 			evs = []events.Name{"invoice.issue", "policy.issue"}
 		}
-		m.Socotra.Webhooks = append(m.Socotra.Webhooks, Webhook{Path: p, Events: evs})
+		m.Socotra.Webhooks = append(m.Socotra.Webhooks, manifest.Webhook{Path: p, Events: evs})
 	}
 	if err := m.Validate(); err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func testManifest(t *testing.T, paths ...string) *Manifest {
 }
 
 // state lists the registrations under prefix as "name url events".
-func state(t *testing.T, reg socotra.Registrar, prefix string) []string {
+func state(t *testing.T, reg Registrar, prefix string) []string {
 	t.Helper()
 	rs, err := reg.Registrations(context.WithoutCancel(t.Context()), prefix)
 	if err != nil {
@@ -117,7 +117,7 @@ func state(t *testing.T, reg socotra.Registrar, prefix string) []string {
 	return out
 }
 
-func mustLifecycle(t *testing.T, m *Manifest, url string, reg socotra.Registrar, opts ...Option) *Lifecycle {
+func mustLifecycle(t *testing.T, m *manifest.Manifest, url string, reg Registrar, opts ...LifecycleOption) *Lifecycle {
 	t.Helper()
 	l, err := NewLifecycle(m, url, reg, opts...)
 	if err != nil {
@@ -159,7 +159,7 @@ func TestLifecycleStartStop(t *testing.T) {
 	secretHeaders := map[string][]string{"X-App": {"claims"}}
 	l := mustLifecycle(t, testManifest(t, "/a", "/b"), "https://app.example.com", reg,
 		WithDefaultSettings(WebhookSettings{Secret: "s-all"}),
-		WithWebhookSettings("/b", WebhookSettings{Secret: "s-b", Tag: "v2", Headers: secretHeaders, Failure: &socotra.FailureHandling{}}))
+		WithWebhookSettings("/b", WebhookSettings{Secret: "s-b", Tag: "v2", Headers: secretHeaders, Failure: &FailureHandling{}}))
 	if err := l.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestLifecycleLogs(t *testing.T) {
 	if err := old.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	l := mustLifecycle(t, testManifest(t, "/a"), "https://app.example", reg, WithLogger(log))
+	l := mustLifecycle(t, testManifest(t, "/a"), "https://app.example", reg, WithLifecycleLogger(log))
 	if err := l.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ type cancelNth struct {
 	cancel context.CancelFunc
 }
 
-func (c *cancelNth) Register(ctx context.Context, r socotra.Registration) error {
+func (c *cancelNth) Register(ctx context.Context, r Registration) error {
 	if c.calls.Add(1) == c.n {
 		c.cancel()
 		return ctx.Err()
@@ -312,7 +312,7 @@ func TestLifecycleRollbackAfterCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Start = %v, want context.Canceled", err)
 	}
-	if n := strings.Count(err.Error(), "manifest: start: register"); n != 2 {
+	if n := strings.Count(err.Error(), "socotra: start: register"); n != 2 {
 		t.Errorf("Start reported %d failed entries, want 2 (every error): %v", n, err)
 	}
 	if got := state(t, mem, ""); len(got) != 0 {
@@ -340,7 +340,7 @@ func TestLifecycleStopAfterCancel(t *testing.T) {
 // blockingRegistrar blocks every call until its context ends.
 type blockingRegistrar struct{ memRegistrar }
 
-func (b *blockingRegistrar) Registrations(ctx context.Context, _ string) ([]socotra.Registration, error) {
+func (b *blockingRegistrar) Registrations(ctx context.Context, _ string) ([]Registration, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
@@ -399,24 +399,24 @@ func TestNewLifecycleErrors(t *testing.T) {
 	invalid.Version = "1"
 	tests := []struct {
 		name string
-		m    *Manifest
+		m    *manifest.Manifest
 		url  string
-		reg  socotra.Registrar
-		opts []Option
+		reg  Registrar
+		opts []LifecycleOption
 		want string
 	}{
-		{name: "invalid manifest", m: invalid, url: "https://x.example", reg: newMem(), want: "manifest: invalid manifest: manifest: version:"},
-		{name: "warnings strict", m: warned, url: "https://x.example", reg: newMem(), opts: []Option{WithStrict()}, want: "not an event name this SDK knows"},
+		{name: "invalid manifest", m: invalid, url: "https://x.example", reg: newMem(), want: "socotra: invalid manifest: manifest: version:"},
+		{name: "warnings strict", m: warned, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithStrictManifest()}, want: "not an event name this SDK knows"},
 		{name: "nil registrar", m: valid, url: "https://x.example", want: "needs a manifest and a registrar"},
 		{name: "relative URL", m: valid, url: "/x", reg: newMem(), want: "must be an absolute http or https URL"},
 		{name: "ftp URL", m: valid, url: "ftp://x.example", reg: newMem(), want: "must be an absolute http or https URL"},
 		{name: "URL with query", m: valid, url: "https://x.example/?a=1", reg: newMem(), want: "must not have a query"},
 		{name: "URL with userinfo", m: valid, url: "https://bob:hunter2@x.example", reg: newMem(), want: `"https://bob:xxxxx@x.example" carries userinfo`},
 		{name: "bad URL with userinfo", m: valid, url: "https://bob:hunter2@x.example:port", reg: newMem(), want: "not shown"},
-		{name: "unknown path settings", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithWebhookSettings("/zz", WebhookSettings{})}, want: `WithWebhookSettings("/zz")`},
-		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},
-		{name: "empty instance", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithInstance("")}, want: "non-empty id"},
-		{name: "zero stop timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []Option{WithStopTimeout(0)}, want: "WithStopTimeout(0s): want a positive duration"},
+		{name: "unknown path settings", m: valid, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithWebhookSettings("/zz", WebhookSettings{})}, want: `WithWebhookSettings("/zz")`},
+		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},
+		{name: "empty instance", m: valid, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithInstance("")}, want: "non-empty id"},
+		{name: "zero stop timeout", m: valid, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithStopTimeout(0)}, want: "WithStopTimeout(0s): want a positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -428,15 +428,15 @@ func TestNewLifecycleErrors(t *testing.T) {
 		})
 	}
 	if _, err := NewLifecycle(warned, "https://x.example", newMem()); err != nil {
-		t.Errorf("warnings without WithStrict: %v", err)
+		t.Errorf("warnings without WithStrictManifest: %v", err)
 	}
-	if _, err := NewLifecycle(invalid, "https://x.example", newMem()); !errors.Is(err, ErrInvalid) {
-		t.Errorf("invalid manifest error %v does not wrap ErrInvalid", err)
+	if _, err := NewLifecycle(invalid, "https://x.example", newMem()); !errors.Is(err, ErrInvalidManifest) {
+		t.Errorf("invalid manifest error %v does not wrap ErrInvalidManifest", err)
 	}
 }
 
 // TestRuntimeOnlyOptions pins that the settings of a Runtime alone are not
-// Options, so that NewLifecycle cannot take them and drop them.
+// LifecycleOptions, so that NewLifecycle cannot take them and drop them.
 func TestRuntimeOnlyOptions(t *testing.T) {
 	t.Parallel()
 	runtimeOnly := map[string]RuntimeOption{
@@ -453,8 +453,8 @@ func TestRuntimeOnlyOptions(t *testing.T) {
 		"WithMarketplace":            WithMarketplace(nil),
 	}
 	for name, o := range runtimeOnly {
-		if _, ok := o.(Option); ok {
-			t.Errorf("%s is an Option, so NewLifecycle takes it; want a RuntimeOption only", name)
+		if _, ok := o.(LifecycleOption); ok {
+			t.Errorf("%s is a LifecycleOption, so NewLifecycle takes it; want a RuntimeOption only", name)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/manifest"
 )
 
 const testControlSecret = "control-secret-0123456789abcdef"
@@ -71,7 +71,7 @@ func TestRuntimeSelfHostedControlClosed(t *testing.T) {
 	reg := newMem()
 	m := testManifest(t, "/a", "/b")
 	var logs syncBuffer
-	rt, err := NewRuntime(m, nil, WithRegistrar(reg), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	rt, err := NewRuntime(m, nil, WithRegistrar(reg), WithLifecycleLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestRuntimeControlAuth(t *testing.T) {
 	var logs syncBuffer
 	rt, err := NewRuntime(testManifest(t, "/a"), nil, WithRegistrar(reg),
 		WithControlSecret(testControlSecret), WithPublicURL("https://app.example/"),
-		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		WithLifecycleLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func FuzzRoute(f *testing.F) {
 		"https://a.example\\@b.example", "https://2852039166", "HTTPS://A.EXAMPLE", "https://a.example/%2e%2e/"} {
 		f.Add(s)
 	}
-	c := newConfig([]RuntimeOption(nil), RuntimeOption.applyRuntime)
+	c := newRuntimeConfig([]RuntimeOption(nil), RuntimeOption.applyRuntime)
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, err := c.normRoute(raw)
 		if err != nil {
@@ -425,13 +425,13 @@ func TestRuntimeMarketplaceAuthenticate(t *testing.T) {
 		io.WriteString(w, `{"socotraApiUrl": "https://api.sandbox.socotra.example", "token": "t", "settings": {}, "mappings": []}`)
 	}))
 	t.Cleanup(state.Close)
-	market, err := socotra.NewMarketplace(state.URL)
+	market, err := NewMarketplace(state.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var started atomic.Int32
 	m := testManifest(t, "/a")
-	m.Socotra.Lifecycle = []LifecycleEvent{LifecycleStart}
+	m.Socotra.Lifecycle = []manifest.LifecycleEvent{manifest.LifecycleStart}
 	rt, err := NewRuntime(m, nil, WithControlAuth(market.Authenticate),
 		OnStart(func(context.Context, string) error { started.Add(1); return nil }))
 	if err != nil {
@@ -445,7 +445,7 @@ func TestRuntimeMarketplaceAuthenticate(t *testing.T) {
 	}{{"", 401}, {"guessed", 401}, {"inst-1", 200}} {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+startPath("https://abc.outpost.example"), nil)
 		if tt.key != "" {
-			req.Header.Set(socotra.SMPKeyHeader, tt.key)
+			req.Header.Set(SMPKeyHeader, tt.key)
 		}
 		resp, err := srv.Client().Do(req)
 		if err != nil {

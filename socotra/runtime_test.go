@@ -1,9 +1,10 @@
-package manifest
+package socotra
 
 import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/socotra-go/sdk/manifest"
 )
 
 // get sends a GET to srv and returns the status and body.
@@ -189,7 +192,7 @@ func TestRuntimeStartFailures(t *testing.T) {
 			status: 500, body: "start failed; the app's log says why\n"},
 		{name: "hook error, authenticated caller", opts: []RuntimeOption{WithControlSecret(testControlSecret),
 			OnStart(func(context.Context, string) error { return errors.New("no database") })},
-			status: 500, body: "start failed: manifest: start hook: no database\n"},
+			status: 500, body: "start failed: socotra: start hook: no database\n"},
 		{name: "registration error", opts: []RuntimeOption{WithRegistrar(&failNth{Registrar: newMem(), n: 1}),
 			WithControlSecret(testControlSecret), WithPublicURL("https://a.example")},
 			status: 500, body: "injected failure"},
@@ -235,18 +238,18 @@ func TestNewRuntimeInvalid(t *testing.T) {
 	t.Parallel()
 	m := testManifest(t, "/a")
 	m.Socotra.Webhooks[0].Path = "/_app/a"
-	if _, err := NewRuntime(m, nil); !errors.Is(err, ErrInvalid) {
-		t.Errorf("NewRuntime = %v, want ErrInvalid", err)
+	if _, err := NewRuntime(m, nil); !errors.Is(err, ErrInvalidManifest) {
+		t.Errorf("NewRuntime = %v, want ErrInvalidManifest", err)
 	}
 	warned := testManifest(t, "/a")
 	warned.Socotra.Webhooks[0].Events[0] = "acme.custom"
 	if _, err := NewRuntime(warned, nil); err != nil {
 		t.Errorf("NewRuntime with warnings = %v", err)
 	}
-	if _, err := NewRuntime(warned, nil, WithStrict()); !errors.Is(err, ErrInvalid) {
-		t.Errorf("NewRuntime with warnings and WithStrict = %v, want ErrInvalid", err)
+	if _, err := NewRuntime(warned, nil, WithStrictManifest()); !errors.Is(err, ErrInvalidManifest) {
+		t.Errorf("NewRuntime with warnings and WithStrictManifest = %v, want ErrInvalidManifest", err)
 	}
-	// Option mistakes fail here, not at the platform's first start call.
+	// LifecycleOption mistakes fail here, not at the platform's first start call.
 	valid := testManifest(t, "/a")
 	_, err := NewRuntime(valid, nil, WithRegistrar(newMem()), WithInstance(""),
 		WithWebhookSettings("/zz", WebhookSettings{}), WithStartTimeout(0))
@@ -286,6 +289,50 @@ func TestListenAddr(t *testing.T) {
 			}
 			if err != nil || got != tt.want {
 				t.Errorf("ListenAddr = %q, %v, want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRuntimeWarnsUndeclaredHooks checks that a Marketplace-mode Runtime says
+// at boot when a hook would never be called.
+func TestRuntimeWarnsUndeclaredHooks(t *testing.T) {
+	t.Parallel()
+	hook := OnStart(func(context.Context, string) error { return nil })
+	stop := OnStop(func(context.Context, string) error { return nil })
+	tests := []struct {
+		name      string
+		lifecycle []manifest.LifecycleEvent
+		opts      []RuntimeOption
+		want      []string // substrings of the log; nil means no warning
+	}{
+		{"both declared", []manifest.LifecycleEvent{manifest.LifecycleStart, manifest.LifecycleStop}, []RuntimeOption{hook, stop}, nil},
+		{"none declared", nil, []RuntimeOption{hook, stop}, []string{"OnStart hook will never run", "OnStop hook will never run", "GET /_app/start; add it"}},
+		{"stop missing", []manifest.LifecycleEvent{manifest.LifecycleStart}, []RuntimeOption{hook, stop}, []string{"OnStop hook will never run"}},
+		{"no hooks", nil, nil, nil},
+		{"self-hosted", nil, []RuntimeOption{hook, WithRegistrar(newMem())}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := testManifest(t, "/a")
+			m.Socotra.Lifecycle = tt.lifecycle
+			var logs syncBuffer
+			opts := append([]RuntimeOption{WithLifecycleLogger(slog.New(slog.NewTextHandler(&logs, nil)))}, tt.opts...)
+			if _, err := NewRuntime(m, nil, opts...); err != nil {
+				t.Fatal(err)
+			}
+			got := logs.String()
+			if tt.want == nil && strings.Contains(got, "will never run") {
+				t.Errorf("unexpected warning: %s", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("log %q does not say %q", got, w)
+				}
+			}
+			if tt.name == "stop missing" && strings.Contains(got, "OnStart hook") {
+				t.Errorf("warned about a declared hook: %s", got)
 			}
 		})
 	}

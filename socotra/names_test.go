@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"regexp"
@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/socotra-go/sdk/events"
-	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/manifest"
 )
 
 // manifestNamed is testManifest with another app name.
-func manifestNamed(t *testing.T, name string, paths ...string) *Manifest {
+func manifestNamed(t *testing.T, name string, paths ...string) *manifest.Manifest {
 	t.Helper()
 	m := testManifest(t, paths...)
 	m.Name = name
@@ -88,7 +88,7 @@ func TestOldNamesCleanedOnce(t *testing.T) {
 	reg := newMem()
 	ctx := t.Context()
 	put := func(name, url string) {
-		if err := reg.Register(ctx, socotra.Registration{Name: name, URL: url, Events: []events.Name{events.PolicyCreate}}); err != nil {
+		if err := reg.Register(ctx, Registration{Name: name, URL: url, Events: []events.Name{events.PolicyCreate}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"context"
@@ -9,16 +9,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/webhooks"
 )
 
-// Option configures a [Lifecycle] (see [NewLifecycle]) and a [Runtime] (see
-// [NewRuntime]), which passes it on to the Lifecycle it drives. Every Option
+// LifecycleOption configures a [Lifecycle] (see [NewLifecycle]) and a [Runtime] (see
+// [NewRuntime]), which passes it on to the Lifecycle it drives. Every LifecycleOption
 // is a [RuntimeOption] too.
-type Option interface {
+type LifecycleOption interface {
 	RuntimeOption
-	applyLifecycle(*config)
+	applyLifecycle(*runtimeConfig)
 }
 
 // RuntimeOption configures a [Runtime] only: the control endpoints, the
@@ -26,19 +26,19 @@ type Option interface {
 // serves. [NewLifecycle] does not take one, so giving it one is a compile
 // error rather than a setting silently dropped.
 type RuntimeOption interface {
-	applyRuntime(*config)
+	applyRuntime(*runtimeConfig)
 }
 
-// optionFunc applies to a Lifecycle and a Runtime.
-type optionFunc func(*config)
+// lifecycleOptionFunc applies to a Lifecycle and a Runtime.
+type lifecycleOptionFunc func(*runtimeConfig)
 
-func (f optionFunc) applyLifecycle(c *config) { f(c) }
-func (f optionFunc) applyRuntime(c *config)   { f(c) }
+func (f lifecycleOptionFunc) applyLifecycle(c *runtimeConfig) { f(c) }
+func (f lifecycleOptionFunc) applyRuntime(c *runtimeConfig)   { f(c) }
 
 // runtimeOptionFunc applies to a Runtime only.
-type runtimeOptionFunc func(*config)
+type runtimeOptionFunc func(*runtimeConfig)
 
-func (f runtimeOptionFunc) applyRuntime(c *config) { f(c) }
+func (f runtimeOptionFunc) applyRuntime(c *runtimeConfig) { f(c) }
 
 // WebhookSettings are the registration details a manifest cannot hold: they
 // are set in code, per entry with [WithWebhookSettings] or for every entry
@@ -50,11 +50,11 @@ type WebhookSettings struct {
 	Tag     string              // names the secret in use, for rotation; needs Secret
 	Headers map[string][]string // added to every delivery
 	// Failure is what the platform does when a delivery fails. Default (nil):
-	// socotra.RecommendedFailureHandling, which retries and then diverts.
-	Failure *socotra.FailureHandling
+	// [RecommendedFailureHandling], which retries and then diverts.
+	Failure *FailureHandling
 }
 
-type config struct {
+type runtimeConfig struct {
 	instance     string
 	defaults     WebhookSettings
 	perPath      map[string]WebhookSettings
@@ -62,7 +62,7 @@ type config struct {
 	startTimeout time.Duration
 	strict       bool
 	logger       *slog.Logger
-	registrar    socotra.Registrar
+	registrar    Registrar
 	onStart      func(ctx context.Context, publicURL string) error
 	onStop       func(ctx context.Context, publicURL string) error
 	controlAuth  func(*http.Request) error
@@ -74,14 +74,14 @@ type config struct {
 	deliveries    *webhooks.Handler
 	deliveriesSet bool
 	unsigned      bool
-	market        *socotra.Marketplace
+	market        *Marketplace
 	marketSet     bool
 }
 
-// newConfig applies opts through apply, the method of the constructor at
+// newRuntimeConfig applies opts through apply, the method of the constructor at
 // hand.
-func newConfig[O RuntimeOption](opts []O, apply func(O, *config)) config {
-	c := config{
+func newRuntimeConfig[O RuntimeOption](opts []O, apply func(O, *runtimeConfig)) runtimeConfig {
+	c := runtimeConfig{
 		instance:     "default",
 		perPath:      map[string]WebhookSettings{},
 		stopTimeout:  30 * time.Second,
@@ -94,26 +94,26 @@ func newConfig[O RuntimeOption](opts []O, apply func(O, *config)) config {
 	return c
 }
 
-// validate checks m, counting warnings as errors under WithStrict, and then
+// validate checks m, counting warnings as errors under WithStrictManifest, and then
 // the options against m, so that [NewLifecycle] and [NewRuntime] refuse the
 // same mistakes.
-func (c *config) validate(m *Manifest) error {
+func (c *runtimeConfig) validate(m *manifest.Manifest) error {
 	check := m.Validate
 	if c.strict {
 		check = m.ValidateStrict
 	}
 	if err := check(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return fmt.Errorf("%w: %w", ErrInvalidManifest, err)
 	}
 	var errs []error
 	if c.instance == "" {
-		errs = append(errs, errors.New("manifest: WithInstance needs a non-empty id"))
+		errs = append(errs, errors.New("socotra: WithInstance needs a non-empty id"))
 	}
 	if c.stopTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("manifest: WithStopTimeout(%v): want a positive duration", c.stopTimeout))
+		errs = append(errs, fmt.Errorf("socotra: WithStopTimeout(%v): want a positive duration", c.stopTimeout))
 	}
 	if c.startTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("manifest: WithStartTimeout(%v): want a positive duration", c.startTimeout))
+		errs = append(errs, fmt.Errorf("socotra: WithStartTimeout(%v): want a positive duration", c.startTimeout))
 	}
 	errs = append(errs, c.validateControl()...)
 	errs = append(errs, c.validateDeliveries(m)...)
@@ -121,19 +121,19 @@ func (c *config) validate(m *Manifest) error {
 	for _, w := range m.Socotra.Webhooks {
 		paths[w.Path] = true
 		if s := c.settings(w.Path); s.Tag != "" && s.Secret == "" {
-			errs = append(errs, fmt.Errorf("manifest: webhook %q has a tag but no secret; the tag names a secret", w.Path))
+			errs = append(errs, fmt.Errorf("socotra: webhook %q has a tag but no secret; the tag names a secret", w.Path))
 		}
 	}
 	for p := range c.perPath {
 		if !paths[p] {
-			errs = append(errs, fmt.Errorf("manifest: WithWebhookSettings(%q): no socotra.webhooks entry has that path", p))
+			errs = append(errs, fmt.Errorf("socotra: WithWebhookSettings(%q): no socotra.webhooks entry has that path", p))
 		}
 	}
 	return errors.Join(errs...)
 }
 
 // settings returns the registration settings of the entry at path.
-func (c *config) settings(path string) WebhookSettings {
+func (c *runtimeConfig) settings(path string) WebhookSettings {
 	if s, ok := c.perPath[path]; ok {
 		return s
 	}
@@ -146,44 +146,44 @@ func (c *config) settings(path string) WebhookSettings {
 // Deployments that share a tenant (staging and production, say) need
 // different instances; replicas behind one public URL share one. The default
 // is "default".
-func WithInstance(id string) Option {
-	return optionFunc(func(c *config) { c.instance = id })
+func WithInstance(id string) LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) { c.instance = id })
 }
 
 // WithDefaultSettings sets the secret, tag, headers and failure handling of
 // every entry without its own [WithWebhookSettings]. The default is none:
-// unsigned deliveries, no headers, and [socotra.RecommendedFailureHandling]
+// unsigned deliveries, no headers, and [RecommendedFailureHandling]
 // (retries, then divert).
-func WithDefaultSettings(s WebhookSettings) Option {
-	return optionFunc(func(c *config) { c.defaults = s })
+func WithDefaultSettings(s WebhookSettings) LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) { c.defaults = s })
 }
 
 // WithWebhookSettings sets the secret, tag, headers and failure handling of
 // the manifest entry whose path is path. [NewLifecycle] and [NewRuntime]
 // fail if no entry has that path. By default an entry has the settings of
 // [WithDefaultSettings].
-func WithWebhookSettings(path string, s WebhookSettings) Option {
-	return optionFunc(func(c *config) { c.perPath[path] = s })
+func WithWebhookSettings(path string, s WebhookSettings) LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) { c.perPath[path] = s })
 }
 
 // WithStopTimeout bounds [Lifecycle.Stop] and the rollback of a failed
 // [Lifecycle.Start], which run even when the caller's context is cancelled.
 // The default is 30 seconds.
-func WithStopTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.stopTimeout = d })
+func WithStopTimeout(d time.Duration) LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) { c.stopTimeout = d })
 }
 
-// WithStrict makes [NewLifecycle] and [NewRuntime] refuse a manifest with
+// WithStrictManifest makes [NewLifecycle] and [NewRuntime] refuse a manifest with
 // warnings (unknown event names, unknown keys), not only one with errors.
 // The default is off.
-func WithStrict() Option {
-	return optionFunc(func(c *config) { c.strict = true })
+func WithStrictManifest() LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) { c.strict = true })
 }
 
-// WithLogger sets where registration and runtime events are logged. The
+// WithLifecycleLogger sets where registration and runtime events are logged. The
 // default discards them.
-func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(c *config) {
+func WithLifecycleLogger(l *slog.Logger) LifecycleOption {
+	return lifecycleOptionFunc(func(c *runtimeConfig) {
 		if l != nil {
 			c.logger = l
 		}
@@ -200,8 +200,8 @@ func WithLogger(l *slog.Logger) Option {
 // ([WithControlAuth] or [WithControlSecret]) and a configured
 // [WithPublicURL]; without them they answer 404 and the app calls
 // [Runtime.Start] and [Runtime.Stop] from its own code.
-func WithRegistrar(r socotra.Registrar) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.registrar = r })
+func WithRegistrar(r Registrar) RuntimeOption {
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.registrar = r })
 }
 
 // OnStart sets the hook a [Runtime] runs on GET /_app/start, with the app's
@@ -211,7 +211,7 @@ func WithRegistrar(r socotra.Registrar) RuntimeOption {
 // prove is said there too. The Marketplace calls it only when the manifest
 // declares "start" in socotra.lifecycle. The default does nothing.
 func OnStart(fn func(ctx context.Context, publicURL string) error) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.onStart = fn })
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.onStart = fn })
 }
 
 // OnStop sets the hook a [Runtime] runs on GET /_app/stop, after the
@@ -220,12 +220,12 @@ func OnStart(fn func(ctx context.Context, publicURL string) error) RuntimeOption
 // start, or "". The Marketplace calls it only when the manifest declares
 // "stop" in socotra.lifecycle. The default does nothing.
 func OnStop(fn func(ctx context.Context, publicURL string) error) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.onStop = fn })
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.onStop = fn })
 }
 
 // WithStartTimeout bounds the start hook and registration of a [Runtime];
 // past it GET /_app/start answers 503. The platform waits one minute. The
 // default is 50 seconds.
 func WithStartTimeout(d time.Duration) RuntimeOption {
-	return runtimeOptionFunc(func(c *config) { c.startTimeout = d })
+	return runtimeOptionFunc(func(c *runtimeConfig) { c.startTimeout = d })
 }

@@ -1,4 +1,4 @@
-package manifest
+package socotra
 
 import (
 	"context"
@@ -12,31 +12,31 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/socotra-go/sdk/socotra"
+	"github.com/socotra-go/sdk/manifest"
 )
 
-// ErrInvalid is wrapped by [NewLifecycle] and [NewRuntime] when the manifest
+// ErrInvalidManifest is wrapped by [NewLifecycle] and [NewRuntime] when the manifest
 // does not validate; the validation problems are joined to it.
-var ErrInvalid = errors.New("manifest: invalid manifest")
+var ErrInvalidManifest = errors.New("socotra: invalid manifest")
 
 // Lifecycle registers a manifest's webhooks on a tenant and removes them,
 // as the Marketplace platform does for apps it runs: for apps outside it
 // (self-hosted integrations, local development, tests). Create one with
 // [NewLifecycle]; its methods are safe for concurrent use.
 type Lifecycle struct {
-	reg    socotra.Registrar
+	reg    Registrar
 	prefix string
 	list   string          // the prefix listed: common to prefix and the old scheme's
 	old    map[string]bool // names the old naming scheme gave this instance's entries
-	regs   []socotra.Registration
-	cfg    config
+	regs   []Registration
+	cfg    runtimeConfig
 	log    *slog.Logger
 	mu     sync.Mutex
 }
 
 // NewLifecycle prepares to register every socotra.webhooks entry of m as
 // publicURL joined with the entry's path, through reg (the Registrar of a
-// Core or Legacy client). m must validate (and, with [WithStrict], have no
+// Core or Legacy client). m must validate (and, with [WithStrictManifest], have no
 // warnings); publicURL must be an absolute http or https URL without query
 // or fragment. Registration names are "<app>_<instance>_<id>_<path>-<hash>":
 // app, instance and path reduced to lowercase letters, digits and '-' (app
@@ -53,11 +53,11 @@ type Lifecycle struct {
 // such apps and instances shared) are recognised for this instance's current
 // entries only: [Lifecycle.Start] removes them once the new names are in
 // place, and [Lifecycle.Stop] removes them too.
-func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...Option) (*Lifecycle, error) {
+func NewLifecycle(m *manifest.Manifest, publicURL string, reg Registrar, opts ...LifecycleOption) (*Lifecycle, error) {
 	if m == nil || reg == nil {
-		return nil, errors.New("manifest: NewLifecycle needs a manifest and a registrar")
+		return nil, errors.New("socotra: NewLifecycle needs a manifest and a registrar")
 	}
-	cfg := newConfig(opts, Option.applyLifecycle)
+	cfg := newRuntimeConfig(opts, LifecycleOption.applyLifecycle)
 	if err := cfg.validate(m); err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 	for _, w := range m.Socotra.Webhooks {
 		l.old[oldPrefix+pathName(w.Path)] = true
 		s := cfg.settings(w.Path)
-		l.regs = append(l.regs, socotra.Registration{
+		l.regs = append(l.regs, Registration{
 			Name:    l.prefix + pathName(w.Path),
 			URL:     base + w.Path,
 			Events:  slices.Clone(w.Events),
@@ -88,16 +88,14 @@ func NewLifecycle(m *Manifest, publicURL string, reg socotra.Registrar, opts ...
 func baseURL(publicURL string) (string, error) {
 	u, err := url.Parse(publicURL)
 	switch {
-	case err != nil && strings.Contains(publicURL, "@"):
-		return "", errors.New("manifest: public URL is not a valid URL (not shown: it holds '@', maybe before a password)")
 	case err != nil:
-		return "", fmt.Errorf("manifest: public URL: %w", err)
+		return "", fmt.Errorf("socotra: public URL %s is not a valid URL", shownURL(publicURL))
 	case u.User != nil:
-		return "", fmt.Errorf("manifest: public URL %q carries userinfo (user:password@): registrations would carry it; leave it out", u.Redacted())
+		return "", fmt.Errorf("socotra: public URL %s carries userinfo (user:password@): registrations would carry it; leave it out", shownURL(publicURL))
 	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
-		return "", fmt.Errorf("manifest: public URL %q must be an absolute http or https URL", publicURL)
+		return "", fmt.Errorf("socotra: public URL %q must be an absolute http or https URL", publicURL)
 	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(publicURL, "?#"):
-		return "", fmt.Errorf("manifest: public URL %q must not have a query or fragment", publicURL)
+		return "", fmt.Errorf("socotra: public URL %q must not have a query or fragment", publicURL)
 	}
 	return strings.TrimRight(publicURL, "/"), nil
 }
@@ -172,7 +170,7 @@ func pathName(path string) string {
 
 // Registrations returns what [Lifecycle.Start] registers, one per manifest
 // entry, in manifest order.
-func (l *Lifecycle) Registrations() []socotra.Registration {
+func (l *Lifecycle) Registrations() []Registration {
 	return slices.Clone(l.regs)
 }
 
@@ -193,7 +191,7 @@ func (l *Lifecycle) Start(ctx context.Context) error {
 	defer l.mu.Unlock()
 	before, old, err := l.listed(ctx)
 	if err != nil {
-		return fmt.Errorf("manifest: start: list registrations %q: %w", l.prefix, err)
+		return fmt.Errorf("socotra: start: list registrations %q: %w", l.prefix, err)
 	}
 	existed := map[string]bool{}
 	for _, r := range before {
@@ -203,7 +201,7 @@ func (l *Lifecycle) Start(ctx context.Context) error {
 	var errs []error
 	for _, r := range l.regs {
 		if err := l.reg.Register(ctx, r); err != nil {
-			errs = append(errs, fmt.Errorf("manifest: start: register %s (%s): %w", r.Name, r.URL, err))
+			errs = append(errs, fmt.Errorf("socotra: start: register %s (%s): %w", r.Name, r.URL, err))
 			continue
 		}
 		if !existed[r.Name] {
@@ -215,11 +213,11 @@ func (l *Lifecycle) Start(ctx context.Context) error {
 	}
 	if len(errs) == 0 {
 		for _, r := range before {
-			if !slices.ContainsFunc(l.regs, func(x socotra.Registration) bool { return x.Name == r.Name }) {
+			if !slices.ContainsFunc(l.regs, func(x Registration) bool { return x.Name == r.Name }) {
 				if err := l.reg.Unregister(ctx, r.Name); err != nil {
-					errs = append(errs, fmt.Errorf("manifest: start: remove stale %s: %w", r.Name, err))
+					errs = append(errs, fmt.Errorf("socotra: start: remove stale %s: %w", r.Name, err))
 				} else {
-					l.log.InfoContext(ctx, "manifest: removed a registration no longer in the manifest", "name", r.Name)
+					l.log.InfoContext(ctx, "socotra: removed a registration no longer in the manifest", "name", r.Name)
 				}
 			}
 		}
@@ -227,31 +225,31 @@ func (l *Lifecycle) Start(ctx context.Context) error {
 	if len(errs) == 0 {
 		for _, name := range old {
 			if err := l.reg.Unregister(ctx, name); err != nil {
-				errs = append(errs, fmt.Errorf("manifest: start: remove %s, named by an earlier version: %w", name, err))
+				errs = append(errs, fmt.Errorf("socotra: start: remove %s, named by an earlier version: %w", name, err))
 			} else {
-				l.log.InfoContext(ctx, "manifest: removed a registration named by an earlier version", "name", name)
+				l.log.InfoContext(ctx, "socotra: removed a registration named by an earlier version", "name", name)
 			}
 		}
 	}
 	if len(errs) == 0 {
-		l.log.InfoContext(ctx, "manifest: webhooks registered", "count", len(l.regs), "created", len(created))
+		l.log.InfoContext(ctx, "socotra: webhooks registered", "count", len(l.regs), "created", len(created))
 		return nil
 	}
 	rctx, cancel := l.bounded(ctx)
 	defer cancel()
 	for _, name := range created {
 		if err := l.reg.Unregister(rctx, name); err != nil {
-			errs = append(errs, fmt.Errorf("manifest: start: roll back %s: %w", name, err))
+			errs = append(errs, fmt.Errorf("socotra: start: roll back %s: %w", name, err))
 		}
 	}
-	l.log.ErrorContext(ctx, "manifest: start failed; rolled back", "created", len(created), "errors", len(errs))
+	l.log.ErrorContext(ctx, "socotra: start failed; rolled back", "created", len(created), "errors", len(errs))
 	return errors.Join(errs...)
 }
 
 // listed returns this instance's registrations (under its prefix) and the
 // names an earlier version gave its current entries that still exist, from
 // one listing.
-func (l *Lifecycle) listed(ctx context.Context) (mine []socotra.Registration, old []string, err error) {
+func (l *Lifecycle) listed(ctx context.Context) (mine []Registration, old []string, err error) {
 	all, err := l.reg.Registrations(ctx, l.list)
 	if err != nil {
 		return nil, nil, err
@@ -275,7 +273,7 @@ func (l *Lifecycle) settle(ctx context.Context, created []string) []error {
 	for _, r := range l.regs {
 		if slices.Contains(created, r.Name) {
 			if err := l.reg.Register(ctx, r); err != nil {
-				errs = append(errs, fmt.Errorf("manifest: start: register %s again: %w", r.Name, err))
+				errs = append(errs, fmt.Errorf("socotra: start: register %s again: %w", r.Name, err))
 			}
 		}
 	}
@@ -298,7 +296,7 @@ func (l *Lifecycle) Stop(ctx context.Context) error {
 	var errs []error
 	listed, old, err := l.listed(ctx)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("manifest: stop: list registrations %q: %w", l.prefix, err))
+		errs = append(errs, fmt.Errorf("socotra: stop: list registrations %q: %w", l.prefix, err))
 	}
 	for _, r := range listed {
 		if !slices.Contains(names, r.Name) {
@@ -308,10 +306,10 @@ func (l *Lifecycle) Stop(ctx context.Context) error {
 	names = append(names, old...)
 	for _, name := range names {
 		if err := l.reg.Unregister(ctx, name); err != nil {
-			errs = append(errs, fmt.Errorf("manifest: stop: unregister %s: %w", name, err))
+			errs = append(errs, fmt.Errorf("socotra: stop: unregister %s: %w", name, err))
 		}
 	}
-	l.log.InfoContext(ctx, "manifest: webhooks unregistered", "count", len(names), "errors", len(errs))
+	l.log.InfoContext(ctx, "socotra: webhooks unregistered", "count", len(names), "errors", len(errs))
 	return errors.Join(errs...)
 }
 
