@@ -94,21 +94,7 @@ func (h Headers) String() string {
 }
 
 // GoString prints the headers as Go syntax with their values hidden.
-func (h Headers) GoString() string {
-	if h == nil {
-		return "socotra.Headers(nil)"
-	}
-	var b strings.Builder
-	b.WriteString("socotra.Headers{")
-	for i, k := range slices.Sorted(maps.Keys(h)) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q:%#v", k, hiddenValues(len(h[k])))
-	}
-	b.WriteByte('}')
-	return b.String()
-}
+func (h Headers) GoString() string { return hiddenGo("socotra.Headers", h, hideAll) }
 
 // Format writes the headers with their values hidden, whatever the verb.
 func (h Headers) Format(f fmt.State, verb rune) {
@@ -116,26 +102,11 @@ func (h Headers) Format(f fmt.State, verb rune) {
 }
 
 // LogValue logs one attribute per header name, each with its values hidden.
-func (h Headers) LogValue() slog.Value {
-	attrs := make([]slog.Attr, 0, len(h))
-	for _, k := range slices.Sorted(maps.Keys(h)) {
-		attrs = append(attrs, slog.Any(k, hiddenValues(len(h[k]))))
-	}
-	return slog.GroupValue(attrs...)
-}
+func (h Headers) LogValue() slog.Value { return hiddenLog(h, hideAll) }
 
 // MarshalJSON writes the header names with every value replaced by
 // [Redacted]. Request bodies are built from the map, not through this method.
-func (h Headers) MarshalJSON() ([]byte, error) {
-	if h == nil {
-		return []byte("null"), nil
-	}
-	m := make(map[string][]string, len(h))
-	for k, v := range h {
-		m[k] = hiddenValues(len(v))
-	}
-	return json.Marshal(m)
-}
+func (h Headers) MarshalJSON() ([]byte, error) { return hiddenJSON(h, hideAll) }
 
 // IntegrationHeaders are the headers of a Legacy integration, one value per
 // name; like [Headers] they print, log and marshal with every value hidden.
@@ -146,19 +117,7 @@ func (h IntegrationHeaders) String() string { return h.multi().String() }
 
 // GoString prints the headers as Go syntax with their values hidden.
 func (h IntegrationHeaders) GoString() string {
-	if h == nil {
-		return "socotra.IntegrationHeaders(nil)"
-	}
-	var b strings.Builder
-	b.WriteString("socotra.IntegrationHeaders{")
-	for i, k := range slices.Sorted(maps.Keys(h)) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q:%q", k, redacted)
-	}
-	b.WriteByte('}')
-	return b.String()
+	return hiddenGo("socotra.IntegrationHeaders", h, hideOne)
 }
 
 // Format writes the headers with their values hidden, whatever the verb.
@@ -167,25 +126,10 @@ func (h IntegrationHeaders) Format(f fmt.State, verb rune) {
 }
 
 // LogValue logs one attribute per header name, each with its value hidden.
-func (h IntegrationHeaders) LogValue() slog.Value {
-	attrs := make([]slog.Attr, 0, len(h))
-	for _, k := range slices.Sorted(maps.Keys(h)) {
-		attrs = append(attrs, slog.String(k, redacted))
-	}
-	return slog.GroupValue(attrs...)
-}
+func (h IntegrationHeaders) LogValue() slog.Value { return hiddenLog(h, hideOne) }
 
 // MarshalJSON writes the header names with every value replaced by [Redacted].
-func (h IntegrationHeaders) MarshalJSON() ([]byte, error) {
-	if h == nil {
-		return []byte("null"), nil
-	}
-	m := make(map[string]string, len(h))
-	for k := range h {
-		m[k] = redacted
-	}
-	return json.Marshal(m)
-}
+func (h IntegrationHeaders) MarshalJSON() ([]byte, error) { return hiddenJSON(h, hideOne) }
 
 func (h IntegrationHeaders) multi() Headers {
 	if h == nil {
@@ -196,6 +140,48 @@ func (h IntegrationHeaders) multi() Headers {
 		m[k] = []string{""}
 	}
 	return m
+}
+
+// hideAll and hideOne replace a header's values by [Redacted].
+func hideAll(v []string) any { return hiddenValues(len(v)) }
+func hideOne(string) any     { return redacted }
+
+// hiddenGo writes m as Go syntax of type typ, each value replaced by hide's.
+func hiddenGo[V any](typ string, m map[string]V, hide func(V) any) string {
+	if m == nil {
+		return typ + "(nil)"
+	}
+	var b strings.Builder
+	b.WriteString(typ + "{")
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q:%#v", k, hide(m[k]))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// hiddenLog logs one attribute per key of m, with hide's value.
+func hiddenLog[V any](m map[string]V, hide func(V) any) slog.Value {
+	attrs := make([]slog.Attr, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		attrs = append(attrs, slog.Any(k, hide(m[k])))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// hiddenJSON marshals m with every value replaced by hide's.
+func hiddenJSON[V any](m map[string]V, hide func(V) any) ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = hide(v)
+	}
+	return json.Marshal(out)
 }
 
 func hiddenValues(n int) []string {
