@@ -58,7 +58,9 @@ func (s InstallationState) LogValue() slog.Value {
 
 // Marketplace fetches installation state from the Marketplace state API and
 // builds clients from it, caching each installation's state and clients for a
-// short time ([WithStateTTL]). It is safe for concurrent use.
+// short time ([WithStateTTL]). Requests for one installation that arrive
+// while its state is being fetched wait for that fetch instead of starting
+// their own. It is safe for concurrent use.
 type Marketplace struct {
 	base   string
 	t      *transport
@@ -69,6 +71,17 @@ type Marketplace struct {
 	legacy []Option // and of its Legacy clients
 	mu     sync.Mutex
 	cache  map[string]*installation
+	// fetching holds the state fetch under way for each key, which requests
+	// for the same installation wait for instead of fetching it again.
+	fetching map[string]*stateFetch
+}
+
+// stateFetch is one fetch of an installation's state; done is closed when
+// in or err is set.
+type stateFetch struct {
+	done chan struct{}
+	in   *installation
+	err  error
 }
 
 type installation struct {
@@ -99,7 +112,8 @@ func NewMarketplace(stateAPI string, opts ...MarketplaceOption) (*Marketplace, e
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, tenant: s.tenantFunc, cache: map[string]*installation{}}
+	m := &Marketplace{base: base, ttl: s.stateTTL, now: s.now, tenant: s.tenantFunc, cache: map[string]*installation{},
+		fetching: map[string]*stateFetch{}}
 	for _, o := range opts {
 		if c, ok := o.(Option); ok {
 			m.core = append(m.core, c)
@@ -160,29 +174,60 @@ func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*insta
 	if err := checkSMPKey(key); err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	in, ok := m.cache[key]
-	if ok && m.now().Sub(in.fetched) < m.ttl {
+	for {
+		m.mu.Lock()
+		if in, ok := m.cache[key]; ok && m.now().Sub(in.fetched) < m.ttl {
+			m.mu.Unlock()
+			return in, nil
+		}
+		f, waiting := m.fetching[key]
+		if !waiting {
+			f = &stateFetch{done: make(chan struct{})}
+			m.fetching[key] = f
+		}
 		m.mu.Unlock()
-		return in, nil
-	}
-	m.mu.Unlock()
-
-	st, err := m.fetch(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	in = &installation{state: st, fetched: m.now()}
-	in.state.TenantLocator, in.tenantSource = findTenantLocator(st)
-	m.mu.Lock()
-	for k, old := range m.cache { // drop expired entries as we go
-		if m.now().Sub(old.fetched) >= m.ttl {
-			delete(m.cache, k)
+		if !waiting {
+			return m.load(ctx, key, f)
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		// A fetch that failed only because its own caller gave up is tried
+		// again for this one.
+		if f.err == nil || !errors.Is(f.err, context.Canceled) && !errors.Is(f.err, context.DeadlineExceeded) {
+			return f.in, f.err
 		}
 	}
-	m.cache[key] = in
-	m.mu.Unlock()
-	return in, nil
+}
+
+// load fetches the state of key for f, caches it and hands it to the
+// requests waiting on f.
+func (m *Marketplace) load(ctx context.Context, key string, f *stateFetch) (*installation, error) {
+	f.err = errors.New("socotra: installation state: the fetch did not finish")
+	defer func() {
+		m.mu.Lock()
+		delete(m.fetching, key)
+		if f.err == nil {
+			for k, old := range m.cache { // drop expired entries as we go
+				if m.now().Sub(old.fetched) >= m.ttl {
+					delete(m.cache, k)
+				}
+			}
+			m.cache[key] = f.in
+		}
+		m.mu.Unlock()
+		close(f.done)
+	}()
+	st, err := m.fetch(ctx, key)
+	if err != nil {
+		f.err = err
+		return nil, err
+	}
+	f.in, f.err = &installation{state: st, fetched: m.now()}, nil
+	f.in.state.TenantLocator, f.in.tenantSource = findTenantLocator(st)
+	return f.in, nil
 }
 
 func (m *Marketplace) fetch(ctx context.Context, key string) (InstallationState, error) {

@@ -1,6 +1,7 @@
 package socotra_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -135,5 +136,98 @@ func TestNewMarketplaceValidates(t *testing.T) {
 	}
 	if _, err := socotra.NewMarketplace("state.local"); !errors.Is(err, socotra.ErrInvalidInput) {
 		t.Errorf("relative URL: %v", err)
+	}
+}
+
+// gatedStateAPI serves the state of "inst/1" like stateAPI, but each answer
+// waits until gate is closed or the request is cancelled.
+func gatedStateAPI(t *testing.T, srv *socotratest.Server, gate <-chan struct{}) (*httptest.Server, *atomic.Int32) {
+	inner, _ := stateAPI(t, srv, srv.CoreToken())
+	var fetches atomic.Int32
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		inner.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s, &fetches
+}
+
+// waitFor polls cond for up to five seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func TestMarketplaceSharesOneFetch(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	gate := make(chan struct{})
+	state, fetches := gatedStateAPI(t, srv, gate)
+	m, err := socotra.NewMarketplace(state.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := m.State(t.Context(), smpRequest("inst/1"))
+			errs <- err
+		}()
+	}
+	waitFor(t, "the first fetch", func() bool { return fetches.Load() >= 1 })
+	time.Sleep(50 * time.Millisecond) // the others reach the fetch under way
+	close(gate)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := fetches.Load(); got != 1 {
+		t.Errorf("%d concurrent requests for one installation made %d state fetches, want 1", n, got)
+	}
+}
+
+func TestMarketplaceWaiterOutlivesCancelledFetch(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	gate := make(chan struct{})
+	state, fetches := gatedStateAPI(t, srv, gate)
+	m, err := socotra.NewMarketplace(state.URL, socotra.WithRetry(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, cancel := context.WithCancel(t.Context())
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := m.State(first, smpRequest("inst/1"))
+		firstErr <- err
+	}()
+	waitFor(t, "the first fetch", func() bool { return fetches.Load() == 1 })
+	second := make(chan error, 1)
+	go func() {
+		_, err := m.State(t.Context(), smpRequest("inst/1"))
+		second <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the second request waits on the first fetch
+	cancel()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled request: %v, want context.Canceled", err)
+	}
+	close(gate)
+	if err := <-second; err != nil {
+		t.Errorf("a request waiting on a fetch its caller cancelled failed: %v", err)
+	}
+	if got := fetches.Load(); got != 2 {
+		t.Errorf("%d fetches, want 2 (the cancelled one and the waiter's own)", got)
 	}
 }
