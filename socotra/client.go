@@ -14,7 +14,7 @@ import (
 func checkBaseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", errorf("base URL %q is not an absolute http(s) URL without query, such as https://api.sandbox.socotra.com", raw)
+		return "", errorf("base URL %s is not an absolute http(s) URL without query, such as https://api.sandbox.socotra.com", shownURL(raw))
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }

@@ -93,9 +93,9 @@ func baseURL(publicURL string) (string, error) {
 	case u.User != nil:
 		return "", fmt.Errorf("socotra: public URL %s carries userinfo (user:password@): registrations would carry it; leave it out", shownURL(publicURL))
 	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
-		return "", fmt.Errorf("socotra: public URL %q must be an absolute http or https URL", publicURL)
+		return "", fmt.Errorf("socotra: public URL %s must be an absolute http or https URL", shownURL(publicURL))
 	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(publicURL, "?#"):
-		return "", fmt.Errorf("socotra: public URL %q must not have a query or fragment", publicURL)
+		return "", fmt.Errorf("socotra: public URL %s must not have a query or fragment", shownURL(publicURL))
 	}
 	return strings.TrimRight(publicURL, "/"), nil
 }

@@ -411,7 +411,7 @@ func TestNewLifecycleErrors(t *testing.T) {
 		{name: "relative URL", m: valid, url: "/x", reg: newMem(), want: "must be an absolute http or https URL"},
 		{name: "ftp URL", m: valid, url: "ftp://x.example", reg: newMem(), want: "must be an absolute http or https URL"},
 		{name: "URL with query", m: valid, url: "https://x.example/?a=1", reg: newMem(), want: "must not have a query"},
-		{name: "URL with userinfo", m: valid, url: "https://bob:hunter2@x.example", reg: newMem(), want: `"https://bob:xxxxx@x.example" carries userinfo`},
+		{name: "URL with userinfo", m: valid, url: "https://bob:hunter2@x.example", reg: newMem(), want: `"https://[REDACTED]@x.example" carries userinfo`},
 		{name: "bad URL with userinfo", m: valid, url: "https://bob:hunter2@x.example:port", reg: newMem(), want: "not shown"},
 		{name: "unknown path settings", m: valid, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithWebhookSettings("/zz", WebhookSettings{})}, want: `WithWebhookSettings("/zz")`},
 		{name: "tag without secret", m: valid, url: "https://x.example", reg: newMem(), opts: []LifecycleOption{WithDefaultSettings(WebhookSettings{Tag: "v1"})}, want: "has a tag but no secret"},

@@ -63,3 +63,38 @@ func TestSettingsNeverPrint(t *testing.T) {
 		t.Errorf("registration lost its secret or headers")
 	}
 }
+
+// TestShownURLHidesCredentials checks every URL a message shows: no userinfo, query or fragment value, and
+// nothing of a URL that does not parse as scheme://host but may hold one.
+func TestShownURLHidesCredentials(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"https://hooks.example.com/h":               `"https://hooks.example.com/h"`,
+		"https://bob:hunter2@hooks.example.com/h":   `"https://[REDACTED]@hooks.example.com/h"`,
+		"https://tok-hunter2@hooks.example.com/h":   `"https://[REDACTED]@hooks.example.com/h"`,
+		"https://hooks.example.com/h?token=hunter2": `"https://hooks.example.com/h?[REDACTED]"`,
+		"https://hooks.example.com/h#hunter2":       `"https://hooks.example.com/h#[REDACTED]"`,
+		"admin:hunter2@hooks.example.com":           "(not shown: it may hold a credential)",
+		"https://bob:hunter2@x.example:port":        "(not shown: it may hold a credential)",
+		"hooks.example.com/h?token=hunter2":         "(not shown: it may hold a credential)",
+		"ftp//hooks.example.com":                    `"ftp//hooks.example.com"`,
+		"https://hooks.example.com/%zz":             `"https://hooks.example.com/%zz"`,
+	} {
+		got := shownURL(raw)
+		if got != want {
+			t.Errorf("shownURL(%q) = %s, want %s", raw, got, want)
+		}
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("shownURL(%q) shows the credential: %s", raw, got)
+		}
+	}
+	for _, raw := range []string{"admin:hunter2@hooks.example.com", "https://h.example/x?key=hunter2"} {
+		_, err := baseURL(raw)
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("baseURL(%q) = %v, want an error without the credential", raw, err)
+		}
+		if _, err := checkBaseURL(raw); err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("checkBaseURL(%q) = %v, want an error without the credential", raw, err)
+		}
+	}
+}

@@ -100,16 +100,31 @@ func (r Registration) check(ctx context.Context, log *slog.Logger, p events.Plat
 	return errors.Join(errs...)
 }
 
-// shownURL quotes raw for a message with any password in it masked; an
-// unparsable URL holding '@' is not shown at all.
+// shownURL quotes raw for a message with what may carry a credential
+// hidden: the userinfo (a password or a token as user name), the query and
+// the fragment. A URL that does not parse as scheme://host... is shown only
+// when it holds none of '@', '?' and '#'.
 func shownURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return strconv.Quote(u.Redacted())
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.Host == "" {
+		if strings.ContainsAny(raw, "@?#") {
+			return "(not shown: it may hold a credential)"
+		}
+		return strconv.Quote(raw)
 	}
-	if strings.Contains(raw, "@") {
-		return "(not shown: it holds '@', maybe before a password)"
+	v := *u
+	v.User, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = nil, "", false, "", ""
+	s := v.String()
+	if u.User != nil {
+		s = strings.Replace(s, "://", "://"+redacted+"@", 1)
 	}
-	return strconv.Quote(raw)
+	if u.RawQuery != "" || u.ForceQuery {
+		s += "?" + redacted
+	}
+	if u.Fragment != "" || u.RawFragment != "" {
+		s += "#" + redacted
+	}
+	return strconv.Quote(s)
 }
 
 // Registrar registers an app's named webhooks on a tenant; [CoreClient] and
@@ -246,8 +261,8 @@ func (r legacyRegistrar) Register(ctx context.Context, reg Registration) error {
 		return err
 	}
 	if reg.Secret != "" && !strings.HasPrefix(reg.URL, "https:") {
-		return errorf("registration %q: Legacy accepts a secret for https URLs only (seed 003), so deliveries to %q would not be signed; use an https URL, or register without a Secret to receive unsigned deliveries",
-			reg.Name, reg.URL)
+		return errorf("registration %q: Legacy accepts a secret for https URLs only (seed 003), so deliveries to %s would not be signed; use an https URL, or register without a Secret to receive unsigned deliveries",
+			reg.Name, shownURL(reg.URL))
 	}
 	if reg.Failure == nil {
 		f := RecommendedFailureHandling()

@@ -129,7 +129,7 @@ func TestRegistrationCheck(t *testing.T) {
 		{"core-only event on legacy", func(r *Registration) { r.Events = []events.Name{"policy.create", events.ClaimFnolCreate} },
 			[]string{`event "claim.fnol.create" is sent only by Core (Enterprise Core), never by Legacy (Connected Core)`, `nearest Legacy (Connected Core) name is "claim.create"`}},
 		{"unknown event passes", func(r *Registration) { r.Events = []events.Name{"acme.custom.thing"} }, nil},
-		{"userinfo", func(r *Registration) { r.URL = "https://bob:hunter2@x.example/h" }, []string{"carries userinfo", `"https://bob:xxxxx@x.example/h"`}},
+		{"userinfo", func(r *Registration) { r.URL = "https://bob:hunter2@x.example/h" }, []string{"carries userinfo", `"https://[REDACTED]@x.example/h"`}},
 		{"unparsable with userinfo", func(r *Registration) { r.URL = "https://bob:hunter2@x.example:port/h" }, []string{"not an absolute", "not shown"}},
 	}
 	for _, tt := range tests {
