@@ -1,6 +1,8 @@
-// Package socotra is a typed client for the Socotra webhook APIs of both
-// platforms: [CoreClient] for Core (Insurance Suite) tenants and
-// [LegacyClient] for Legacy (Connected Core) tenants. Its types are its own
+// Package socotra is a typed client for both Socotra platforms' webhook APIs,
+// and the runtime and registration lifecycle of Marketplace apps.
+//
+// [CoreClient] serves Core (Insurance Suite) tenants and [LegacyClient]
+// Legacy (Connected Core) tenants. Its types are its own
 // ([Webhook], [Endpoint], [FailureHandling], [DivertedEvent], [StreamEvent],
 // [LegacyWebhook], [Integration], ...); the generated API clients stay
 // internal. It also holds the Marketplace app runtime ([Runtime]) and
@@ -59,15 +61,14 @@
 // would resend a request body there is refused; the [http.Client] given to
 // [WithHTTPClient] is copied, not changed, to apply this.
 //
-// # Registering, rotating, Marketplace
+// # Registering and rotating
 //
 // [Registrar] is the one interface for both platforms: a named webhook for a
 // URL and events, created or updated in place ([CoreClient.Registrar],
 // [LegacyClient.Registrar]). [Diff] and [CoreClient.Reconcile] turn a desired
 // Core webhook into its add/remove update. [RotateSecret] moves a webhook to a
 // new signing secret while an hmac keyring accepts both. [EventStream] pages
-// through the Core or Legacy event stream with a checkpoint token. [Marketplace] builds
-// the client for the installation named by a request's x-smp-key.
+// through the Core or Legacy event stream with a checkpoint token.
 //
 // # Marketplace apps
 //
@@ -75,6 +76,8 @@
 // state client needs their transport (retries, secret scrubbing of errors,
 // the x-smp-key check), and the runtime and lifecycle are built on
 // [Registrar]. Package manifest stays the file format alone, with no HTTP.
+// [Marketplace] builds the clients for the installation named by a request's
+// x-smp-key.
 //
 // Inside the Marketplace the platform registers the manifest's webhooks when
 // it starts the app. A [Runtime] is the app's handler for the platform's
@@ -117,6 +120,11 @@
 // /_app/start and /_app/stop calls, which it then serves only to callers
 // its authenticator accepts ([WithControlSecret], [WithControlAuth]) and
 // only for the app's own public URL ([WithPublicURL]).
+//
+// A [LifecycleOption] ([WithInstance], [WithDefaultSettings],
+// [WithLifecycleLogger], [WithStrictManifest], ...) fits both [NewLifecycle]
+// and [NewRuntime]; a [RuntimeOption] fits [NewRuntime] only. A manifest
+// either refuses matches [ErrInvalidManifest].
 //
 // # Unconfirmed platform facts
 //

@@ -70,7 +70,7 @@ func checkSigning(what string, e Endpoint) error {
 }
 
 // RecommendedFailureHandling returns the failure handling [Registrar]
-// implementations (and so manifest lifecycles) apply to a [Registration]
+// implementations (and so a [Lifecycle]) apply to a [Registration]
 // whose Failure is nil, so that a failed delivery is neither dropped nor
 // lost: the default triggers (4xx, 5xx, timeout), three exponential retries
 // at the platform's default interval (its unit is not published), then

@@ -9,7 +9,7 @@
 // security specification for https URLs only, so the receiver here serves TLS with a self-signed
 // certificate the fake tenant trusts; with an http URL the deliveries would not be signed.
 //
-// The manifest lifecycle, given the Legacy client's Registrar, creates the integration and the webhook
+// A socotra.Lifecycle, given the Legacy client's Registrar, creates the integration and the webhook
 // (logging in with the user and administrator credentials, and renewing the tokens as they expire),
 // and removes both on stop. Legacy deliveries carry an id, an epoch-millisecond timestamp, a
 // transactionId and a username; the receiver turns them into the same webhooks.Event as Core ones.

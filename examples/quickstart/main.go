@@ -4,7 +4,7 @@
 //
 // It starts the fake Socotra tenant of package socotratest in this process, reads the manifest embedded
 // below (socotra-app.json), and starts a receiver on 127.0.0.1 that checks the Socotra-Signature of every
-// delivery, runs each event once and routes it by name. The manifest lifecycle then registers the receiver
+// delivery, runs each event once and routes it by name. A socotra.Lifecycle then registers the receiver
 // on the tenant, as the Marketplace does when it starts an app. The tenant emits a few Core events: one for
 // a typed handler, two for a pattern, one delivered twice, one no handler routes; and a forged
 // request goes straight to the receiver. Every outcome is printed on its own line. At the end the lifecycle

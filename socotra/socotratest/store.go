@@ -109,7 +109,7 @@ func checkURL(raw string) string {
 }
 
 // checkEventTypes adds a field error for every malformed event type name, and for every name
-// platform p does not take: see [platformEventError].
+// platform p does not take: see platformEventError.
 func checkEventTypes(fe *fieldErrors, field string, names []string, p events.Platform) {
 	for i, n := range names {
 		if _, err := events.Parse(n); err != nil {
