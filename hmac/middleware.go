@@ -8,12 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+
+	"github.com/socotra-go/sdk/internal/verified"
 )
 
 var errMethod = errors.New("hmac: method not allowed (see WithMethods)")
-
-// verifiedKey is the context key under which Middleware stores the verified body.
-type verifiedKey struct{}
 
 // verifiedBody is at once the restored request body, the request's new context (its parent plus one
 // value) and the request passed on, so passing the verified bytes on costs one allocation and no copy.
@@ -30,11 +29,14 @@ func (*verifiedBody) Close() error { return nil }
 
 // Value answers the key of [VerifiedBody] and delegates every other key to the parent context.
 func (vb *verifiedBody) Value(key any) any {
-	if key == (verifiedKey{}) {
+	if key == (verified.Key{}) {
 		return vb
 	}
 	return vb.Context.Value(key)
 }
+
+// Verified implements verified.Carrier.
+func (vb *verifiedBody) Verified() ([]byte, string) { return vb.body, vb.tag }
 
 // Middleware returns a handler that lets a request reach next only when its signature verifies. It refuses,
 // before next runs and with a short generic body:
@@ -61,6 +63,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	if v.scheme == nil {
 		panic(errZeroVerifier.Error())
 	}
+	direct, _ := next.(verified.Handler) // a receiver of this module, which takes the body as it is
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(v.methods, r.Method) {
 			w.Header().Set("Allow", v.allow)
@@ -89,16 +92,20 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 			v.refuse(w, r, http.StatusUnauthorized, err, len(body))
 			return
 		}
+		if v.log.Enabled(r.Context(), slog.LevelDebug) {
+			v.log.LogAttrs(r.Context(), slog.LevelDebug, "hmac: signature verified",
+				slog.String("path", r.URL.Path), slog.String("key_tag", displayTag(tag)), slog.Int("body_len", len(body)))
+		}
+		if direct != nil {
+			direct.ServeVerified(w, r, body, tag, verified.Token{})
+			return
+		}
 		vb := &verifiedBody{Context: r.Context(), body: body, tag: tag}
 		vb.Reset(body)
 		vb.req = *r.WithContext(vb) // WithContext is inlined and its copy stays on the stack
 		r2 := &vb.req
 		r2.Body = vb
 		r2.ContentLength = int64(len(body))
-		if v.log.Enabled(r.Context(), slog.LevelDebug) {
-			v.log.LogAttrs(r.Context(), slog.LevelDebug, "hmac: signature verified",
-				slog.String("path", r.URL.Path), slog.String("key_tag", displayTag(tag)), slog.Int("body_len", len(body)))
-		}
 		next.ServeHTTP(w, r2)
 	})
 }

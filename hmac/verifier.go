@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/socotra-go/sdk/internal/verified"
 )
 
 // Key is one webhook secret. Tag names it (Socotra's endpoint tag says which secret is in use); tags are
@@ -392,19 +394,21 @@ func (v *Verifier) keyFacts() (active, inactive []string) {
 // VerifiedBody returns the request body that [Verifier.Middleware] verified, from the context of the request
 // it passed on. The slice is the one the middleware read: do not modify it.
 func VerifiedBody(ctx context.Context) ([]byte, bool) {
-	vb, ok := ctx.Value(verifiedKey{}).(*verifiedBody)
+	vb, ok := ctx.Value(verified.Key{}).(verified.Carrier)
 	if !ok {
 		return nil, false
 	}
-	return vb.body, true
+	body, _ := vb.Verified()
+	return body, true
 }
 
 // VerifiedKeyTag returns the tag of the key whose signature [Verifier.Middleware] accepted ("" for an
 // untagged key, or with [InsecureSkipVerify]).
 func VerifiedKeyTag(ctx context.Context) (string, bool) {
-	vb, ok := ctx.Value(verifiedKey{}).(*verifiedBody)
+	vb, ok := ctx.Value(verified.Key{}).(verified.Carrier)
 	if !ok {
 		return "", false
 	}
-	return vb.tag, true
+	_, tag := vb.Verified()
+	return tag, true
 }

@@ -141,6 +141,16 @@ func Parse(body []byte) (*Event, error) {
 	return ev, nil
 }
 
+// parseInto is [Parse] into an Event the caller provides; on error *ev is left in an unspecified state.
+func parseInto(ev *Event, body []byte) error {
+	var raw [nFields][]byte
+	if err := scanFields(body, &raw); err != nil {
+		return err
+	}
+	*ev = Event{Raw: body, Data: raw[fData]}
+	return ev.fill(&raw)
+}
+
 // scanFields checks that body is one JSON object and stores the raw values of the keys Parse reads.
 func scanFields(body []byte, raw *[nFields][]byte) error {
 	i := skipSpace(body, 0)

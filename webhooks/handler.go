@@ -14,6 +14,7 @@ import (
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/internal/verified"
 )
 
 // HandlerFunc handles one event. Returning an error makes the delivery fail (status 500), so Socotra
@@ -657,23 +658,70 @@ func (h *Handler) serveUnverified(w http.ResponseWriter, r *http.Request) {
 var errUnverified = errors.New("webhooks: no signature check passed; serve the Handler behind NewReceiver")
 
 // serve is ServeHTTP once the delivery is observed; o is nil without an Observer. The body is one an hmac
-// middleware read.
+// middleware read, found in r's context.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, o *observation) {
 	body, _ := hmac.VerifiedBody(r.Context())
 	ev, err := Parse(body)
 	if err != nil {
+		ev = nil
+	}
+	h.serveParsed(w, r, r.Context(), body, ev, err, o)
+}
+
+// verifiedDelivery is what the receiver's direct path allocates for one delivery: the event, and the context its
+// functions get, which carries the verified body as the hmac middleware's context would.
+type verifiedDelivery struct {
+	ev  Event
+	ctx verifiedContext
+}
+
+// verifiedContext is a request's context plus the body an hmac middleware verified (hmac.VerifiedBody and
+// hmac.VerifiedKeyTag find it).
+type verifiedContext struct {
+	context.Context
+	body []byte
+	tag  string
+}
+
+// Value answers the key of hmac.VerifiedBody and delegates every other key to the request's context.
+func (c *verifiedContext) Value(key any) any {
+	if key == (verified.Key{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// Verified implements verified.Carrier.
+func (c *verifiedContext) Verified() ([]byte, string) { return c.body, c.tag }
+
+// serveVerified is serve for a body the hmac middleware handed over directly, with the tag of the key that
+// verified it: the event and the context that carries the body are one allocation.
+func (h *Handler) serveVerified(w http.ResponseWriter, r *http.Request, body []byte, tag string, o *observation) {
+	d := &verifiedDelivery{ctx: verifiedContext{Context: r.Context(), body: body, tag: tag}}
+	ev := &d.ev
+	err := parseInto(ev, body)
+	if err != nil {
+		ev = nil
+	}
+	h.serveParsed(w, r, &d.ctx, body, ev, err, o)
+}
+
+// serveParsed answers a delivery once its verified body was parsed into ev, or failed to parse with err;
+// ctx is the request's context carrying the body.
+func (h *Handler) serveParsed(w http.ResponseWriter, r *http.Request, ctx context.Context, body []byte, ev *Event, err error, o *observation) {
+	if err != nil {
 		if a, ok := ParseAlert(body); ok {
-			h.alert(r.Context(), w, r, a, o)
+			h.alert(ctx, w, r, a, o)
 			return
 		}
 		h.stats.rejected.Add(1)
-		h.log.LogAttrs(r.Context(), slog.LevelWarn, "webhooks: delivery rejected", slog.String("error", err.Error()))
+		h.log.LogAttrs(ctx, slog.LevelWarn, "webhooks: delivery rejected", slog.String("error", err.Error()))
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		h.refusedObserved(o, http.StatusBadRequest, err)
 		return
 	}
 	ev.Header = r.Header
-	err = h.handle(r.Context(), ev)
+	err = h.handle(ctx, ev)
 	code := StatusCode(err)
 	if code != http.StatusOK {
 		http.Error(w, http.StatusText(code), code)

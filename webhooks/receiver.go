@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/internal/verified"
 )
 
 // NewReceiver returns the usual endpoint: v's middleware checks the signature (refusing the request with
@@ -52,7 +53,7 @@ type receiver struct {
 
 func newReceiver(v *hmac.Verifier, h *Handler, logRefusals bool) *receiver {
 	rc := &receiver{h: h, logRefusals: logRefusals}
-	rc.verified = v.Middleware(http.HandlerFunc(rc.passed))
+	rc.verified = v.Middleware(passed{rc})
 	return rc
 }
 
@@ -98,15 +99,29 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	exchanges.Put(x)
 }
 
-// passed is the verifier's next handler: the signature checked out.
-func (rc *receiver) passed(w http.ResponseWriter, r *http.Request) {
+// passed is the verifier's next handler: the signature checked out. The middleware hands the body over
+// with ServeVerified; ServeHTTP serves a request that carries it in its context.
+type passed struct{ rc *receiver }
+
+func (p passed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x, ok := w.(*exchange)
 	if !ok { // cannot happen: the middleware passes on the writer it was given
-		rc.h.ServeHTTP(w, r)
+		p.rc.h.ServeHTTP(w, r)
 		return
 	}
 	x.passed = true
-	rc.h.serve(x.ResponseWriter, r, x.obs)
+	p.rc.h.serve(x.ResponseWriter, r, x.obs)
+}
+
+// ServeVerified implements verified.Handler.
+func (p passed) ServeVerified(w http.ResponseWriter, r *http.Request, body []byte, tag string, _ verified.Token) {
+	x, ok := w.(*exchange)
+	if !ok { // cannot happen, as above
+		p.rc.h.ServeHTTP(w, r)
+		return
+	}
+	x.passed = true
+	p.rc.h.serveVerified(x.ResponseWriter, r, body, tag, x.obs)
 }
 
 // refused counts, and logs when asked, a request refused before it was decoded.

@@ -202,3 +202,35 @@ func TestSecretReceiverBodyLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiverContextCarriesVerification checks that the functions a receiver runs get a context in which
+// hmac.VerifiedBody finds the event's own bytes and hmac.VerifiedKeyTag the tag of the key that matched,
+// along with the request's own values.
+func TestReceiverContextCarriesVerification(t *testing.T) {
+	t.Parallel()
+	type ctxKey struct{}
+	v, err := hmac.NewKeyringVerifier([]hmac.Key{{Secret: []byte("old"), Tag: "k1"}, {Secret: secret, Tag: "k2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler()
+	var tag, value string
+	var same bool
+	h.On("*", func(ctx context.Context, ev *Event) error {
+		body, _ := hmac.VerifiedBody(ctx)
+		same = len(body) > 0 && &body[0] == &ev.Raw[0]
+		tag, _ = hmac.VerifiedKeyTag(ctx)
+		value, _ = ctx.Value(ctxKey{}).(string)
+		return nil
+	})
+	r, err := hmac.NewSignedRequest(http.MethodPost, "/hook", []byte(coreBody), secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = r.WithContext(context.WithValue(t.Context(), ctxKey{}, "from the server"))
+	w := httptest.NewRecorder()
+	NewReceiver(v, h).ServeHTTP(w, r)
+	if w.Code != http.StatusOK || !same || tag != "k2" || value != "from the server" {
+		t.Errorf("status %d; body aliased %v, key tag %q, request value %q; want 200, true, k2, from the server", w.Code, same, tag, value)
+	}
+}
