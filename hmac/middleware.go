@@ -36,7 +36,7 @@ func (vb *verifiedBody) Value(key any) any {
 }
 
 // Verified implements verified.Carrier.
-func (vb *verifiedBody) Verified() ([]byte, string) { return vb.body, vb.tag }
+func (vb *verifiedBody) Verified(verified.Token) ([]byte, string) { return vb.body, vb.tag }
 
 // Middleware returns a handler that lets a request reach next only when its signature verifies. It refuses,
 // before next runs and with a short generic body:

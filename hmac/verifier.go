@@ -398,7 +398,7 @@ func VerifiedBody(ctx context.Context) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	body, _ := vb.Verified()
+	body, _ := vb.Verified(verified.Token{})
 	return body, true
 }
 
@@ -409,6 +409,6 @@ func VerifiedKeyTag(ctx context.Context) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	_, tag := vb.Verified()
+	_, tag := vb.Verified(verified.Token{})
 	return tag, true
 }

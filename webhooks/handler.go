@@ -692,7 +692,7 @@ func (c *verifiedContext) Value(key any) any {
 }
 
 // Verified implements verified.Carrier.
-func (c *verifiedContext) Verified() ([]byte, string) { return c.body, c.tag }
+func (c *verifiedContext) Verified(verified.Token) ([]byte, string) { return c.body, c.tag }
 
 // serveVerified is serve for a body the hmac middleware handed over directly, with the tag of the key that
 // verified it: the event and the context that carries the body are one allocation.

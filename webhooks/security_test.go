@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/hmac"
 )
 
 // readCounter is a request body that records whether anyone read it.
@@ -370,5 +371,38 @@ func TestStatsKeepShortUnknownNamesOnly(t *testing.T) {
 	s := h.Stats()
 	if len(s.ByType) != 1 || s.ByType[short].Received != 1 || s.Received != 11 {
 		t.Errorf("ByType has %d names, received %d; want only %q listed and 11 received", len(s.ByType), s.Received, short)
+	}
+}
+
+// forgedCarrier has a Verified method of its own, as a type outside this module can.
+type forgedCarrier struct{ b []byte }
+
+func (f forgedCarrier) Verified() ([]byte, string) { return f.b, "forged" }
+
+// anyValue answers every key with v, as a permissive request-scoped context might.
+type anyValue struct {
+	context.Context
+	v any
+}
+
+func (c anyValue) Value(any) any { return c.v }
+
+// TestForgedVerificationRefused checks that a context cannot claim a verification it did not get: a value
+// with a Verified method, found under any key, is not a verified body.
+func TestForgedVerificationRefused(t *testing.T) {
+	t.Parallel()
+	const body = `{"locator":"01JD7Y3Q8Z5X2W9V4T6R1M0KQP","timestamp":"2026-11-23T18:04:05Z","type":"policy.quote.issue","data":{}}`
+	if b, ok := hmac.VerifiedBody(anyValue{t.Context(), forgedCarrier{[]byte("never signed")}}); ok {
+		t.Errorf("VerifiedBody of a forged context = %q, true; want false", b)
+	}
+	h := NewHandler()
+	ran := false
+	h.On("*", func(context.Context, *Event) error { ran = true; return nil })
+	r := httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(body))
+	r = r.WithContext(anyValue{r.Context(), forgedCarrier{[]byte(body)}})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized || ran {
+		t.Errorf("unsigned delivery with a forged context: status %d, function ran %v; want 401 and not run", w.Code, ran)
 	}
 }

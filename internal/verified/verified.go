@@ -9,9 +9,11 @@ import "net/http"
 // Key is the context key under which a [Carrier] is found.
 type Key struct{}
 
-// Carrier holds a body whose signature passed and the tag of the key that matched.
+// Carrier holds a body whose signature passed and the tag of the key that matched. Its method takes a
+// [Token], so that no type outside this module can be one: a context whose Value answers every key with
+// something that has a Verified method of its own is still not verified.
 type Carrier interface {
-	Verified() (body []byte, tag string)
+	Verified(Token) (body []byte, tag string)
 }
 
 // Token marks the methods only this module implements.
