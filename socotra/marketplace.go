@@ -82,6 +82,9 @@ type stateFetch struct {
 	done chan struct{}
 	in   *installation
 	err  error
+	// abandoned is set when the fetch failed because its caller's context
+	// ended, which says nothing of the state API: a waiter fetches again.
+	abandoned bool
 }
 
 type installation struct {
@@ -194,9 +197,7 @@ func (m *Marketplace) installation(ctx context.Context, r *http.Request) (*insta
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		// A fetch that failed only because its own caller gave up is tried
-		// again for this one.
-		if f.err == nil || !errors.Is(f.err, context.Canceled) && !errors.Is(f.err, context.DeadlineExceeded) {
+		if !f.abandoned {
 			return f.in, f.err
 		}
 	}
@@ -222,7 +223,7 @@ func (m *Marketplace) load(ctx context.Context, key string, f *stateFetch) (*ins
 	}()
 	st, err := m.fetch(ctx, key)
 	if err != nil {
-		f.err = err
+		f.err, f.abandoned = err, ctx.Err() != nil
 		return nil, err
 	}
 	f.in, f.err = &installation{state: st, fetched: m.now()}, nil

@@ -206,7 +206,7 @@ func TestMarketplaceWaiterOutlivesCancelledFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, cancel := context.WithCancel(t.Context())
+	first, cancel := context.WithCancelCause(t.Context()) // as webhooks.WithTimeout and errgroup do
 	firstErr := make(chan error, 1)
 	go func() {
 		_, err := m.State(first, smpRequest("inst/1"))
@@ -219,9 +219,9 @@ func TestMarketplaceWaiterOutlivesCancelledFetch(t *testing.T) {
 		second <- err
 	}()
 	time.Sleep(50 * time.Millisecond) // the second request waits on the first fetch
-	cancel()
-	if err := <-firstErr; !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled request: %v, want context.Canceled", err)
+	cancel(errors.New("the handler gave up"))
+	if err := <-firstErr; err == nil {
+		t.Error("cancelled request succeeded")
 	}
 	close(gate)
 	if err := <-second; err != nil {
@@ -229,5 +229,34 @@ func TestMarketplaceWaiterOutlivesCancelledFetch(t *testing.T) {
 	}
 	if got := fetches.Load(); got != 2 {
 		t.Errorf("%d fetches, want 2 (the cancelled one and the waiter's own)", got)
+	}
+}
+
+func TestMarketplaceStateTimeoutFailsWaitersOnce(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	state, fetches := gatedStateAPI(t, srv, make(chan struct{})) // never answers
+	m, err := socotra.NewMarketplace(state.URL, socotra.WithRetry(1, 0, 0),
+		socotra.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	errs := make(chan error, n)
+	start := time.Now()
+	for range n {
+		go func() {
+			_, err := m.State(t.Context(), smpRequest("inst/1"))
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err == nil {
+			t.Error("a request succeeded against a state API that never answers")
+		}
+	}
+	// Each waiter fetching in turn after the one before timed out would take n timeouts.
+	if got, took := fetches.Load(), time.Since(start); got != 1 || took > 2*time.Second {
+		t.Errorf("a state API timeout: %d fetches in %v for %d concurrent requests; want 1 fetch, all failed together", got, took, n)
 	}
 }
