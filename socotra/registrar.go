@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/safeurl"
 )
 
 // Registration is one named webhook an app wants on a tenant, the unit of
@@ -46,14 +47,15 @@ type registrationView struct {
 }
 
 func (r Registration) view() registrationView {
-	return registrationView{Name: r.Name, URL: r.URL, Events: r.Events, Secret: Secret(r.Secret), Tag: r.Tag,
+	return registrationView{Name: r.Name, URL: safeurl.String(r.URL), Events: r.Events, Secret: Secret(r.Secret), Tag: r.Tag,
 		Headers: r.Headers, Failure: r.Failure}
 }
 
-// String prints the registration with its secret hidden.
+// String prints the registration with its secret hidden, and its URL without
+// userinfo, query or fragment values.
 func (r Registration) String() string {
 	return fmt.Sprintf("{Name:%s URL:%s Events:%v Secret:%s Tag:%s Headers:%v}",
-		r.Name, r.URL, r.Events, Secret(r.Secret), r.Tag, r.Headers)
+		r.Name, safeurl.String(r.URL), r.Events, Secret(r.Secret), r.Tag, r.Headers)
 }
 
 // GoString prints the registration as Go syntax with its secret replaced by
@@ -72,7 +74,7 @@ func (r Registration) MarshalJSON() ([]byte, error) { return json.Marshal(r.view
 
 // LogValue logs the registration with its secret hidden.
 func (r Registration) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("name", r.Name), slog.String("url", r.URL), slog.Any("events", r.Events),
+	return slog.GroupValue(slog.String("name", r.Name), slog.String("url", safeurl.String(r.URL)), slog.Any("events", r.Events),
 		slog.String("secret", Secret(r.Secret).String()), slog.String("tag", r.Tag), slog.Any("headers", r.Headers))
 }
 
@@ -100,29 +102,12 @@ func (r Registration) check(ctx context.Context, log *slog.Logger, p events.Plat
 	return errors.Join(errs...)
 }
 
-// shownURL quotes raw for a message with what may carry a credential
-// hidden: the userinfo (a password or a token as user name), the query and
-// the fragment. A URL that does not parse as scheme://host... is shown only
-// when it holds none of '@', '?' and '#'.
+// shownURL quotes raw for a message with what may carry a credential hidden
+// (see [safeurl.Show]); a URL it cannot take apart is shown unquoted.
 func shownURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" || u.Host == "" {
-		if strings.ContainsAny(raw, "@?#") {
-			return "(not shown: it may hold a credential)"
-		}
-		return strconv.Quote(raw)
-	}
-	v := *u
-	v.User, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = nil, "", false, "", ""
-	s := v.String()
-	if u.User != nil {
-		s = strings.Replace(s, "://", "://"+redacted+"@", 1)
-	}
-	if u.RawQuery != "" || u.ForceQuery {
-		s += "?" + redacted
-	}
-	if u.Fragment != "" || u.RawFragment != "" {
-		s += "#" + redacted
+	s, parsed := safeurl.Show(raw)
+	if !parsed && s == safeurl.NotShown {
+		return s
 	}
 	return strconv.Quote(s)
 }

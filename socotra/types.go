@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/safeurl"
 )
 
 // Webhook is a Core webhook. As an argument to [CoreClient.CreateWebhook] or
@@ -43,15 +44,16 @@ type Endpoint struct {
 	Tag                string // names the secret in use, for rotation
 }
 
-// String prints the endpoint with its secret hidden.
+// String prints the endpoint with its secret hidden, and its URL without
+// userinfo, query or fragment values.
 func (e Endpoint) String() string {
 	return fmt.Sprintf("{URL:%s Headers:%v InsecureSkipVerify:%t HMAC:%t Secret:%s Tag:%s}",
-		e.URL, e.Headers, e.InsecureSkipVerify, e.HMAC, e.Secret, e.Tag)
+		safeurl.String(e.URL), e.Headers, e.InsecureSkipVerify, e.HMAC, e.Secret, e.Tag)
 }
 
 // LogValue logs the endpoint with its secret hidden.
 func (e Endpoint) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("url", e.URL), slog.Bool("hmac", e.HMAC),
+	return slog.GroupValue(slog.String("url", safeurl.String(e.URL)), slog.Bool("hmac", e.HMAC),
 		slog.Any("headers", e.Headers), slog.String("secret", e.Secret.String()), slog.String("tag", e.Tag))
 }
 

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 
 	"github.com/socotra-go/sdk/events"
+	"github.com/socotra-go/sdk/internal/safeurl"
 )
 
 // AlertKind says what an [Alert] reports.
@@ -185,15 +185,8 @@ func (h *Handler) alert(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	}
 }
 
-// safeURL is u without user information, query or fragment, which may hold credentials.
-func safeURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(not a URL)"
-	}
-	p.User, p.RawQuery, p.Fragment, p.RawFragment, p.ForceQuery = nil, "", "", "", false
-	return p.String()
-}
+// safeURL is u without the parts that may hold credentials (see [safeurl.Show]).
+func safeURL(u string) string { return safeurl.String(u) }
 
 // callAlert runs fn, turning a panic into a *PanicError.
 func callAlert(ctx context.Context, fn AlertFunc, a *Alert) (err error) {

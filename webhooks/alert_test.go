@@ -129,8 +129,8 @@ func TestAlertLogHidesURLSecrets(t *testing.T) {
 	for _, l := range lines() {
 		if l["msg"] == "webhooks: failure alert received" {
 			found = true
-			if l["url"] != "https://app.example/hook" {
-				t.Errorf("logged url %q, want https://app.example/hook", l["url"])
+			if want := "https://[REDACTED]@app.example/hook?[REDACTED]#[REDACTED]"; l["url"] != want {
+				t.Errorf("logged url %q, want %s", l["url"], want)
 			}
 		}
 	}

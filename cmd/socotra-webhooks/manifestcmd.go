@@ -9,6 +9,7 @@ import (
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/manifestcheck"
+	"github.com/socotra-go/sdk/internal/safeurl"
 	"github.com/socotra-go/sdk/manifest"
 	"github.com/socotra-go/sdk/socotra"
 )
@@ -116,7 +117,7 @@ func runManifest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if e.progress { // on a terminal, say what the wait is for
-		fmt.Fprintf(e.stderr, "%sing the webhooks of %s on %s at %s…\n", sub, m.Name, c.platform, firstEnv(e, c.apiURL, "SOCOTRA_API_URL"))
+		fmt.Fprintf(e.stderr, "%sing the webhooks of %s on %s at %s…\n", sub, m.Name, c.platform, safeurl.String(firstEnv(e, c.apiURL, "SOCOTRA_API_URL")))
 	}
 	if sub == "unregister" {
 		if err := l.Stop(ctx); err != nil {
@@ -135,7 +136,7 @@ func runManifest(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "registered %d webhook(s) of %s on %s:\n", len(regs), m.Name, c.platform)
 	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
 	for _, r := range regs {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Name, r.URL, strings.Join(names(r.Events), ","))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Name, safeurl.String(r.URL), strings.Join(names(r.Events), ","))
 	}
 	return tw.Flush()
 }

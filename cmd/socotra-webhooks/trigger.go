@@ -17,6 +17,7 @@ import (
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
+	"github.com/socotra-go/sdk/internal/safeurl"
 	"github.com/socotra-go/sdk/socotra/socotratest"
 )
 
@@ -274,7 +275,7 @@ func send(ctx context.Context, e *env, req *http.Request, timeout time.Duration,
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", req.URL.Redacted(), unwrapURLError(err))
+		return fmt.Errorf("POST %s: %w", safeurl.String(req.URL.String()), unwrapURLError(err))
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	resp.Body.Close()
