@@ -38,8 +38,8 @@
 //	socotra.webhooks.dedupe.hits   counter {delivery}: socotra.event.type, socotra.platform
 //
 // In metrics, an event type this SDK version does not know is "_OTHER" (as the conventions do for
-// http.request.method), so a sender cannot create a series per name it invents; update the SDK to
-// count names Socotra adds under their own.
+// http.request.method), so a sender cannot create a series per name it invents. List the tenant's own
+// types with [WithEventTypes], and update the SDK to count names Socotra adds under their own.
 //
 // # Versions
 //

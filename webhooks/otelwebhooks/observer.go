@@ -53,8 +53,9 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	tp trace.TracerProvider
-	mp metric.MeterProvider
+	tp    trace.TracerProvider
+	mp    metric.MeterProvider
+	types map[events.Name]bool
 }
 
 // WithTracerProvider sets where spans go. Default: otel.GetTracerProvider() at the time NewObserver runs;
@@ -77,8 +78,20 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	})
 }
 
+// WithEventTypes names event types, besides those this SDK version knows, that metrics and span names
+// show as they are: the tenant's and its plugins' own types (socotra-facts: the type set is open). Any
+// other unknown type is "_OTHER" there. The default is none.
+func WithEventTypes(types ...events.Name) Option {
+	return optionFunc(func(c *config) {
+		for _, t := range types {
+			c.types[t] = true
+		}
+	})
+}
+
 // observer implements webhooks.Observer.
 type observer struct {
+	types      map[events.Name]bool // WithEventTypes
 	tracer     trace.Tracer
 	deliveries metric.Int64Counter
 	duration   metric.Float64Histogram
@@ -89,13 +102,13 @@ type observer struct {
 // documentation for the span and the metrics). Pass it to webhooks.WithObserver. A metric instrument the
 // meter provider refuses is replaced by a no-op one, and the error is reported to otel.Handle.
 func NewObserver(opts ...Option) webhooks.Observer {
-	c := config{tp: otel.GetTracerProvider(), mp: otel.GetMeterProvider()}
+	c := config{tp: otel.GetTracerProvider(), mp: otel.GetMeterProvider(), types: map[events.Name]bool{}}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
 	}
-	o := &observer{tracer: c.tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL))}
+	o := &observer{types: c.types, tracer: c.tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL))}
 	meter := c.mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
 	var err error
 	if o.deliveries, err = meter.Int64Counter(DeliveriesMetric, metric.WithUnit("{delivery}"),
@@ -122,7 +135,7 @@ func (o *observer) Start(ctx context.Context, d *webhooks.DeliveryInfo) context.
 	if r := d.Request; r != nil {
 		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(method(r.Method)), semconv.URLPath(r.URL.Path))
 	}
-	ctx, _ = o.tracer.Start(ctx, spanName(d), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	ctx, _ = o.tracer.Start(ctx, o.spanName(d), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 	return ctx
 }
 
@@ -131,7 +144,7 @@ func (o *observer) End(ctx context.Context, d *webhooks.DeliveryInfo) {
 	attrs := make([]attribute.KeyValue, 0, 4)
 	t := d.Type()
 	if t != "" {
-		attrs = append(attrs, EventTypeKey.String(eventType(t)))
+		attrs = append(attrs, EventTypeKey.String(o.eventType(t)))
 	}
 	switch {
 	case d.Event != nil:
@@ -148,9 +161,9 @@ func (o *observer) End(ctx context.Context, d *webhooks.DeliveryInfo) {
 
 	span := trace.SpanFromContext(ctx)
 	if span.IsRecording() {
-		span.SetName(spanName(d))
+		span.SetName(o.spanName(d))
 		span.SetAttributes(metricAttrs...)
-		if t != "" && !t.Known() {
+		if t != "" && o.eventType(t) != string(t) {
 			span.SetAttributes(EventTypeKey.String(string(t))) // the span keeps the name as sent
 		}
 		if d.Event != nil {
@@ -184,18 +197,19 @@ func (o *observer) End(ctx context.Context, d *webhooks.DeliveryInfo) {
 
 // spanName follows the messaging conventions, "{operation} {destination}", with the event type as the
 // destination: "process policy.quote.issue", or "process" before the body is decoded.
-func spanName(d *webhooks.DeliveryInfo) string {
-	if t := d.Type(); t.Known() {
+func (o *observer) spanName(d *webhooks.DeliveryInfo) string {
+	if t := d.Type(); t != "" && o.eventType(t) == string(t) {
 		return "process " + string(t)
 	}
 	return "process"
 }
 
 // eventType bounds the cardinality of socotra.event.type in metrics: a name this SDK version does not
-// know (one Socotra added since, or any text an unsigned sender chose) is "_OTHER", as the conventions
-// do for http.request.method. Span names leave it out; span attributes keep it as sent.
-func eventType(t events.Name) string {
-	if t.Known() {
+// know and [WithEventTypes] does not list (one Socotra added since, or any text an unsigned sender chose)
+// is "_OTHER", as the conventions do for http.request.method. Span names leave it out; span attributes
+// keep it as sent.
+func (o *observer) eventType(t events.Name) string {
+	if t.Known() || o.types[t] {
 		return string(t)
 	}
 	return "_OTHER"

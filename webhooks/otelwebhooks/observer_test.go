@@ -3,6 +3,7 @@ package otelwebhooks_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/hmac"
 	"github.com/socotra-go/sdk/webhooks"
 	"github.com/socotra-go/sdk/webhooks/otelwebhooks"
@@ -247,5 +249,39 @@ func TestHandleSpan(t *testing.T) {
 		if strings.HasPrefix(string(kv.Key), "http.") || kv.Key == "url.path" {
 			t.Errorf("attribute %s on a delivery that did not come over HTTP", kv.Key)
 		}
+	}
+}
+
+// TestWithEventTypes checks that a listed custom type counts under its own name and an unlisted one as
+// _OTHER.
+func TestWithEventTypes(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	h := webhooks.NewHandler(webhooks.WithObserver(otelwebhooks.NewObserver(
+		otelwebhooks.WithMeterProvider(mp), otelwebhooks.WithEventTypes("acme.custom.event"))))
+	h.On("*", func(context.Context, *webhooks.Event) error { return nil })
+	for i, typ := range []string{"acme.custom.event", "acme.other.event"} {
+		ev := &webhooks.Event{ID: fmt.Sprint("e", i), Type: events.Name(typ)}
+		if err := h.Handle(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(t.Context(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == otelwebhooks.DeliveriesMetric {
+				for _, p := range sum.DataPoints {
+					got[key(p.Attributes)] += p.Value
+				}
+			}
+		}
+	}
+	if want := map[string]int64{"acme.custom.event/handled": 1, "_OTHER/handled": 1}; !equal(got, want) {
+		t.Errorf("deliveries %v, want %v", got, want)
 	}
 }
