@@ -216,7 +216,8 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 	for _, e := range []socotratest.Event{
 		{Type: events.PolicyQuotePrice, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: "REQ-1"},
 		{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: "REQ-1"},
-		{Type: events.BillingInvoiceSettle, Data: map[string]string{"invoiceLocator": "I-9"}},
+		{Type: events.BillingInvoiceSettle, Data: map[string]any{"invoiceLocator": "I-9",
+			"policyLocators": events.LocatorPage{ListCompleted: true, Items: []string{"P-9"}}}},
 	} {
 		if _, err := tenant.Emit(ctx, events.Core, e); err != nil {
 			return err

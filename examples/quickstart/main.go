@@ -124,9 +124,9 @@ func run(ctx context.Context, stdout io.Writer) error {
 		twice bool
 	}{
 		{"a known event with a typed handler", events.PolicyQuoteIssue, map[string]string{"quoteLocator": "Q-1001"}, false},
-		{"two events for one pattern", events.BillingInvoiceGenerate, map[string]string{"invoiceLocator": "I-2001"}, false},
-		{"", events.BillingInvoiceSettle, map[string]string{"invoiceLocator": "I-2001"}, false},
-		{"one event delivered twice, as Socotra may do on a retry", events.BillingInvoiceSettle, map[string]string{"invoiceLocator": "I-2002"}, true},
+		{"two events for one pattern", events.BillingInvoiceGenerate, invoice("I-2001"), false},
+		{"", events.BillingInvoiceSettle, invoice("I-2001"), false},
+		{"one event delivered twice, as Socotra may do on a retry", events.BillingInvoiceSettle, invoice("I-2002"), true},
 		{"an event no handler routes", events.PolicyQuoteAccept, map[string]string{"quoteLocator": "Q-1001"}, false},
 	}
 	for _, e := range emits {
@@ -229,3 +229,9 @@ func (s *sayHandler) Handle(_ context.Context, r slog.Record) error {
 
 func (s *sayHandler) WithAttrs([]slog.Attr) slog.Handler { return s }
 func (s *sayHandler) WithGroup(string) slog.Handler      { return s }
+
+// invoice is the data of a billing event: the invoice and the policies it concerns (at most five, with
+// listCompleted false when there are more, as seed 002 says).
+func invoice(locator string) map[string]any {
+	return map[string]any{"invoiceLocator": locator, "policyLocators": events.LocatorPage{ListCompleted: true, Items: []string{"P-3001"}}}
+}

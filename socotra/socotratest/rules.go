@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/legacyapi"
@@ -19,6 +21,9 @@ import (
 //     the EventType enum of api/legacy.yaml); the API answers 400 with a field error otherwise.
 //   - EmitCore checks data against the event's typed shape ([events.NewData]) strictly: an unknown
 //     member or a wrong type is an error, unless the caller wraps the data in [CustomData].
+//   - Within that shape, the lists seed 002 describes hold what it allows: a policyLocators list at
+//     most five locators (Core sets listCompleted to false when there are more, and the receiver
+//     reads the rest from the API), and newStatuses and removedStatuses only the statuses it lists.
 
 // platformEventError says why platform p does not take name n, or "" when it does.
 func platformEventError(p events.Platform, n events.Name) string {
@@ -78,7 +83,49 @@ func emitData(p events.Platform, e Event) (json.RawMessage, error) {
 		return nil, fmt.Errorf("data %s does not fit %T, the data of a Core %s event: %v; wrap it in socotratest.CustomData to send it anyway",
 			abbrev(data), typed, e.Type, err)
 	}
+	if err := listRules(typed, data); err != nil {
+		return nil, fmt.Errorf("data of a Core %s event: %w; wrap it in socotratest.CustomData to send it anyway", e.Type, err)
+	}
 	return data, nil
+}
+
+// maxPolicyLocators is how many policy locators a Core event lists at most (seed 002, "Billing").
+const maxPolicyLocators = 5
+
+// listRules checks the lists of Core data against seed 002: typed is data decoded into its events type
+// (a pointer to a struct). Each list is present with both of its members, which seed 002 marks required.
+func listRules(typed any, data json.RawMessage) error {
+	v := reflect.Indirect(reflect.ValueOf(typed))
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(data, &members) // it decoded into typed already
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		switch v.Field(i).Interface().(type) {
+		case events.LocatorPage, events.PolicyStatusPage:
+			var page map[string]json.RawMessage
+			_ = json.Unmarshal(members[name], &page)
+			if page["listCompleted"] == nil || page["items"] == nil {
+				return fmt.Errorf(`%s needs both "listCompleted" and "items" (seed 002 marks them required), as in {"listCompleted":true,"items":[]}`, name)
+			}
+		}
+		switch p := v.Field(i).Interface().(type) {
+		case events.LocatorPage:
+			if len(p.Items) > maxPolicyLocators {
+				return fmt.Errorf("%s lists %d items, but Core sends at most %d and sets listCompleted to false when there are more (seed 002); send %d with listCompleted false",
+					name, len(p.Items), maxPolicyLocators, maxPolicyLocators)
+			}
+		case events.PolicyStatusPage:
+			for _, st := range p.Items {
+				if !st.Known() {
+					return fmt.Errorf("%s lists %q, which is not a policy status (seed 002: pending, inGap, expired, cancelled, cancelPending, onRisk, delinquent, doNotRenew)", name, st)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // abbrev shortens data for an error message.

@@ -2,6 +2,7 @@ package socotratest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -171,5 +172,49 @@ func TestAlertShapes(t *testing.T) {
 	}
 	if string(legacy["webhookName"]) != `"lh"` || legacy["webhookLocator"] != nil || legacy["expectedStatus"] == nil || legacy["actualStatus"] == nil {
 		t.Errorf("legacy alert %v; want seed 003's FailureMessage for webhook lh", legacy)
+	}
+}
+
+// TestEmitCoreListsFollowSeed002: a policyLocators list holds at most five locators, policy status
+// lists hold only seed 002's statuses, and both members of each list are present.
+func TestEmitCoreListsFollowSeed002(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	locators := func(n int, done bool) events.LocatorPage {
+		p := events.LocatorPage{ListCompleted: done, Items: []string{}}
+		for i := range n {
+			p.Items = append(p.Items, fmt.Sprint("P-", i))
+		}
+		return p
+	}
+	statuses := func(st ...events.PolicyStatus) events.PolicyStatusPage {
+		return events.PolicyStatusPage{ListCompleted: true, Items: st}
+	}
+	for _, tt := range []struct {
+		name string
+		typ  events.Name
+		data any
+		want string // "" when the emit passes
+	}{
+		{"five locators", events.BillingInvoiceSettle, map[string]any{"policyLocators": locators(5, false)}, ""},
+		{"none", events.BillingInvoiceSettle, map[string]any{"policyLocators": locators(0, true)}, ""},
+		{"six locators", events.BillingInvoiceSettle, map[string]any{"policyLocators": locators(6, false)},
+			"policyLocators lists 6 items, but Core sends at most 5"},
+		{"no list", events.BillingInvoiceSettle, map[string]any{"invoiceLocator": "I-1"},
+			`policyLocators needs both "listCompleted" and "items"`},
+		{"list without listCompleted", events.BillingInvoiceSettle, map[string]any{"policyLocators": map[string]any{"items": []string{}}},
+			`policyLocators needs both "listCompleted" and "items"`},
+		{"known statuses", events.PolicyStatusUpdate, map[string]any{"newStatuses": statuses(events.PolicyStatusOnRisk), "removedStatuses": statuses()}, ""},
+		{"unknown status", events.PolicyStatusUpdate, map[string]any{"newStatuses": statuses("bogus"), "removedStatuses": statuses()},
+			`newStatuses lists "bogus", which is not a policy status`},
+		{"custom data asked for", events.PolicyStatusUpdate, socotratest.CustomData(map[string]any{"newStatuses": statuses("bogus")}), ""},
+	} {
+		_, err := s.EmitCore(t.Context(), tt.typ, tt.data)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v, want it emitted", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want an error containing %q", tt.name, err, tt.want)
+		}
 	}
 }
