@@ -157,8 +157,10 @@ func (a *legacyAPI) PutWebhook(w http.ResponseWriter, r *http.Request) {
 		names = append(names, string(e))
 	}
 	checkEventTypes(&fe, "events", names, events.Legacy)
-	checkIntegrationRef(&fe, s, "integrationName", deref(req.IntegrationName), true)
-	checkIntegrationRef(&fe, s, "alertIntegrationName", deref(req.AlertIntegrationName), false)
+	// Seed 003's WebhookRequest requires only name, so integrationName may be left out; such a webhook
+	// has nowhere to post and gets no deliveries (what Socotra does with it is not published).
+	checkIntegrationRef(&fe, s, "integrationName", deref(req.IntegrationName))
+	checkIntegrationRef(&fe, s, "alertIntegrationName", deref(req.AlertIntegrationName))
 	if rs := req.RetryStrategy; rs != nil && !rs.Valid() {
 		fe.add("retryStrategy", strconv.Quote(string(*rs))+` is not a retry strategy (want "none", "one" or "three")`)
 	}
@@ -197,11 +199,8 @@ func (a *legacyAPI) PutWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkIntegrationRef reports a reference to an integration that does not exist; s.mu must be held.
-func checkIntegrationRef(fe *fieldErrors, s *Server, field, name string, required bool) {
-	switch {
-	case name == "" && required:
-		fe.add(field, "is required: create the integration with POST /integrations first")
-	case name != "" && s.integrations[name] == nil:
+func checkIntegrationRef(fe *fieldErrors, s *Server, field, name string) {
+	if name != "" && s.integrations[name] == nil {
 		fe.add(field, "no integration named "+strconv.Quote(name)+": create it with POST /integrations first")
 	}
 }

@@ -218,3 +218,28 @@ func TestEmitCoreListsFollowSeed002(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyWebhookWithoutIntegration: seed 003's WebhookRequest requires only name, so the fake
+// takes a webhook without an integration; it has nowhere to post, so it gets no deliveries.
+func TestLegacyWebhookWithoutIntegration(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := legacyClient(t, s)
+	resp, err := c.PutWebhookWithResponse(t.Context(), legacyapi.WebhookRequest{Name: "bare",
+		Events: &[]legacyapi.EventType{"policy.issue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode() != http.StatusOK {
+		t.Fatalf("PUT /webhooks without integrationName: %d %s, want 200", resp.StatusCode(), resp.Body)
+	}
+	if _, err := s.EmitLegacy(t.Context(), events.PolicyIssue, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Deliveries(); len(d) != 0 {
+		t.Errorf("%d deliveries for a webhook without an integration, want none", len(d))
+	}
+}
