@@ -155,10 +155,10 @@ func tokenClaims(tok string) map[string]any {
 // the state API knows, and an error otherwise ([ErrNoSMPKey], or the state
 // API's answer, without the key). It fits [WithControlAuth], to accept
 // only /_app/start and /_app/stop calls that name a real installation.
-// Whether the platform sends x-smp-key with those calls is unconfirmed
-// (Socotra's samples read it on their own routes: socotra/smp-node-vin-app
-// src/index.js): try it on a sandbox first, since a refused start call puts
-// the instance in error.
+// socotra-facts.md (section 4) states that every request the platform sends
+// an app carries x-smp-key, these calls included; Socotra's samples read it
+// on their own routes (socotra/smp-node-vin-app src/index.js). A refused
+// start call puts the instance in error, so try it on a sandbox first.
 func (m *Marketplace) Authenticate(r *http.Request) error {
 	_, err := m.installation(r.Context(), r)
 	return err

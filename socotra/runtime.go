@@ -71,10 +71,11 @@ import (
 // next start undoes it). A failed start or stop answers 500 (503 when it ran
 // out of time) with the reason in the body only for a call an authenticator
 // accepted; an anonymous caller learns only that it failed, and the reason
-// is logged. Where the platform's calls carry the installation's
-// x-smp-key, [Marketplace.Authenticate] is an authenticator for
-// [WithControlAuth] that accepts only keys the state API knows (unconfirmed:
-// try it on a sandbox).
+// is logged. The platform's calls carry the installation's x-smp-key
+// (socotra-facts.md, section 4), so [Marketplace.Authenticate] is an
+// authenticator for [WithControlAuth] that accepts only keys the state API
+// knows (try it on a sandbox first: a refused start puts the instance in
+// error).
 type Runtime struct {
 	m       *manifest.Manifest
 	app     http.Handler

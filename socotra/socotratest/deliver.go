@@ -355,6 +355,9 @@ func (s *Server) send(t *target, d Delivery, ev *event, body []byte, faults Faul
 	d.Header = t.headers.Clone()
 	d.Header.Set("Content-Type", "application/json")
 	d.Header.Set("User-Agent", "socotratest")
+	if s.cfg.smpKey != "" {
+		d.Header.Set("x-smp-key", s.cfg.smpKey)
+	}
 	d.Faults = faults &^ (FaultCorruptSignature | FaultTamperBody)
 	if t.hmac {
 		sig := hmac.Sign([]byte(t.secret), body)

@@ -25,6 +25,7 @@ type config struct {
 	bareList        bool
 	noEndToken      bool
 	coreScheme      string
+	smpKey          string
 	extra           extraConfig // control.go
 }
 
@@ -72,6 +73,12 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.l
 // client is used as it is, redirect policy included, and its idle connections are closed by
 // [Server.Close]. Default: a client of the server's own that does not follow redirects.
 func WithHTTPClient(c *http.Client) Option { return optionFunc(func(cfg *config) { cfg.client = c }) }
+
+// WithSMPKey makes every delivery carry the header x-smp-key: key, as every request the Marketplace
+// platform sends to an app does (socotra-facts.md, section 4): for an app under test that reads its
+// installation from that header (socotra.WithMarketplace, socotra.Marketplace.Middleware). Default: no
+// such header, as for a webhook registered outside the Marketplace.
+func WithSMPKey(key string) Option { return optionFunc(func(c *config) { c.smpKey = key }) }
 
 // WithBareWebhookList makes the Core webhook list answer with a bare JSON array instead of the
 // {listCompleted, items} envelope, as some tenant versions do. Default: the envelope.

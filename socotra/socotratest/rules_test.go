@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -241,5 +242,32 @@ func TestLegacyWebhookWithoutIntegration(t *testing.T) {
 	}
 	if d := s.Deliveries(); len(d) != 0 {
 		t.Errorf("%d deliveries for a webhook without an integration, want none", len(d))
+	}
+}
+
+// TestWithSMPKey: with WithSMPKey every delivery carries x-smp-key, as the Marketplace platform's
+// requests do; without it none does.
+func TestWithSMPKey(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"inst-1", ""} {
+		got := make(chan string, 1)
+		app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got <- r.Header.Get("x-smp-key")
+		}))
+		t.Cleanup(app.Close)
+		var opts []socotratest.Option
+		if key != "" {
+			opts = append(opts, socotratest.WithSMPKey(key))
+		}
+		s := newServer(t, opts...)
+		if _, err := s.AddCoreWebhook(app.URL, "secret", events.PolicyQuoteAccept); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EmitCore(t.Context(), events.PolicyQuoteAccept, nil); err != nil {
+			t.Fatal(err)
+		}
+		if h := <-got; h != key {
+			t.Errorf("WithSMPKey(%q): delivery's x-smp-key %q", key, h)
+		}
 	}
 }
