@@ -2,6 +2,10 @@ package hmac
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -65,5 +69,38 @@ func TestShortSecretsAreWarnedAbout(t *testing.T) {
 		if err := v.Verify([]byte("body"), http.Header{HeaderName: {Sign([]byte(tc.secret), []byte("body"))}}); err != nil {
 			t.Errorf("%d-byte secret: Verify = %v", len(tc.secret), err)
 		}
+	}
+}
+
+// TestKeyHidesItsSecret: a Key printed with any verb, logged or marshalled never shows its secret.
+func TestKeyHidesItsSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "whsec-LEAK-31337"
+	v, err := NewKeyringVerifier([]Key{{Secret: []byte(secret), Tag: "v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := v.Keys()[0]
+	var out []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+		out = append(out, fmt.Sprintf(verb, k), fmt.Sprintf(verb, &k), fmt.Sprintf(verb, []Key{k}))
+	}
+	b, err := json.Marshal(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	slog.New(slog.NewTextHandler(&log, nil)).Info("key", "k", k)
+	slog.New(slog.NewJSONHandler(&log, nil)).Info("key", "k", k)
+	out = append(out, string(b), log.String())
+	for _, s := range out {
+		for _, leak := range []string{secret, fmt.Sprintf("%x", secret), base64.StdEncoding.EncodeToString([]byte(secret))} {
+			if strings.Contains(s, leak) || strings.Contains(strings.ToLower(s), strings.ToLower(leak)) {
+				t.Errorf("a Key shows its secret: %s", s)
+			}
+		}
+	}
+	if !strings.Contains(fmt.Sprint(k), "v1") || !strings.Contains(fmt.Sprint(k), "[REDACTED]") {
+		t.Errorf("a Key prints %s, want its tag and [REDACTED]", k)
 	}
 }

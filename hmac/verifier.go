@@ -3,9 +3,11 @@ package hmac
 import (
 	"context"
 	stdhmac "crypto/hmac"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -25,6 +27,53 @@ type Key struct {
 	Tag       string
 	NotBefore time.Time
 	NotAfter  time.Time
+}
+
+// redacted is what a Key prints, logs and marshals instead of its secret.
+const redacted = "[REDACTED]"
+
+func (k Key) hiddenSecret() string {
+	if len(k.Secret) == 0 {
+		return ""
+	}
+	return redacted
+}
+
+// String prints the key with its secret replaced by [REDACTED].
+func (k Key) String() string {
+	return fmt.Sprintf("{Secret:%s Tag:%s NotBefore:%s NotAfter:%s}", k.hiddenSecret(), k.Tag,
+		k.NotBefore.Format(time.RFC3339), k.NotAfter.Format(time.RFC3339))
+}
+
+// GoString prints the key as Go syntax with its secret replaced by [REDACTED].
+func (k Key) GoString() string {
+	return fmt.Sprintf("hmac.Key{Secret:[]byte(%q), Tag:%q, NotBefore:%q, NotAfter:%q}", k.hiddenSecret(), k.Tag,
+		k.NotBefore.Format(time.RFC3339), k.NotAfter.Format(time.RFC3339))
+}
+
+// Format writes [Key.GoString] for %#v and [Key.String] for every other verb, so no verb prints the secret.
+func (k Key) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, k.GoString())
+		return
+	}
+	io.WriteString(f, k.String())
+}
+
+// LogValue logs the key's tag and window, with its secret replaced by [REDACTED].
+func (k Key) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("secret", k.hiddenSecret()), slog.String("tag", k.Tag),
+		slog.Time("not_before", k.NotBefore), slog.Time("not_after", k.NotAfter))
+}
+
+// MarshalJSON writes the key with its secret replaced by [REDACTED], so that a Key logged or sent as JSON
+// does not carry it. To store keys, store their secrets yourself.
+func (k Key) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Secret              string
+		Tag                 string
+		NotBefore, NotAfter time.Time
+	}{k.hiddenSecret(), k.Tag, k.NotBefore, k.NotAfter})
 }
 
 // activeAt reports whether t lies in [NotBefore, NotAfter).

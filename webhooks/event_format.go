@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/socotra-go/sdk/events"
 )
 
 // redacted stands for every header value when an Event is printed or logged.
@@ -140,4 +143,29 @@ func (a Alert) LogValue() slog.Value {
 		slog.String("event_type", string(a.EventType)),
 	}
 	return slog.GroupValue(withHeaderNames(attrs, a.Header)...)
+}
+
+// MarshalJSON writes what [Alert.String] shows: URL without user information, query or fragment, and the
+// header names with every value [REDACTED]; EventData and Event are kept, and Raw, which holds the URL as
+// sent, is left out.
+func (a Alert) MarshalJSON() ([]byte, error) {
+	var header map[string][]string
+	if len(a.Header) > 0 {
+		header = make(map[string][]string, len(a.Header))
+		for k, v := range a.Header {
+			header[k] = slices.Repeat([]string{redacted}, len(v))
+		}
+	}
+	return json.Marshal(struct {
+		Kind                         AlertKind
+		WebhookName, WebhookLocator  string
+		URL                          string
+		ExpectedStatus, ActualStatus string
+		IntegrationName              string
+		EventType                    events.Name
+		EventData                    json.RawMessage `json:",omitempty"`
+		Event                        *Event          `json:",omitempty"`
+		Header                       map[string][]string
+	}{a.Kind, a.WebhookName, a.WebhookLocator, safeURL(a.URL), a.ExpectedStatus, a.ActualStatus, a.IntegrationName,
+		a.EventType, a.EventData, a.Event, header})
 }

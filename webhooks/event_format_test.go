@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,13 @@ func TestAlertHidesCredentials(t *testing.T) {
 		"%v": fmt.Sprintf("%v", a), "%+v": fmt.Sprintf("%+v", a), "%#v": fmt.Sprintf("%#v", a),
 		"%s": fmt.Sprintf("%s", a), "%d": fmt.Sprintf("%d", a), "value %v": fmt.Sprintf("%v", *a),
 		"slog text": text.String(), "slog json": js.String(),
+	}
+	for name, v := range map[string]any{"json.Marshal": a, "json.Marshal of a value": *a} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs[name] = string(b)
 	}
 	for name, out := range outputs {
 		for _, secret := range []string{"s3cr3t", "pa55word", "t0ken"} {
