@@ -271,3 +271,22 @@ func TestWithSMPKey(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyStatusCodesOnly: the fake reads actOnStatusCodes as the SDK does, codes only, so a class
+// such as "5xx" that passes here cannot fail on Socotra.
+func TestLegacyStatusCodesOnly(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := legacyClient(t, s)
+	for codes, want := range map[string]int{"503": http.StatusOK, "5xx": http.StatusBadRequest, "timeout": http.StatusBadRequest} {
+		resp, err := c.PutWebhookWithResponse(t.Context(), legacyapi.WebhookRequest{Name: "h",
+			Events:          &[]legacyapi.EventType{"policy.issue"},
+			FailureHandling: &legacyapi.FailureHandlingRequest{ActOnStatusCodes: &[]string{codes}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode() != want {
+			t.Errorf("actOnStatusCodes [%q]: %d %s, want %d", codes, resp.StatusCode(), resp.Body, want)
+		}
+	}
+}

@@ -94,6 +94,9 @@ type target struct {
 
 var triggerPattern = regexp.MustCompile(`^(timeout|[1-5]xx|[1-5][0-9][0-9])$`)
 
+// statusCode matches one HTTP status code.
+var statusCode = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
+
 // checkURL reports what is wrong with a delivery URL, or "".
 func checkURL(raw string) string {
 	u, err := url.Parse(raw)
