@@ -63,8 +63,10 @@ func NewCoreClient(baseURL, tenantLocator, token string, opts ...Option) (*CoreC
 func (c *CoreClient) secrets() []string { return []string{c.tokens.current()} }
 
 // CreateWebhook creates a webhook and returns it as stored, with its locator.
-// Names are not unique: creating twice gives two webhooks (use [Registrar]
-// for create-or-update by name).
+// Names are not unique (assumption: no source states it): creating twice gives
+// two webhooks (use [Registrar] for create-or-update by name). A nil Failure
+// is sent as [DefaultFailureHandling], since seed 001 marks failureHandling
+// required.
 //
 // It refuses, with an error matching [ErrInvalidInput], what would silently
 // never deliver: Enabled false (the zero Webhook; to keep a webhook idle,
@@ -94,17 +96,21 @@ func (c *CoreClient) CreateWebhook(ctx context.Context, w Webhook) (Webhook, err
 
 // createWebhook sends w as checked by CreateWebhook or the Registrar.
 func (c *CoreClient) createWebhook(ctx context.Context, w Webhook) (Webhook, error) {
+	// Seed 001 marks failureHandling required: a nil Failure is sent as the
+	// default the platform applies when it is left out (socotra-facts.md).
+	failure := DefaultFailureHandling()
+	if w.Failure != nil {
+		failure = *w.Failure
+	}
 	body := coreapi.CreateWebhookRequest{
-		Name:       w.Name,
-		Enabled:    w.Enabled,
-		Endpoint:   createEndpoint(w.Endpoint),
-		EventTypes: names(w.Events),
+		Name:            w.Name,
+		Enabled:         w.Enabled,
+		Endpoint:        createEndpoint(w.Endpoint),
+		EventTypes:      names(w.Events),
+		FailureHandling: createFailure(failure),
 	}
 	if w.UseAutomationPlugin {
 		body.UseAutomationPlugin = ptr(true)
-	}
-	if w.Failure != nil {
-		body.FailureHandling = createFailure(*w.Failure)
 	}
 	return c.webhook(c.api.CreateWebhook(ctx, c.tenant, body))
 }
@@ -120,11 +126,22 @@ func (c *CoreClient) Webhook(ctx context.Context, locator string) (Webhook, erro
 // UpdateWebhook sends u as one add/remove PATCH and returns the webhook after
 // it. The platform applies removals before additions, so an item in both lists
 // ends up present. See [CoreClient.Reconcile] for "make it look like this".
+//
+// The PATCH must carry the webhook's name, enabled flag and endpoint URL even
+// when u leaves them alone (seed 001 marks them required), so UpdateWebhook
+// first GETs the webhook: one more round trip. A change another client makes
+// between that GET and the PATCH to a member u does not change is undone.
 func (c *CoreClient) UpdateWebhook(ctx context.Context, locator string, u WebhookUpdate) (Webhook, error) {
-	if err := needULID("webhook locator", locator); err != nil {
+	cur, err := c.Webhook(ctx, locator)
+	if err != nil {
 		return Webhook{}, err
 	}
-	return c.webhook(c.api.UpdateWebhook(ctx, c.tenant, locator, u.request()))
+	return c.updateWebhook(ctx, cur, u)
+}
+
+// updateWebhook sends u as the PATCH of cur, the webhook as just read.
+func (c *CoreClient) updateWebhook(ctx context.Context, cur Webhook, u WebhookUpdate) (Webhook, error) {
+	return c.webhook(c.api.UpdateWebhook(ctx, c.tenant, cur.Locator, u.request(cur)))
 }
 
 // Reconcile makes the webhook look like desired: it reads the webhook,
@@ -139,7 +156,7 @@ func (c *CoreClient) Reconcile(ctx context.Context, locator string, desired Webh
 	if u.IsZero() {
 		return cur, nil
 	}
-	return c.UpdateWebhook(ctx, locator, u)
+	return c.updateWebhook(ctx, cur, u)
 }
 
 // DeleteWebhook deletes the webhook with this locator.
@@ -346,9 +363,11 @@ func (c *CoreClient) Event(ctx context.Context, locator string) (StreamEvent, er
 	return eventFrom(e), err
 }
 
-// EventsForRequest returns every event one API request produced.
+// EventsForRequest returns every event one API request produced;
+// requestLocator is a ULID (core-webhooks-openapi-subset.json,
+// /events/request/{locator}: format ulid), such as a [StreamEvent]'s RequestID.
 func (c *CoreClient) EventsForRequest(ctx context.Context, requestLocator string) ([]StreamEvent, error) {
-	if err := needName("request locator", requestLocator); err != nil {
+	if err := needULID("request locator", requestLocator); err != nil {
 		return nil, err
 	}
 	resp, err := c.api.ListEventsForRequest(ctx, c.tenant, requestLocator)

@@ -67,7 +67,7 @@ func TestCoreOperations(t *testing.T) {
 			wantMethod: "POST", wantPath: base + "/webhooks",
 			wantBody: `{"name":"orders","enabled":true,"eventTypes":["policy.change.create"],
 			 "endpoint":{"url":"https://app.example/hook","hmacEnabled":true,"secret":"s3cret-value","tag":"v1","secureSsl":false},
-			 "failureHandling":{"triggers":["5xx"],"divert":true,"retryStrategy":{"type":"linear","attempts":3}}}`,
+			 "failureHandling":{"triggers":["5xx"],"divert":true,"suspend":false,"retryStrategy":{"type":"linear","attempts":3}}}`,
 			want: wantWebhook,
 		},
 		{
@@ -76,7 +76,8 @@ func TestCoreOperations(t *testing.T) {
 			wantMethod: "GET", wantPath: base + "/webhooks/" + whLoc, want: wantWebhook,
 		},
 		{
-			name: "update", route: "PATCH " + base + "/webhooks/{loc}", handler: reply(200, webhookJSON),
+			// The GET that reads the current webhook and the PATCH share the route.
+			name: "update", route: base + "/webhooks/{loc}", handler: reply(200, webhookJSON),
 			call: func(c *CoreClient) (any, error) {
 				return c.UpdateWebhook(t.Context(), whLoc, WebhookUpdate{
 					AddEvents: []events.Name{"policy.change.issue"}, RemoveEvents: []events.Name{"policy.change.create"},
@@ -85,9 +86,10 @@ func TestCoreOperations(t *testing.T) {
 				})
 			},
 			wantMethod: "PATCH", wantPath: base + "/webhooks/" + whLoc,
-			wantBody: `{"addEventTypes":["policy.change.issue"],"removeEventTypes":["policy.change.create"],
-			 "endpoint":{"addHeaders":{"X-B":["2"]},"removeHeaders":["X-A"]},
-			 "failureHandling":{"addTriggers":["timeout"],"removeRetryStrategy":true}}`,
+			wantBody: `{"name":"orders","enabled":true,"removeFailureHandling":false,
+			 "addEventTypes":["policy.change.issue"],"removeEventTypes":["policy.change.create"],
+			 "endpoint":{"url":"https://app.example/hook","addHeaders":{"X-B":["2"]},"removeHeaders":["X-A"]},
+			 "failureHandling":{"addTriggers":["timeout"],"removeTriggers":[],"removeRetryStrategy":true}}`,
 			want: wantWebhook,
 		},
 		{
@@ -135,8 +137,8 @@ func TestCoreOperations(t *testing.T) {
 		{
 			name: "events for request", route: "GET " + base + "/events/request/{loc}",
 			handler:    reply(200, `[{"locator":"01HZX3K7Q8R9S0T1V2W3X4Y5EV","timestamp":"2026-01-02T03:04:05Z","type":"policy.change.create"}]`),
-			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "R1") },
-			wantMethod: "GET", wantPath: base + "/events/request/R1",
+			call:       func(c *CoreClient) (any, error) { return c.EventsForRequest(t.Context(), "01HZX3K7Q8R9S0T1V2W3X4Y5RQ") },
+			wantMethod: "GET", wantPath: base + "/events/request/01HZX3K7Q8R9S0T1V2W3X4Y5RQ",
 			want: []StreamEvent{{Platform: events.Core, ID: "01HZX3K7Q8R9S0T1V2W3X4Y5EV", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Type: "policy.change.create"}},
 		},
 	}

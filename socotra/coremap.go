@@ -29,9 +29,11 @@ func toNames(ss []string) []events.Name {
 	return out
 }
 
+// createEndpoint is e as a create request; secureSsl is always sent.
 func createEndpoint(e Endpoint) coreapi.CreateEndpointRequest {
 	r := coreapi.CreateEndpointRequest{
 		Url:         e.URL,
+		SecureSsl:   ptr(!e.InsecureSkipVerify),
 		HmacEnabled: ptrIf(e.HMAC),
 		Secret:      ptrIf(e.Secret.Reveal()),
 		Tag:         ptrIf(e.Tag),
@@ -40,17 +42,16 @@ func createEndpoint(e Endpoint) coreapi.CreateEndpointRequest {
 		h := coreapi.Headers(e.Headers)
 		r.Headers = &h
 	}
-	if e.InsecureSkipVerify {
-		r.SecureSsl = ptr(false)
-	}
 	return r
 }
 
-func createFailure(f FailureHandling) *coreapi.FailureHandlingCreateRequest {
-	r := &coreapi.FailureHandlingCreateRequest{
+// createFailure is f as a create request; divert and suspend are always sent,
+// so the request states the whole failure handling.
+func createFailure(f FailureHandling) coreapi.FailureHandlingCreateRequest {
+	r := coreapi.FailureHandlingCreateRequest{
 		Triggers: sliceIf(f.Triggers),
-		Divert:   ptrIf(f.Divert),
-		Suspend:  ptrIf(f.Suspend),
+		Divert:   ptr(f.Divert),
+		Suspend:  ptr(f.Suspend),
 	}
 	if f.Retry != nil {
 		r.RetryStrategy = &coreapi.RetryStrategyCreateRequest{

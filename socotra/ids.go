@@ -27,8 +27,8 @@ func needULID(what, v string) error {
 }
 
 // needName checks a name or id whose format no source confirms (Legacy
-// webhook and integration names, Legacy transaction ids, Core request
-// locators) before it goes into a URL path. The generated clients escape
+// webhook and integration names, Legacy transaction ids) before it goes into
+// a URL path. The generated clients escape
 // '/', '?', '#' and '%', but a dot segment ("." or "..") passes escaping and
 // is resolved against the path, reaching another endpoint; a server that
 // decodes %2F would do the same with "a/../b". So a name is refused when it

@@ -162,9 +162,9 @@ func TestRetry(t *testing.T) {
 			}
 			okWebhook(w, r)
 		}, 0, func(ctx context.Context, c *CoreClient) {
-			_, err1 := c.UpdateWebhook(ctx, whLoc, WebhookUpdate{Enabled: ptr(true)})
+			_, err1 := c.UpdateWebhook(ctx, whLoc, WebhookUpdate{Enabled: ptr(true)}) // a GET, then the PATCH
 			err2 := c.DeleteWebhook(ctx, whLoc)
-			if err1 != nil || err2 != nil || n.Load() != 4 {
+			if err1 != nil || err2 != nil || n.Load() != 6 {
 				t.Errorf("errs = %v, %v after %d attempts", err1, err2, n.Load())
 			}
 		})

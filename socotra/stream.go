@@ -18,13 +18,18 @@ import (
 // (saved from [EventStream.Token]) resumes there and ignores the filters.
 type EventQuery struct {
 	Start time.Time // only events at or after Start
-	End   time.Time // only events before End
+	// End keeps only events before End: exclusive on Core (assumption: no
+	// source states it).
+	End time.Time
 	// Type keeps only events of this type. Core filters on the server; the
 	// Legacy stream has no such filter, so a Legacy stream reads every event
 	// and drops the others itself. Unlike Start and End, it also applies to
 	// a stream resumed from a token.
-	Type        events.Name
-	PageSize    int    // events per page; 0 lets the platform choose
+	Type events.Name
+	// PageSize is the number of events per page; 0 lets the platform choose.
+	// On Core it is 1 to 1000 and 100 when left out (assumption: no source
+	// states it).
+	PageSize    int
 	PagingToken string // resume point from a previous stream
 }
 

@@ -15,7 +15,7 @@ import (
 // Printed with %v or logged, it hides the endpoint's secret.
 type Webhook struct {
 	Locator     string // ULID given by the platform
-	Name        string // chosen by the caller; not unique on the platform
+	Name        string // chosen by the caller; not unique on the platform (assumption: no source states it)
 	Enabled     bool
 	Suspended   bool      // the platform stopped deliveries after failures
 	SuspendedAt time.Time // zero unless suspended

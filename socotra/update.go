@@ -215,56 +215,90 @@ func setDiff[T ~string](cur, want []T) (add, remove []T) {
 	return add, remove
 }
 
-func (u WebhookUpdate) request() coreapi.UpdateWebhookRequest {
+// request is u as the PATCH body sent to a webhook that is cur. Seed 001
+// (UpdateWebhookRequest, UpdateEndpointRequest) marks name, enabled,
+// endpoint with its url, addHeaders and removeHeaders, failureHandling,
+// removeFailureHandling, addEventTypes and removeEventTypes required, so each
+// is always sent: cur's name, enabled and URL unless u changes them, and empty
+// lists, false and a failureHandling with empty trigger lists when u changes
+// nothing there. Seed 001 gives FailureHandlingUpdateRequest no required list,
+// so its other members are sent only when they change.
+func (u WebhookUpdate) request(cur Webhook) coreapi.UpdateWebhookRequest {
 	r := coreapi.UpdateWebhookRequest{
-		Name:             u.Name,
-		Enabled:          u.Enabled,
-		AddEventTypes:    sliceIf(names(u.AddEvents)),
-		RemoveEventTypes: sliceIf(names(u.RemoveEvents)),
-		Endpoint:         u.Endpoint.request(),
+		Name:                  or(u.Name, cur.Name),
+		Enabled:               or(u.Enabled, cur.Enabled),
+		AddEventTypes:         nonNil(names(u.AddEvents)),
+		RemoveEventTypes:      nonNil(names(u.RemoveEvents)),
+		Endpoint:              u.Endpoint.request(cur.Endpoint.URL),
+		RemoveFailureHandling: u.RemoveFailureHandling,
 	}
-	if u.RemoveFailureHandling {
-		r.RemoveFailureHandling = ptr(true)
+	f := u.Failure
+	if f == nil {
+		f = &FailureUpdate{}
 	}
-	if f := u.Failure; f != nil {
-		r.FailureHandling = &coreapi.FailureHandlingUpdateRequest{
-			AddTriggers:    sliceIf(f.AddTriggers),
-			RemoveTriggers: sliceIf(f.RemoveTriggers),
-			AlertEndpoint:  f.AlertEndpoint.request(),
-			Divert:         f.Divert,
-			Suspend:        f.Suspend,
+	r.FailureHandling = coreapi.FailureHandlingUpdateRequest{
+		AddTriggers:    ptr(nonNil(f.AddTriggers)),
+		RemoveTriggers: ptr(nonNil(f.RemoveTriggers)),
+		Divert:         f.Divert,
+		Suspend:        f.Suspend,
+	}
+	if f.AlertEndpoint != nil {
+		var curAlert string
+		if cur.Failure != nil && cur.Failure.AlertEndpoint != nil {
+			curAlert = cur.Failure.AlertEndpoint.URL
 		}
-		if f.RemoveRetry {
-			r.FailureHandling.RemoveRetryStrategy = ptr(true)
-		}
-		if f.RemoveAlertEndpoint {
-			r.FailureHandling.RemoveAlertEndpoint = ptr(true)
-		}
-		if s := f.Retry; s != nil {
-			r.FailureHandling.RetryStrategy = &coreapi.RetryStrategyUpdateRequest{
-				Type: ptrIf(coreapi.RetryType(s.Type)), Interval: ptrIf(s.Interval), Attempts: ptrIf(int32(s.Attempts)),
-			}
+		r.FailureHandling.AlertEndpoint = ptr(f.AlertEndpoint.request(curAlert))
+	}
+	if f.RemoveRetry {
+		r.FailureHandling.RemoveRetryStrategy = ptr(true)
+	}
+	if f.RemoveAlertEndpoint {
+		r.FailureHandling.RemoveAlertEndpoint = ptr(true)
+	}
+	if s := f.Retry; s != nil {
+		r.FailureHandling.RetryStrategy = &coreapi.RetryStrategyUpdateRequest{
+			Type: ptrIf(coreapi.RetryType(s.Type)), Interval: ptrIf(s.Interval), Attempts: ptrIf(int32(s.Attempts)),
 		}
 	}
 	return r
 }
 
-func (e *EndpointUpdate) request() *coreapi.UpdateEndpointRequest {
+// request is e as an endpoint update of an endpoint whose URL is curURL: the
+// required url (curURL unless e changes it), addHeaders ({} when none) and
+// removeHeaders ([] when none), plus the optional members e changes. A nil e
+// changes nothing.
+func (e *EndpointUpdate) request(curURL string) coreapi.UpdateEndpointRequest {
 	if e == nil {
-		return nil
+		e = &EndpointUpdate{}
 	}
-	r := &coreapi.UpdateEndpointRequest{
-		Url: e.URL, RemoveHeaders: sliceIf(e.RemoveHeaders), HmacEnabled: e.HMAC, Tag: e.Tag,
+	r := coreapi.UpdateEndpointRequest{
+		Url: or(e.URL, curURL), AddHeaders: coreapi.Headers(e.AddHeaders), RemoveHeaders: nonNil(e.RemoveHeaders),
+		HmacEnabled: e.HMAC, Tag: e.Tag,
+	}
+	if r.AddHeaders == nil {
+		r.AddHeaders = coreapi.Headers{}
 	}
 	if e.Secret != nil {
 		r.Secret = ptr(e.Secret.Reveal())
-	}
-	if len(e.AddHeaders) > 0 {
-		h := coreapi.Headers(e.AddHeaders)
-		r.AddHeaders = &h
 	}
 	if e.InsecureSkipVerify != nil {
 		r.SecureSsl = ptr(!*e.InsecureSkipVerify)
 	}
 	return r
+}
+
+// or returns *p, or v when p is nil.
+func or[T any](p *T, v T) T {
+	if p == nil {
+		return v
+	}
+	return *p
+}
+
+// nonNil returns s, or an empty slice (JSON []) when s is nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

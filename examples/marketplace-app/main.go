@@ -213,9 +213,10 @@ func runDemo(ctx context.Context, out io.Writer, m *manifest.Manifest) error {
 
 	// Socotra delivers: one API request that prices and issues a quote, then an invoice settlement.
 	say("socotra: one API request prices and issues quote Q-77; later an invoice is settled")
+	const quoteRequest = "01JREQ0000000000000000Q077" // Core request locators are ULIDs
 	for _, e := range []socotratest.Event{
-		{Type: events.PolicyQuotePrice, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: "REQ-1"},
-		{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: "REQ-1"},
+		{Type: events.PolicyQuotePrice, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: quoteRequest},
+		{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q-77"}, RequestID: quoteRequest},
 		{Type: events.BillingInvoiceSettle, Data: map[string]any{"invoiceLocator": "I-9",
 			"policyLocators": events.LocatorPage{ListCompleted: true, Items: []string{"P-9"}}}},
 	} {

@@ -124,7 +124,7 @@ func testMarketplaceMode(t *testing.T, unsigned bool) {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	waitHealthy(t, base, done)
 
-	em, err := tenant.Emit(t.Context(), events.Core, socotratest.Event{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q1"}, RequestID: "R1"})
+	em, err := tenant.Emit(t.Context(), events.Core, socotratest.Event{Type: events.PolicyQuoteIssue, Data: map[string]string{"quoteLocator": "Q1"}, RequestID: "01JREQ0000000000000000000R"})
 	if err != nil {
 		t.Fatal(err)
 	}

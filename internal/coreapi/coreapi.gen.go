@@ -62,7 +62,7 @@ type CreateEndpointRequest struct {
 	Url string `json:"url"`
 }
 
-// CreateWebhookRequest A new webhook. Failure handling is optional: when left out, the platform default applies.
+// CreateWebhookRequest A new webhook. Seed 001 (CreateWebhookRequest) marks name, enabled, endpoint, failureHandling and eventTypes required; the SDK sends the platform default failure handling (4xx, 5xx and timeout; nothing else) when the caller gives none.
 type CreateWebhookRequest struct {
 	// Enabled Deliver events (true) or keep the webhook idle (false).
 	Enabled bool `json:"enabled"`
@@ -74,9 +74,9 @@ type CreateWebhookRequest struct {
 	EventTypes EventTypeList `json:"eventTypes"`
 
 	// FailureHandling What the platform does when a delivery fails. When left out of a new webhook the platform triggers on 4xx, 5xx and timeout, does not retry, alerts nobody, and neither diverts nor suspends.
-	FailureHandling *FailureHandlingCreateRequest `json:"failureHandling,omitempty"`
+	FailureHandling FailureHandlingCreateRequest `json:"failureHandling"`
 
-	// Name Name chosen by the caller; the platform does not make it unique.
+	// Name Name chosen by the caller; the platform does not make it unique (assumption: no source states it).
 	Name string `json:"name"`
 
 	// UseAutomationPlugin Route deliveries through the tenant's automation plugin.
@@ -200,12 +200,12 @@ type FailureHandlingResponse struct {
 	Triggers *[]string `json:"triggers,omitempty"`
 }
 
-// FailureHandlingUpdateRequest Changes to failure handling; triggers are edited by adding and removing.
+// FailureHandlingUpdateRequest Changes to failure handling; triggers are edited by adding and removing. Seed 001 gives this object no required list (the published one is over-inclusive), so every member is optional; an object with empty addTriggers and removeTriggers changes nothing.
 type FailureHandlingUpdateRequest struct {
 	// AddTriggers Failure triggers to add.
 	AddTriggers *[]string `json:"addTriggers,omitempty"`
 
-	// AlertEndpoint Changes to an endpoint. Headers are edited by adding and removing names.
+	// AlertEndpoint Changes to an endpoint. Headers are edited by adding and removing names. url, addHeaders and removeHeaders are required (seed 001, UpdateEndpointRequest): send the current URL when it does not change, and {} and [] when no header does.
 	AlertEndpoint *UpdateEndpointRequest `json:"alertEndpoint,omitempty"`
 
 	// Divert Keep failed deliveries for the diverted events API.
@@ -269,16 +269,16 @@ type RetryStrategyUpdateRequest struct {
 // RetryType How the wait between delivery retries grows.
 type RetryType string
 
-// UpdateEndpointRequest Changes to an endpoint. Headers are edited by adding and removing names.
+// UpdateEndpointRequest Changes to an endpoint. Headers are edited by adding and removing names. url, addHeaders and removeHeaders are required (seed 001, UpdateEndpointRequest): send the current URL when it does not change, and {} and [] when no header does.
 type UpdateEndpointRequest struct {
 	// AddHeaders HTTP headers added to each delivery, by name; a name may carry several values.
-	AddHeaders *Headers `json:"addHeaders,omitempty"`
+	AddHeaders Headers `json:"addHeaders"`
 
 	// HmacEnabled Sign each delivery with the secret.
 	HmacEnabled *bool `json:"hmacEnabled,omitempty"`
 
 	// RemoveHeaders Names of headers to stop sending.
-	RemoveHeaders *[]string `json:"removeHeaders,omitempty"`
+	RemoveHeaders []string `json:"removeHeaders"`
 
 	// Secret New shared secret.
 	Secret *string `json:"secret,omitempty"`
@@ -289,32 +289,32 @@ type UpdateEndpointRequest struct {
 	// Tag New label naming the secret in use.
 	Tag *string `json:"tag,omitempty"`
 
-	// Url New delivery URL.
-	Url *string `json:"url,omitempty"`
+	// Url Delivery URL; the current one when it does not change.
+	Url string `json:"url"`
 }
 
-// UpdateWebhookRequest Changes to a webhook. Every member is optional; removals are applied before additions.
+// UpdateWebhookRequest Changes to a webhook; removals are applied before additions. Seed 001 (UpdateWebhookRequest) marks name, enabled, endpoint, failureHandling, removeFailureHandling, addEventTypes and removeEventTypes required: send the current name, enabled and endpoint URL when they do not change, failure handling that changes nothing, false and empty lists.
 type UpdateWebhookRequest struct {
 	// AddEventTypes Event types to subscribe to.
-	AddEventTypes *[]string `json:"addEventTypes,omitempty"`
+	AddEventTypes []string `json:"addEventTypes"`
 
-	// Enabled Enable or disable deliveries.
-	Enabled *bool `json:"enabled,omitempty"`
+	// Enabled Enable or disable deliveries; the current value when it does not change.
+	Enabled bool `json:"enabled"`
 
-	// Endpoint Changes to an endpoint. Headers are edited by adding and removing names.
-	Endpoint *UpdateEndpointRequest `json:"endpoint,omitempty"`
+	// Endpoint Changes to an endpoint. Headers are edited by adding and removing names. url, addHeaders and removeHeaders are required (seed 001, UpdateEndpointRequest): send the current URL when it does not change, and {} and [] when no header does.
+	Endpoint UpdateEndpointRequest `json:"endpoint"`
 
-	// FailureHandling Changes to failure handling; triggers are edited by adding and removing.
-	FailureHandling *FailureHandlingUpdateRequest `json:"failureHandling,omitempty"`
+	// FailureHandling Changes to failure handling; triggers are edited by adding and removing. Seed 001 gives this object no required list (the published one is over-inclusive), so every member is optional; an object with empty addTriggers and removeTriggers changes nothing.
+	FailureHandling FailureHandlingUpdateRequest `json:"failureHandling"`
 
-	// Name New name.
-	Name *string `json:"name,omitempty"`
+	// Name Name; the current one when it does not change.
+	Name string `json:"name"`
 
 	// RemoveEventTypes Event types to stop receiving.
-	RemoveEventTypes *[]string `json:"removeEventTypes,omitempty"`
+	RemoveEventTypes []string `json:"removeEventTypes"`
 
 	// RemoveFailureHandling Go back to the platform's default failure handling.
-	RemoveFailureHandling *bool `json:"removeFailureHandling,omitempty"`
+	RemoveFailureHandling bool `json:"removeFailureHandling"`
 }
 
 // WebhookArray One page of webhooks sent as a bare array, without the envelope.
@@ -378,13 +378,13 @@ type ListEventsParams struct {
 	// StartTimestamp Only events at or after this time (first call only).
 	StartTimestamp *time.Time `form:"startTimestamp,omitempty" json:"startTimestamp,omitempty"`
 
-	// EndTimestamp Only events before this time (first call only).
+	// EndTimestamp Only events before this time, exclusive (first call only; assumption: no source states it).
 	EndTimestamp *time.Time `form:"endTimestamp,omitempty" json:"endTimestamp,omitempty"`
 
 	// Type Only events of this type (first call only).
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
 
-	// PageSize Largest number of events per page (first call only).
+	// PageSize Largest number of events per page (first call only); 1 to 1000, default 100 (assumption: no source states it).
 	PageSize *int32 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// PagingToken Token from the previous page. When present it must be the only query parameter.
@@ -592,7 +592,7 @@ type ClientInterface interface {
 
 	// CreateWebhookWithBody Create a webhook.
 	//
-	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -601,7 +601,7 @@ type ClientInterface interface {
 
 	// CreateWebhook Create a webhook.
 	//
-	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -631,7 +631,7 @@ type ClientInterface interface {
 
 	// UpdateWebhookWithBody Update a webhook.
 	//
-	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -640,7 +640,7 @@ type ClientInterface interface {
 
 	// UpdateWebhook Update a webhook.
 	//
-	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -736,7 +736,7 @@ func (c *Client) GetEvent(ctx context.Context, tenantLocator TenantLocator, loca
 
 // CreateWebhookWithBody Create a webhook.
 //
-// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 //
 // Takes any type of body and a specified content type.
 //
@@ -755,7 +755,7 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, tenantLocator Tenant
 
 // CreateWebhook Create a webhook.
 //
-// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -825,7 +825,7 @@ func (c *Client) GetWebhook(ctx context.Context, tenantLocator TenantLocator, we
 
 // UpdateWebhookWithBody Update a webhook.
 //
-// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -844,7 +844,7 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, tenantLocator Tenant
 
 // UpdateWebhook Update a webhook.
 //
-// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1803,7 +1803,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWebhookWithBodyWithResponse Create a webhook.
 	//
-	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1812,7 +1812,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWebhookWithResponse Create a webhook.
 	//
-	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+	// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1848,7 +1848,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithBodyWithResponse Update a webhook.
 	//
-	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1857,7 +1857,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithResponse Update a webhook.
 	//
-	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+	// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2567,7 +2567,7 @@ func (c *ClientWithResponses) GetEventWithResponse(ctx context.Context, tenantLo
 
 // CreateWebhookWithBodyWithResponse Create a webhook.
 //
-// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2582,7 +2582,7 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 
 // CreateWebhookWithResponse Create a webhook.
 //
-// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform: creating twice gives two webhooks.
+// Registers a new webhook that sends the listed event types to an endpoint. Names are not unique on the platform (assumption: no source states it), so creating twice gives two webhooks.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2642,7 +2642,7 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, tenant
 
 // UpdateWebhookWithBodyWithResponse Update a webhook.
 //
-// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2657,7 +2657,7 @@ func (c *ClientWithResponses) UpdateWebhookWithBodyWithResponse(ctx context.Cont
 
 // UpdateWebhookWithResponse Update a webhook.
 //
-// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. Members left out are not changed.
+// Changes a webhook in place. Lists are edited with add and remove members; the platform applies every removal before any addition, so an item named in both ends up present. The members seed 001 marks required must be sent even when unchanged (current name, enabled and URL, empty add and remove lists); optional members left out are not changed.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

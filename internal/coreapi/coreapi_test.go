@@ -155,7 +155,9 @@ func TestListWebhooksAcceptsEnvelopeAndBareArray(t *testing.T) {
 	}
 }
 
-func TestCreateWebhookOmitsUnsetFailureHandling(t *testing.T) {
+// TestCreateWebhookSendsRequiredMembers: every member seed 001 marks required
+// (CreateWebhookRequest) is written, failureHandling too, even at its zero value.
+func TestCreateWebhookSendsRequiredMembers(t *testing.T) {
 	t.Parallel()
 	s := &server{}
 	c := newClient(t, s)
@@ -175,13 +177,27 @@ func TestCreateWebhookOmitsUnsetFailureHandling(t *testing.T) {
 	if err := json.Unmarshal(s.gotCreate, &sent); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := sent["failureHandling"]; ok {
-		t.Errorf("request %s carries failureHandling; want it left out so the platform default applies", s.gotCreate)
-	}
-	for _, key := range []string{"name", "enabled", "endpoint", "eventTypes"} {
+	for _, key := range []string{"name", "enabled", "endpoint", "failureHandling", "eventTypes"} {
 		if _, ok := sent[key]; !ok {
 			t.Errorf("request %s lacks required member %q", s.gotCreate, key)
 		}
+	}
+}
+
+// TestUpdateRequestWritesRequiredMembers: the zero UpdateWebhookRequest still
+// writes every member seed 001 marks required (UpdateWebhookRequest,
+// UpdateEndpointRequest), and none of the optional ones. A nil list goes out as
+// null, which is not a value: the socotra package always fills them.
+func TestUpdateRequestWritesRequiredMembers(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(coreapi.UpdateWebhookRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"addEventTypes":null,"enabled":false,"endpoint":{"addHeaders":null,"removeHeaders":null,"url":""},` +
+		`"failureHandling":{},"name":"","removeEventTypes":null,"removeFailureHandling":false}`
+	if string(b) != want {
+		t.Errorf("zero update = %s\nwant %s", b, want)
 	}
 }
 

@@ -2,7 +2,9 @@ package socotratest
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -174,9 +176,6 @@ func applyRetry(fe *fieldErrors, field string, r *coreRetry, typ *coreapi.RetryT
 }
 
 func newCoreFailure(fe *fieldErrors, r *coreapi.FailureHandlingCreateRequest) *coreFailure {
-	if r == nil {
-		return nil
-	}
 	f := &coreFailure{triggers: slices.Clone(defaultCoreTriggers), divert: deref(r.Divert), suspend: deref(r.Suspend)}
 	if r.Triggers != nil {
 		f.triggers = addRemove(nil, nil, *r.Triggers)
@@ -193,9 +192,62 @@ func newCoreFailure(fe *fieldErrors, r *coreapi.FailureHandlingCreateRequest) *c
 
 type coreAPI struct{ s *Server }
 
+// Seed 001 marks these members required (CreateWebhookRequest, CreateEndpointRequest,
+// UpdateWebhookRequest, UpdateEndpointRequest); the fake refuses a request without one of them.
+// It gives FailureHandlingCreateRequest and FailureHandlingUpdateRequest no required list, so
+// their members stay optional, but an alertEndpoint inside them is an endpoint request like any
+// other.
+var (
+	coreCreateRequired         = []string{"name", "enabled", "endpoint", "failureHandling", "eventTypes"}
+	coreCreateEndpointRequired = []string{"url"}
+	coreUpdateRequired         = []string{"name", "enabled", "endpoint", "failureHandling", "removeFailureHandling", "addEventTypes", "removeEventTypes"}
+	coreUpdateEndpointRequired = []string{"url", "addHeaders", "removeHeaders"}
+)
+
+// decodeCore reads a Core request body into v. Malformed JSON is a field error on "body"; then
+// every member in required (nil for none) and, when present, every member of the body's endpoint
+// and failureHandling.alertEndpoint in endpoint, must be in the body: a member that is absent or
+// null is a field error, while a zero value ("", false, [], {}) is present.
+func decodeCore(r *http.Request, v any, required, endpoint []string) fieldErrors {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, v)
+	}
+	if err != nil {
+		return fieldErrors{{"body", "malformed JSON: " + err.Error()}}
+	}
+	var fe fieldErrors
+	top := requireMembers(&fe, "", body, required)
+	requireMembers(&fe, "endpoint.", top["endpoint"], endpoint)
+	if f := top["failureHandling"]; present(f) {
+		var fm map[string]json.RawMessage
+		_ = json.Unmarshal(f, &fm)
+		requireMembers(&fe, "failureHandling.alertEndpoint.", fm["alertEndpoint"], endpoint)
+	}
+	return fe
+}
+
+// requireMembers adds a field error, named prefix+member, for each member of required that the
+// JSON object raw lacks, and returns raw's members. Nothing is required of an absent raw.
+func requireMembers(fe *fieldErrors, prefix string, raw json.RawMessage, required []string) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if !present(raw) {
+		return m
+	}
+	_ = json.Unmarshal(raw, &m) // raw decoded into the request already, so it is an object
+	for _, k := range required {
+		if !present(m[k]) {
+			fe.add(prefix+k, "is required")
+		}
+	}
+	return m
+}
+
+func present(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
+
 func (a *coreAPI) CreateWebhook(w http.ResponseWriter, r *http.Request, _ coreapi.TenantLocator) {
 	var req coreapi.CreateWebhookRequest
-	if fe := decodeBody(r, &req); fe != nil {
+	if fe := decodeCore(r, &req, coreCreateRequired, coreCreateEndpointRequired); fe != nil {
 		writeCoreFieldErrors(w, fe)
 		return
 	}
@@ -219,7 +271,7 @@ func (s *Server) createCore(req *coreapi.CreateWebhookRequest) (coreapi.WebhookR
 	checkEventTypes(&fe, "eventTypes", req.EventTypes, events.Core)
 	h := &coreHook{
 		name: req.Name, enabled: req.Enabled, eventTypes: addRemove(nil, nil, req.EventTypes),
-		endpoint: *newCoreEndpoint(&fe, "endpoint", &req.Endpoint), failure: newCoreFailure(&fe, req.FailureHandling),
+		endpoint: *newCoreEndpoint(&fe, "endpoint", &req.Endpoint), failure: newCoreFailure(&fe, &req.FailureHandling),
 		automation: deref(req.UseAutomationPlugin),
 	}
 	if fe != nil {
@@ -290,7 +342,7 @@ func (a *coreAPI) UnsuspendWebhook(w http.ResponseWriter, _ *http.Request, _ cor
 
 func (a *coreAPI) UpdateWebhook(w http.ResponseWriter, r *http.Request, _ coreapi.TenantLocator, loc coreapi.WebhookLocator) {
 	var req coreapi.UpdateWebhookRequest
-	if fe := decodeBody(r, &req); fe != nil {
+	if fe := decodeCore(r, &req, coreUpdateRequired, coreUpdateEndpointRequired); fe != nil {
 		writeCoreFieldErrors(w, fe)
 		return
 	}
@@ -313,69 +365,63 @@ func (a *coreAPI) UpdateWebhook(w http.ResponseWriter, r *http.Request, _ coreap
 // updateCoreHook applies an update to a copy of h: every removal first, then every addition.
 func updateCoreHook(h coreHook, req *coreapi.UpdateWebhookRequest) (coreHook, fieldErrors) {
 	var fe fieldErrors
-	if req.Name != nil {
-		if *req.Name == "" {
-			fe.add("name", "must not be empty")
-		}
-		h.name = *req.Name
+	if req.Name == "" {
+		fe.add("name", "must not be empty")
 	}
-	if req.Enabled != nil {
-		h.enabled = *req.Enabled
-	}
-	checkEventTypes(&fe, "addEventTypes", deref(req.AddEventTypes), events.Core)
-	h.eventTypes = addRemove(h.eventTypes, deref(req.RemoveEventTypes), deref(req.AddEventTypes))
-	if req.Endpoint != nil {
-		h.endpoint = updateCoreEndpoint(&fe, "endpoint", h.endpoint, req.Endpoint)
-	}
-	if deref(req.RemoveFailureHandling) {
+	h.name, h.enabled = req.Name, req.Enabled
+	checkEventTypes(&fe, "addEventTypes", req.AddEventTypes, events.Core)
+	h.eventTypes = addRemove(h.eventTypes, req.RemoveEventTypes, req.AddEventTypes)
+	h.endpoint = updateCoreEndpoint(&fe, "endpoint", h.endpoint, &req.Endpoint)
+	if req.RemoveFailureHandling {
 		h.failure = nil
 	}
-	if u := req.FailureHandling; u != nil {
-		f := *h.failure.orDefault()
-		f.triggers = addRemove(f.triggers, deref(u.RemoveTriggers), deref(u.AddTriggers))
-		checkTriggers(&fe, "failureHandling.addTriggers", deref(u.AddTriggers))
-		if deref(u.RemoveRetryStrategy) {
-			f.retry = nil
-		}
-		if rs := u.RetryStrategy; rs != nil {
-			f.retry = applyRetry(&fe, "failureHandling.retryStrategy", f.retry, rs.Type, rs.Interval, rs.Attempts)
-		}
-		if deref(u.RemoveAlertEndpoint) {
-			f.alert = nil
-		}
-		if u.AlertEndpoint != nil {
-			var base coreEndpoint
-			if f.alert != nil {
-				base = *f.alert
-			} else {
-				base.secureSSL = true
-			}
-			f.alert = ptr(updateCoreEndpoint(&fe, "failureHandling.alertEndpoint", base, u.AlertEndpoint))
-		}
-		if u.Divert != nil {
-			f.divert = *u.Divert
-		}
-		if u.Suspend != nil {
-			f.suspend = *u.Suspend
-		}
-		h.failure = &f
-	}
+	h.failure = updateCoreFailure(&fe, h.failure, &req.FailureHandling)
 	return h, fe
 }
 
-func updateCoreEndpoint(fe *fieldErrors, prefix string, e coreEndpoint, u *coreapi.UpdateEndpointRequest) coreEndpoint {
-	if u.Url != nil {
-		e.url = *u.Url
+// updateCoreFailure applies u to a copy of cur (nil: the default) and returns it.
+func updateCoreFailure(fe *fieldErrors, cur *coreFailure, u *coreapi.FailureHandlingUpdateRequest) *coreFailure {
+	f := *cur.orDefault()
+	f.triggers = addRemove(f.triggers, deref(u.RemoveTriggers), deref(u.AddTriggers))
+	checkTriggers(fe, "failureHandling.addTriggers", deref(u.AddTriggers))
+	if deref(u.RemoveRetryStrategy) {
+		f.retry = nil
 	}
+	if rs := u.RetryStrategy; rs != nil {
+		f.retry = applyRetry(fe, "failureHandling.retryStrategy", f.retry, rs.Type, rs.Interval, rs.Attempts)
+	}
+	if deref(u.RemoveAlertEndpoint) {
+		f.alert = nil
+	}
+	if u.AlertEndpoint != nil {
+		var base coreEndpoint
+		if f.alert != nil {
+			base = *f.alert
+		} else {
+			base.secureSSL = true
+		}
+		f.alert = ptr(updateCoreEndpoint(fe, "failureHandling.alertEndpoint", base, u.AlertEndpoint))
+	}
+	if u.Divert != nil {
+		f.divert = *u.Divert
+	}
+	if u.Suspend != nil {
+		f.suspend = *u.Suspend
+	}
+	return &f
+}
+
+func updateCoreEndpoint(fe *fieldErrors, prefix string, e coreEndpoint, u *coreapi.UpdateEndpointRequest) coreEndpoint {
+	e.url = u.Url
 	headers := cloneHeaders(e.headers)
-	for _, name := range deref(u.RemoveHeaders) {
+	for _, name := range u.RemoveHeaders {
 		for k := range headers {
 			if http.CanonicalHeaderKey(k) == http.CanonicalHeaderKey(name) {
 				delete(headers, k)
 			}
 		}
 	}
-	for k, v := range deref(u.AddHeaders) {
+	for k, v := range u.AddHeaders {
 		if headers == nil {
 			headers = map[string][]string{}
 		}
@@ -428,6 +474,8 @@ func (a *coreAPI) ListWebhooks(w http.ResponseWriter, _ *http.Request, _ coreapi
 	})
 }
 
+// matchesFilter applies the list filters: name is exact, active means enabled and not suspended,
+// and eventTypes matches a webhook subscribed to any of them (assumption: no source states it).
 func matchesFilter(h *coreHook, p *coreapi.ListWebhooksParams) bool {
 	switch {
 	case p.Name != nil && h.name != *p.Name,

@@ -22,95 +22,117 @@ func TestUpdateAddRemove(t *testing.T) {
 	base := func() coreapi.CreateWebhookRequest {
 		r := hookFor("https://example.test/hook", "policy.change.create", "policy.change.issue")
 		r.Endpoint.Headers = &coreapi.Headers{"X-One": {"1"}, "X-Two": {"2"}}
-		r.FailureHandling = &coreapi.FailureHandlingCreateRequest{
+		r.FailureHandling = coreapi.FailureHandlingCreateRequest{
 			Triggers:      &[]string{"5xx", "timeout"},
 			RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(5))},
 			AlertEndpoint: &coreapi.CreateEndpointRequest{Url: "https://example.test/alert"},
 		}
 		return r
 	}
+	type req = coreapi.UpdateWebhookRequest
 	for _, tc := range []struct {
 		name  string
-		req   coreapi.UpdateWebhookRequest
+		edit  func(r *req)
 		check func(t *testing.T, w coreapi.WebhookResponse)
 	}{
-		{"add event type", coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.cancellation.issue"}},
+		{"add event type", func(r *req) { r.AddEventTypes = []string{"policy.cancellation.issue"} },
 			eventTypes("policy.change.create", "policy.change.issue", "policy.cancellation.issue")},
-		{"remove event type", coreapi.UpdateWebhookRequest{RemoveEventTypes: &[]string{"policy.change.create"}},
+		{"remove event type", func(r *req) { r.RemoveEventTypes = []string{"policy.change.create"} },
 			eventTypes("policy.change.issue")},
-		{"remove and add the same event type keeps it", coreapi.UpdateWebhookRequest{
-			RemoveEventTypes: &[]string{"policy.change.create"}, AddEventTypes: &[]string{"policy.change.create"}},
-			eventTypes("policy.change.issue", "policy.change.create")},
-		{"remove an absent event type changes nothing", coreapi.UpdateWebhookRequest{RemoveEventTypes: &[]string{"quote.create"}},
+		{"remove and add the same event type keeps it", func(r *req) {
+			r.RemoveEventTypes, r.AddEventTypes = []string{"policy.change.create"}, []string{"policy.change.create"}
+		}, eventTypes("policy.change.issue", "policy.change.create")},
+		{"remove an absent event type changes nothing", func(r *req) { r.RemoveEventTypes = []string{"quote.create"} },
 			eventTypes("policy.change.create", "policy.change.issue")},
-		{"adding a present event type does not duplicate it", coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.change.issue"}},
+		{"adding a present event type does not duplicate it", func(r *req) { r.AddEventTypes = []string{"policy.change.issue"} },
 			eventTypes("policy.change.create", "policy.change.issue")},
-		{"remove a header, any case", coreapi.UpdateWebhookRequest{Endpoint: &coreapi.UpdateEndpointRequest{RemoveHeaders: &[]string{"x-one"}}},
+		{"remove a header, any case", func(r *req) { r.Endpoint.RemoveHeaders = []string{"x-one"} },
 			headers(map[string][]string{"X-Two": {"2"}})},
-		{"remove and add the same header keeps the added value", coreapi.UpdateWebhookRequest{Endpoint: &coreapi.UpdateEndpointRequest{
-			RemoveHeaders: &[]string{"X-One"}, AddHeaders: &coreapi.Headers{"X-One": {"new"}}}},
-			headers(map[string][]string{"X-One": {"new"}, "X-Two": {"2"}})},
-		{"add a header", coreapi.UpdateWebhookRequest{Endpoint: &coreapi.UpdateEndpointRequest{AddHeaders: &coreapi.Headers{"X-Three": {"3"}}}},
+		{"remove and add the same header keeps the added value", func(r *req) {
+			r.Endpoint.RemoveHeaders, r.Endpoint.AddHeaders = []string{"X-One"}, coreapi.Headers{"X-One": {"new"}}
+		}, headers(map[string][]string{"X-One": {"new"}, "X-Two": {"2"}})},
+		{"add a header", func(r *req) { r.Endpoint.AddHeaders = coreapi.Headers{"X-Three": {"3"}} },
 			headers(map[string][]string{"X-One": {"1"}, "X-Two": {"2"}, "X-Three": {"3"}})},
-		{"remove and add the same trigger keeps it", coreapi.UpdateWebhookRequest{FailureHandling: &coreapi.FailureHandlingUpdateRequest{
-			RemoveTriggers: &[]string{"5xx"}, AddTriggers: &[]string{"5xx", "404"}}},
-			triggers("timeout", "5xx", "404")},
-		{"remove a trigger", coreapi.UpdateWebhookRequest{FailureHandling: &coreapi.FailureHandlingUpdateRequest{RemoveTriggers: &[]string{"timeout"}}},
+		{"change the URL", func(r *req) { r.Endpoint.Url = "https://example.test/moved" },
+			func(t *testing.T, w coreapi.WebhookResponse) {
+				if got := deref(w.Endpoint.Url); got != "https://example.test/moved" {
+					t.Errorf("url = %q", got)
+				}
+				headers(map[string][]string{"X-One": {"1"}, "X-Two": {"2"}})(t, w)
+			}},
+		{"remove and add the same trigger keeps it", func(r *req) {
+			r.FailureHandling.RemoveTriggers, r.FailureHandling.AddTriggers = &[]string{"5xx"}, &[]string{"5xx", "404"}
+		}, triggers("timeout", "5xx", "404")},
+		{"remove a trigger", func(r *req) { r.FailureHandling.RemoveTriggers = &[]string{"timeout"} },
 			triggers("5xx")},
-		{"removeRetryStrategy", coreapi.UpdateWebhookRequest{FailureHandling: &coreapi.FailureHandlingUpdateRequest{RemoveRetryStrategy: ptr(true)}},
+		{"removeRetryStrategy", func(r *req) { r.FailureHandling.RemoveRetryStrategy = ptr(true) },
 			func(t *testing.T, w coreapi.WebhookResponse) {
 				if w.FailureHandling.RetryStrategy != nil {
 					t.Errorf("retry strategy still there: %+v", w.FailureHandling.RetryStrategy)
 				}
 			}},
-		{"removeRetryStrategy with a new one keeps the new one", coreapi.UpdateWebhookRequest{FailureHandling: &coreapi.FailureHandlingUpdateRequest{
-			RemoveRetryStrategy: ptr(true), RetryStrategy: &coreapi.RetryStrategyUpdateRequest{Interval: ptr(int64(7))}}},
-			func(t *testing.T, w coreapi.WebhookResponse) {
-				rs := w.FailureHandling.RetryStrategy
-				if rs == nil || deref(rs.Interval) != 7 || deref(rs.Attempts) != 3 || deref(rs.Type) != "linear" {
-					t.Errorf("retry strategy = %+v, want a fresh one (linear, 3 attempts) with interval 7", rs)
-				}
-			}},
-		{"retryStrategy edits the existing one", coreapi.UpdateWebhookRequest{FailureHandling: &coreapi.FailureHandlingUpdateRequest{
-			RetryStrategy: &coreapi.RetryStrategyUpdateRequest{Type: ptr(coreapi.RetryTypeExponential)}}},
-			func(t *testing.T, w coreapi.WebhookResponse) {
-				if rs := w.FailureHandling.RetryStrategy; deref(rs.Attempts) != 5 || deref(rs.Type) != "exponential" {
-					t.Errorf("retry strategy = %+v, want exponential with the 5 attempts kept", rs)
-				}
-			}},
-		{"removeAlertEndpoint", coreapi.UpdateWebhookRequest{FailureHandling: &coreapi.FailureHandlingUpdateRequest{RemoveAlertEndpoint: ptr(true)}},
+		{"removeRetryStrategy with a new one keeps the new one", func(r *req) {
+			r.FailureHandling.RemoveRetryStrategy = ptr(true)
+			r.FailureHandling.RetryStrategy = &coreapi.RetryStrategyUpdateRequest{Interval: ptr(int64(7))}
+		}, func(t *testing.T, w coreapi.WebhookResponse) {
+			rs := w.FailureHandling.RetryStrategy
+			if rs == nil || deref(rs.Interval) != 7 || deref(rs.Attempts) != 3 || deref(rs.Type) != "linear" {
+				t.Errorf("retry strategy = %+v, want a fresh one (linear, 3 attempts) with interval 7", rs)
+			}
+		}},
+		{"retryStrategy edits the existing one", func(r *req) {
+			r.FailureHandling.RetryStrategy = &coreapi.RetryStrategyUpdateRequest{Type: ptr(coreapi.RetryTypeExponential)}
+		}, func(t *testing.T, w coreapi.WebhookResponse) {
+			if rs := w.FailureHandling.RetryStrategy; deref(rs.Attempts) != 5 || deref(rs.Type) != "exponential" {
+				t.Errorf("retry strategy = %+v, want exponential with the 5 attempts kept", rs)
+			}
+		}},
+		{"removeAlertEndpoint", func(r *req) { r.FailureHandling.RemoveAlertEndpoint = ptr(true) },
 			func(t *testing.T, w coreapi.WebhookResponse) {
 				if w.FailureHandling.AlertEndpoint != nil {
 					t.Error("alert endpoint still there")
 				}
 			}},
-		{"removeFailureHandling restores the default", coreapi.UpdateWebhookRequest{RemoveFailureHandling: ptr(true)},
+		{"removeFailureHandling restores the default", func(r *req) { r.RemoveFailureHandling = true },
 			func(t *testing.T, w coreapi.WebhookResponse) {
 				triggers("4xx", "5xx", "timeout")(t, w)
 				if f := w.FailureHandling; f.RetryStrategy != nil || f.AlertEndpoint != nil || deref(f.Divert) || deref(f.Suspend) {
 					t.Errorf("failure handling = %+v, want the default", f)
 				}
 			}},
-		{"removeFailureHandling with new handling applies it to the default", coreapi.UpdateWebhookRequest{
-			RemoveFailureHandling: ptr(true), FailureHandling: &coreapi.FailureHandlingUpdateRequest{Divert: ptr(true)}},
+		{"removeFailureHandling with new handling applies it to the default", func(r *req) {
+			r.RemoveFailureHandling, r.FailureHandling.Divert = true, ptr(true)
+		}, func(t *testing.T, w coreapi.WebhookResponse) {
+			triggers("4xx", "5xx", "timeout")(t, w)
+			if f := w.FailureHandling; f.RetryStrategy != nil || !deref(f.Divert) {
+				t.Errorf("failure handling = %+v, want the default with divert", f)
+			}
+		}},
+		{"required members at their current values change nothing", func(r *req) {},
 			func(t *testing.T, w coreapi.WebhookResponse) {
-				triggers("4xx", "5xx", "timeout")(t, w)
-				if f := w.FailureHandling; f.RetryStrategy != nil || !deref(f.Divert) {
-					t.Errorf("failure handling = %+v, want the default with divert", f)
+				if deref(w.Name) != "test" || !deref(w.Enabled) || deref(w.Endpoint.Url) != "https://example.test/hook" {
+					t.Errorf("webhook = %+v", w)
+				}
+				eventTypes("policy.change.create", "policy.change.issue")(t, w)
+				headers(map[string][]string{"X-One": {"1"}, "X-Two": {"2"}})(t, w)
+				triggers("5xx", "timeout")(t, w)
+				if f := w.FailureHandling; deref(f.RetryStrategy.Attempts) != 5 || deref(f.AlertEndpoint.Url) != "https://example.test/alert" {
+					t.Errorf("failure handling = %+v", f)
 				}
 			}},
-		{"members left out are unchanged", coreapi.UpdateWebhookRequest{Enabled: ptr(false)},
+		{"disable", func(r *req) { r.Enabled = false },
 			func(t *testing.T, w coreapi.WebhookResponse) {
 				if deref(w.Name) != "test" || deref(w.Enabled) || deref(w.Endpoint.Url) != "https://example.test/hook" {
 					t.Errorf("webhook = %+v", w)
 				}
-				eventTypes("policy.change.create", "policy.change.issue")(t, w)
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			wh := createCore(t, c, s, base())
-			resp, err := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator, tc.req)
+			r := unchanged(wh)
+			tc.edit(&r)
+			resp, err := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator, r)
 			if err != nil || resp.JSON200 == nil {
 				t.Fatalf("update: %v %d %s", err, resp.StatusCode(), resp.Body)
 			}
@@ -120,6 +142,16 @@ func TestUpdateAddRemove(t *testing.T) {
 				t.Errorf("GET differs from the update's answer (-update +get):\n%s", diff)
 			}
 		})
+	}
+}
+
+// unchanged is the update of w that changes nothing: every member seed 001 marks required, at
+// w's values or empty.
+func unchanged(w coreapi.WebhookResponse) coreapi.UpdateWebhookRequest {
+	return coreapi.UpdateWebhookRequest{
+		Name: deref(w.Name), Enabled: deref(w.Enabled), AddEventTypes: []string{}, RemoveEventTypes: []string{},
+		Endpoint:        coreapi.UpdateEndpointRequest{Url: deref(w.Endpoint.Url), AddHeaders: coreapi.Headers{}, RemoveHeaders: []string{}},
+		FailureHandling: coreapi.FailureHandlingUpdateRequest{AddTriggers: &[]string{}, RemoveTriggers: &[]string{}},
 	}
 }
 
@@ -162,21 +194,21 @@ func TestCreateValidation(t *testing.T) {
 		{"missing URL", func(r *coreapi.CreateWebhookRequest) { r.Endpoint.Url = "" }, []string{"endpoint.url"}},
 		{"relative URL", func(r *coreapi.CreateWebhookRequest) { r.Endpoint.Url = "/hook" }, []string{"endpoint.url"}},
 		{"unknown trigger", func(r *coreapi.CreateWebhookRequest) {
-			r.FailureHandling = &coreapi.FailureHandlingCreateRequest{Triggers: &[]string{"5xx", "sometimes"}}
+			r.FailureHandling = coreapi.FailureHandlingCreateRequest{Triggers: &[]string{"5xx", "sometimes"}}
 		}, []string{"failureHandling.triggers[1]"}},
 		{"zero attempts", func(r *coreapi.CreateWebhookRequest) {
-			r.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(0))}}
+			r.FailureHandling = coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(0))}}
 		}, []string{"failureHandling.retryStrategy.attempts"}},
 		{"eleven attempts", func(r *coreapi.CreateWebhookRequest) {
-			r.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(11))}}
+			r.FailureHandling = coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(11))}}
 		}, []string{"failureHandling.retryStrategy.attempts"}},
 		{"unknown retry type", func(r *coreapi.CreateWebhookRequest) {
-			r.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Type: ptr(coreapi.RetryType("fibonacci"))}}
+			r.FailureHandling = coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Type: ptr(coreapi.RetryType("fibonacci"))}}
 		}, []string{"failureHandling.retryStrategy.type"}},
 		{"hmac without secret", func(r *coreapi.CreateWebhookRequest) { r.Endpoint.HmacEnabled = ptr(true) }, []string{"endpoint.secret"}},
 		{"malformed event type", func(r *coreapi.CreateWebhookRequest) { r.EventTypes = []string{"policy..create"} }, []string{"eventTypes[0]"}},
 		{"every problem at once", func(r *coreapi.CreateWebhookRequest) {
-			r.Name, r.Endpoint.Url, r.EventTypes = "", "", nil
+			r.Name, r.Endpoint.Url, r.EventTypes = "", "", []string{}
 		}, []string{"name", "eventTypes", "endpoint.url"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -213,16 +245,99 @@ func TestUpdateValidation(t *testing.T) {
 	s := newServer(t)
 	c := coreClient(t, s)
 	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.change.create"))
-	resp, _ := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator, coreapi.UpdateWebhookRequest{
-		Name:            ptr("renamed"),
-		FailureHandling: &coreapi.FailureHandlingUpdateRequest{AddTriggers: &[]string{"6xx"}},
-	})
+	r := unchanged(wh)
+	r.Name, r.FailureHandling.AddTriggers = "renamed", &[]string{"6xx"}
+	resp, _ := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator, r)
 	if resp.StatusCode() != http.StatusBadRequest || !strings.Contains(string(resp.Body), "failureHandling.addTriggers[0]") {
 		t.Fatalf("status %d %s, want 400 naming the trigger", resp.StatusCode(), resp.Body)
 	}
 	got, _ := c.GetWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator)
 	if deref(got.JSON200.Name) != "test" {
 		t.Errorf("a rejected update changed the name to %q", deref(got.JSON200.Name))
+	}
+}
+
+// TestRequiredMembers sends raw JSON without each member seed 001 marks required (absent, then
+// null) and wants a 400 naming it; the complete body, with zero values, passes.
+func TestRequiredMembers(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := coreClient(t, s)
+	wh := createCore(t, c, s, hookFor("https://example.test/hook", "policy.change.create"))
+	create := `{"name":"n","enabled":true,"eventTypes":["policy.change.create"],"failureHandling":{},
+		"endpoint":{"url":"https://example.test/hook"}}`
+	update := `{"name":"test","enabled":false,"addEventTypes":[],"removeEventTypes":[],"removeFailureHandling":false,
+		"endpoint":{"url":"https://example.test/hook","addHeaders":{},"removeHeaders":[]},"failureHandling":{}}`
+	alert := `{"name":"test","enabled":true,"addEventTypes":[],"removeEventTypes":[],"removeFailureHandling":false,
+		"endpoint":{"url":"https://example.test/hook","addHeaders":{},"removeHeaders":[]},
+		"failureHandling":{"alertEndpoint":{"url":"https://example.test/alert","addHeaders":{},"removeHeaders":[]}}}`
+	send := func(t *testing.T, update bool, body string) (int, []byte) {
+		t.Helper()
+		var resp interface {
+			StatusCode() int
+		}
+		var raw []byte
+		var err error
+		if update {
+			r, e := c.UpdateWebhookWithBodyWithResponse(t.Context(), s.TenantLocator(), wh.Locator, "application/json", strings.NewReader(body))
+			resp, raw, err = r, r.Body, e
+		} else {
+			r, e := c.CreateWebhookWithBodyWithResponse(t.Context(), s.TenantLocator(), "application/json", strings.NewReader(body))
+			resp, raw, err = r, r.Body, e
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode(), raw
+	}
+	for _, tc := range []struct {
+		update bool
+		body   string
+		fields []string
+	}{
+		{false, create, []string{"name", "enabled", "endpoint", "endpoint.url", "failureHandling", "eventTypes"}},
+		{true, update, []string{"name", "enabled", "endpoint", "endpoint.url", "endpoint.addHeaders", "endpoint.removeHeaders",
+			"failureHandling", "removeFailureHandling", "addEventTypes", "removeEventTypes"}},
+		{true, alert, []string{"failureHandling.alertEndpoint.url", "failureHandling.alertEndpoint.addHeaders",
+			"failureHandling.alertEndpoint.removeHeaders"}},
+	} {
+		if code, body := send(t, tc.update, tc.body); code != http.StatusOK {
+			t.Fatalf("complete body: %d %s", code, body)
+		}
+		for _, field := range tc.fields {
+			for _, how := range []string{"absent", "null"} {
+				t.Run(field+" "+how, func(t *testing.T) {
+					var m map[string]any
+					if err := json.Unmarshal([]byte(tc.body), &m); err != nil {
+						t.Fatal(err)
+					}
+					obj, path := m, strings.Split(field, ".")
+					for _, k := range path[:len(path)-1] {
+						obj = obj[k].(map[string]any)
+					}
+					if delete(obj, path[len(path)-1]); how == "null" {
+						obj[path[len(path)-1]] = nil
+					}
+					b, _ := json.Marshal(m)
+					code, resp := send(t, tc.update, string(b))
+					var e struct {
+						FieldErrors []struct{ Field, Message string } `json:"fieldErrors"`
+					}
+					_ = json.Unmarshal(resp, &e)
+					if code != http.StatusBadRequest || len(e.FieldErrors) != 1 || e.FieldErrors[0].Field != field ||
+						e.FieldErrors[0].Message != "is required" {
+						t.Errorf("without %s: %d %s, want 400 with one field error on it", field, code, resp)
+					}
+				})
+			}
+		}
+	}
+	got, _ := c.GetWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator)
+	if f := got.JSON200.FailureHandling; f.AlertEndpoint == nil || deref(f.AlertEndpoint.Url) != "https://example.test/alert" {
+		t.Errorf("after the complete updates: %+v", got.JSON200)
+	}
+	if n := len(s.Webhooks()); n != 2 {
+		t.Errorf("%d webhooks, want 2: a refused create stored one", n)
 	}
 }
 
@@ -238,7 +353,7 @@ func TestCoreNotFound(t *testing.T) {
 			return r.StatusCode(), err
 		},
 		"update": func() (int, error) {
-			r, err := c.UpdateWebhookWithResponse(t.Context(), ten, missing, coreapi.UpdateWebhookRequest{})
+			r, err := c.UpdateWebhookWithResponse(t.Context(), ten, missing, unchanged(wh))
 			return r.StatusCode(), err
 		},
 		"delete": func() (int, error) {

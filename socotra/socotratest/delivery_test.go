@@ -84,7 +84,7 @@ func TestCoreRetriesDivertResend(t *testing.T) {
 	})
 	c := coreClient(t, s)
 	req := hookFor(rcv.URL, "policy.change.create")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{
 		Divert:        ptr(true),
 		RetryStrategy: &coreapi.RetryStrategyCreateRequest{Type: ptr(coreapi.RetryTypeExponential), Interval: ptr(int64(2)), Attempts: ptr(int32(3))},
 	}
@@ -147,7 +147,7 @@ func TestSuspendStopsDeliveriesUntilUnsuspend(t *testing.T) {
 	})
 	c := coreClient(t, s)
 	req := hookFor(rcv.URL, "policy.change.create")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Suspend: ptr(true)}
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{Suspend: ptr(true)}
 	wh := createCore(t, c, s, req)
 
 	emit := func() {
@@ -276,7 +276,7 @@ func TestCloseStopsPendingRetries(t *testing.T) {
 	s := socotratest.NewServer(socotratest.WithRetryUnit(time.Hour))
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
 	req := hookFor(rcv.URL, "policy.change.create")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(10))}}
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(10))}}
 	createCore(t, coreClient(t, s), s, req)
 	s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
@@ -308,7 +308,7 @@ func TestDeliveryOrder(t *testing.T) {
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
 	c := coreClient(t, s)
 	req := hookFor(rcv.URL, "policy.change.create")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
 	wh := createCore(t, c, s, req)
 	var sent []string
 	for range 20 {

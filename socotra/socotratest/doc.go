@@ -19,9 +19,11 @@
 //
 // Core (Insurance Suite): the webhooks API under /event/{tenantLocator}/webhooks with ULID
 // locators, the add/remove update semantics (every removal before any addition, so an item in
-// both lists ends up present), list paging with offset, count and listCompleted and every
-// filter, suspend and unsuspend, diverted events with resend, and the event stream with
-// paging tokens that cannot be combined with other query parameters. Requests authenticate
+// both lists ends up present), the members seed 001 marks required on create and update (a
+// request without one, or with it null, gets a 400 field error naming it), list paging with
+// offset, count and listCompleted and every filter, suspend and unsuspend, diverted events with
+// resend, and the event stream with paging tokens that cannot be combined with other query
+// parameters; the events of a request are looked up by a ULID request locator. Requests authenticate
 // with "Authorization: Bearer <token>" ([Server.CoreToken]; the scheme is [WithCoreAuthScheme]).
 //
 // Legacy (Connected Core): webhooks keyed by name with PUT upsert, External Service

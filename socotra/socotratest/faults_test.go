@@ -203,7 +203,7 @@ func TestTriggers(t *testing.T) {
 			s := newServer(t, socotratest.WithClock(socotratest.NewFakeClock(start)),
 				socotratest.WithDeliveryTimeout(timeout))
 			req := hookFor(rcv.URL, "policy.change.create")
-			req.FailureHandling = &coreapi.FailureHandlingCreateRequest{
+			req.FailureHandling = coreapi.FailureHandlingCreateRequest{
 				Triggers: &tc.triggers, Divert: ptr(true),
 				RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(2))},
 			}
@@ -246,7 +246,7 @@ func TestAlertEndpoint(t *testing.T) {
 	rcv := newReceiver(t, always(http.StatusNotFound))
 	alerts := newReceiver(t, nil)
 	req := hookFor(rcv.URL, "policy.change.create")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{AlertEndpoint: &coreapi.CreateEndpointRequest{Url: alerts.URL}}
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{AlertEndpoint: &coreapi.CreateEndpointRequest{Url: alerts.URL}}
 	createCore(t, coreClient(t, s), s, req)
 	em, _ := s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	flush(t, s)

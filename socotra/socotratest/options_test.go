@@ -118,7 +118,7 @@ func TestDisabledAndDeletedWebhooksGetNothing(t *testing.T) {
 	disabled.Enabled = false
 	createCore(t, c, s, disabled)
 	retrying := hookFor(rcv.URL, "policy.change.create")
-	retrying.FailureHandling = &coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(5))}}
+	retrying.FailureHandling = coreapi.FailureHandlingCreateRequest{RetryStrategy: &coreapi.RetryStrategyCreateRequest{Attempts: ptr(int32(5))}}
 	wh := createCore(t, c, s, retrying)
 	s.EmitCore(t.Context(), events.PolicyChangeCreate, nil)
 	// The first attempt fails; delete the webhook before the retries run.
@@ -140,7 +140,7 @@ func TestDeleteDivertedEvents(t *testing.T) {
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
 	core := coreClient(t, s)
 	req := hookFor(rcv.URL, "policy.change.create")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{Divert: ptr(true)}
 	wh := createCore(t, core, s, req)
 	legacy := legacyClient(t, s)
 	legacyHook(t, legacy, "h", rcv.URL, nil, legacyapi.WebhookRequest{Events: &[]legacyapi.EventType{"policy.create"},

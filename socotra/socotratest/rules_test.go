@@ -69,8 +69,9 @@ func TestCoreAPIRefusesLegacyOnlyNames(t *testing.T) {
 		t.Errorf("create with claim.create: %v %d %s", err, resp.StatusCode(), resp.Body)
 	}
 	wh := createCore(t, c, s, hookFor("https://app.example/h", "claim.fnol.create", "acme.custom.thing"))
-	up, err := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator,
-		coreapi.UpdateWebhookRequest{AddEventTypes: &[]string{"policy.issue"}})
+	add := unchanged(wh)
+	add.AddEventTypes = []string{"policy.issue"}
+	up, err := c.UpdateWebhookWithResponse(t.Context(), s.TenantLocator(), wh.Locator, add)
 	if err != nil || up.StatusCode() != http.StatusBadRequest || !strings.Contains(string(up.Body), `addEventTypes[0]: \"policy.issue\" is sent only by Legacy`) {
 		t.Errorf("update adding policy.issue: %v %d %s", err, up.StatusCode(), up.Body)
 	}
@@ -143,7 +144,7 @@ func TestAlertShapes(t *testing.T) {
 	coreAlerts := newReceiver(t, nil)
 	legacyAlerts := newReceiver(t, nil)
 	req := hookFor(rcv.URL, "policy.quote.issue")
-	req.FailureHandling = &coreapi.FailureHandlingCreateRequest{AlertEndpoint: &coreapi.CreateEndpointRequest{Url: coreAlerts.URL}}
+	req.FailureHandling = coreapi.FailureHandlingCreateRequest{AlertEndpoint: &coreapi.CreateEndpointRequest{Url: coreAlerts.URL}}
 	wh := createCore(t, coreClient(t, s), s, req)
 	lc := legacyClient(t, s)
 	in, _ := lc.CreateIntegrationWithResponse(t.Context(), legacyapi.IntegrationCreateRequest{Name: "alerts", Type: "webhook", Url: legacyAlerts.URL})

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/coreapi"
 )
@@ -41,11 +43,15 @@ func (c *cursor) after(e *event) bool {
 	return t > c.Time || t == c.Time && e.seq > c.Seq
 }
 
+// matches applies the query of the first call; endTimestamp is exclusive (assumption: no source
+// states it).
 func (c *cursor) matches(e *event) bool {
 	return e.platform == events.Core && (c.Start == nil || !e.time.Before(*c.Start)) &&
 		(c.End == nil || e.time.Before(*c.End)) && (c.Type == "" || string(e.typ) == c.Type)
 }
 
+// maxPageSize bounds pageSize, which is 1..1000 and 100 when left out (assumption: no source
+// states it).
 const maxPageSize = 1000
 
 func (a *coreAPI) ListEvents(w http.ResponseWriter, r *http.Request, _ coreapi.TenantLocator, p coreapi.ListEventsParams) {
@@ -128,6 +134,11 @@ func (a *coreAPI) GetEvent(w http.ResponseWriter, _ *http.Request, _ coreapi.Ten
 }
 
 func (a *coreAPI) ListEventsForRequest(w http.ResponseWriter, _ *http.Request, _ coreapi.TenantLocator, loc string) {
+	// The request locator is a ULID (core-webhooks-openapi-subset.json: format ulid).
+	if _, err := ulid.ParseStrict(loc); err != nil {
+		writeCoreFieldErrors(w, fieldErrors{{"locator", strconv.Quote(loc) + " is not a ULID"}})
+		return
+	}
 	list := coreapi.EventList{}
 	a.s.mu.Lock()
 	for _, e := range a.s.stream {

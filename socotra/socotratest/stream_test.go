@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,6 +143,10 @@ func TestEventLookups(t *testing.T) {
 	}
 	if !slices.Equal(ids, []string{a.ID, b.ID}) {
 		t.Errorf("events of the request: %v, want %v", ids, []string{a.ID, b.ID})
+	}
+	bad, _ := c.ListEventsForRequestWithResponse(t.Context(), s.TenantLocator(), "REQ-1")
+	if bad.StatusCode() != http.StatusBadRequest || !strings.Contains(string(bad.Body), `"field":"locator"`) {
+		t.Errorf("events of a request that is not a ULID: %d %s, want 400", bad.StatusCode(), bad.Body)
 	}
 }
 
