@@ -101,6 +101,9 @@ func (s *Server) Emit(ctx context.Context, p events.Platform, e Event) (Emitted,
 		return Emitted{}, fmt.Errorf("socotratest: emit: %w", err)
 	}
 	data, err := emitData(p, e)
+	if err == nil && p == events.Core {
+		err = coreIDs(e)
+	}
 	if err != nil {
 		return Emitted{}, fmt.Errorf("socotratest: emit %q: %w", e.Type, err)
 	}

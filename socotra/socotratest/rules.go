@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/socotra-go/sdk/events"
 	"github.com/socotra-go/sdk/internal/legacyapi"
@@ -42,6 +45,23 @@ func platformEventError(p events.Platform, n events.Name) string {
 		return msg
 	}
 	return ""
+}
+
+// uuidPattern matches a UUID in its usual text form.
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// coreIDs checks the ids a Core event is given against EventResponse in the Core API (the reference
+// OpenAPI subset): requestId is a ULID and userLocator a UUID.
+func coreIDs(e Event) error {
+	if e.RequestID != "" {
+		if _, err := ulid.ParseStrict(e.RequestID); err != nil {
+			return fmt.Errorf("RequestID %q is not a ULID, which a Core requestId is; leave it empty for a new one", e.RequestID)
+		}
+	}
+	if e.User != "" && !uuidPattern.MatchString(e.User) {
+		return fmt.Errorf("User %q is not a UUID, which a Core userLocator is; leave it empty for the server's test user", e.User)
+	}
+	return nil
 }
 
 // customData is data an emit sends as given: see [CustomData].

@@ -291,3 +291,28 @@ func TestLegacyStatusCodesOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestEmitCoreIDs: a Core event's requestId is a ULID and its userLocator a UUID (EventResponse in
+// the Core API); Legacy ids are not checked.
+func TestEmitCoreIDs(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	for _, tt := range []struct {
+		p    events.Platform
+		e    socotratest.Event
+		want string
+	}{
+		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, RequestID: "01JD7Y3Q8Z5X2W9V4T6R1M0KQP", User: "6f1c2d3e-0a1b-4c5d-8e9f-001122334455"}, ""},
+		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, RequestID: "REQ-1"}, `RequestID "REQ-1" is not a ULID`},
+		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, User: "alice"}, `User "alice" is not a UUID`},
+		{events.Legacy, socotratest.Event{Type: events.PolicyIssue, RequestID: "txn-1", User: "alice"}, ""},
+	} {
+		_, err := s.Emit(t.Context(), tt.p, tt.e)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%+v: %v, want it emitted", tt.e, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%+v: %v, want an error containing %q", tt.e, err, tt.want)
+		}
+	}
+}
