@@ -72,12 +72,15 @@ type LeasedDeduper interface {
 	// ClaimLease is Claim with a lease: an unfinished claim lapses after lease. On Claimed, token names
 	// this claim; CompleteLease and ReleaseLease act only while token still owns the claim.
 	ClaimLease(ctx context.Context, id string, lease time.Duration) (c Claim, token string, err error)
+	// CompleteLease marks id processed when token still owns the claim or no claim holds id (the lease
+	// lapsed and nobody took the event since, or another delivery completed it since). When another
+	// delivery's claim holds id, it changes nothing and returns an error matching [ErrLeaseLost].
 	CompleteLease(ctx context.Context, id, token string) error
 	ReleaseLease(ctx context.Context, id, token string) error
 }
 
-// ErrLeaseLost is returned by [LeasedDeduper.CompleteLease] when the claim lapsed and another delivery
-// claimed the event since: the event was processed, and may be processed once more by that delivery.
+// ErrLeaseLost is returned by [LeasedDeduper.CompleteLease] when the claim lapsed and another delivery's
+// claim holds the event now: the event was processed, and may be processed once more by that delivery.
 var ErrLeaseLost = errors.New("webhooks: the claim's lease lapsed and another delivery claimed the event")
 
 // MemoryDeduper is the in-process [LeasedDeduper] a [Handler] uses by default.
@@ -191,8 +194,8 @@ func (d *MemoryDeduper) ClaimLease(_ context.Context, id string, lease time.Dura
 	return c, strconv.FormatUint(tok, 36), nil
 }
 
-// CompleteLease implements [LeasedDeduper]: it marks id processed unless another claim replaced token's,
-// which it reports with [ErrLeaseLost].
+// CompleteLease implements [LeasedDeduper]: it marks id processed unless another claim, still in its
+// lease, replaced token's, which it reports with [ErrLeaseLost].
 func (d *MemoryDeduper) CompleteLease(_ context.Context, id, token string) error {
 	tok, err := strconv.ParseUint(token, 36, 64)
 	if err != nil || tok == 0 {
@@ -293,14 +296,14 @@ func (d *MemoryDeduper) claim(id string, lease time.Duration) (Claim, uint64) {
 }
 
 // complete marks id processed and drops its claim. With a token, it does nothing and reports false when
-// another claim replaced that one.
+// another claim, still in its lease, replaced that one.
 func (d *MemoryDeduper) complete(id string, token uint64) bool {
 	now := d.now()
 	k := d.key(id)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c, claimed := d.claims[k]
-	if token != 0 && claimed && c.token != token {
+	if token != 0 && claimed && c.token != token && now < c.until {
 		return false
 	}
 	d.age(now)

@@ -57,8 +57,8 @@
 //	409  the same event is being processed by another delivery
 //	413  the body is larger than the limit
 //	422  the event is older than WithMaxEventAge allows (off by default)
-//	500  a function returned an error or panicked (the panic is recovered and logged with the event id), or
-//	     the OnAlert function failed
+//	500  a function returned an error, whatever it wraps, or panicked (the panic is recovered and logged with
+//	     the event id), or the OnAlert function failed
 //	503  the WithTimeout limit passed (the functions' context is cancelled), or the Deduper failed
 //
 // [StatusCode] gives the mapping for [Handler.Handle]'s errors.

@@ -101,7 +101,10 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithTimeout bounds how long the handlers of one event may run. When d passes, their context is
 // cancelled and the delivery is answered 503 at once, without waiting for them to return; set d below the
-// webhook's timeout at Socotra so that the answer arrives first. The default, 0, sets no limit.
+// webhook's timeout at Socotra so that the answer arrives first. The default, 0, sets no limit. The limit
+// counts from the start of the event, the [Deduper]'s claim included, whose context it cancels too; but the
+// claim's answer is awaited, so that an event processed already or in progress gets 200 or 409 even from
+// a store that answers after the limit.
 //
 // Go cannot stop a function that ignores its context, so a handler may outlive the limit. While it runs,
 // its event stays claimed: in this process a redelivery of the event is answered 409 and runs nothing, so
@@ -262,11 +265,13 @@ func (h *Handler) add(rt route) error {
 // one failed. It returns nil on success, [ErrDuplicate] for an event already processed, [ErrInProgress] when
 // another delivery holds the claim, an error matching [ErrTimeout], [ErrDedupe], [ErrTooOld] or
 // [ErrInvalidDelivery] (an empty id, or one longer than [MaxIDBytes]), a *[PanicError], or the first
-// handler error, wrapped with the pattern and event id.
+// handler error, wrapped with the pattern and event id. errors.Is and errors.As see through that wrapping to
+// what the function returned, so a function error that wraps ErrDuplicate (another Handler's, say) matches
+// it too; [StatusCode] tells the Handler's own answers apart, giving every function error 500.
 //
 // The [WithTimeout] limit applies as for a delivery. A backfill of missed events calls Handle for each,
-// treating ErrDuplicate as success. An event whose Type is not a well-formed name (see events.Parse) is
-// handled like any other, and logged at debug level with the reason.
+// treating the Handler's own ErrDuplicate (StatusCode 200) as success. An event whose Type is not a
+// well-formed name (see events.Parse) is handled like any other, and logged at debug level with the reason.
 func (h *Handler) Handle(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("webhooks: Handle called with a nil event")
@@ -303,7 +308,7 @@ func (h *Handler) handle(ctx context.Context, ev *Event) error {
 	case h.timeout > 0:
 		err = h.processWithin(ctx, ev)
 	default:
-		err = h.process(ctx, ev)
+		err = h.process(ctx, ev, nil)
 	}
 	h.record(ctx, ev, tc, err, start)
 	return err
@@ -345,6 +350,7 @@ func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 		finished, gaveUp bool
 	)
 	done := make(chan error, 1)
+	running := make(chan struct{}) // closed once the event is claimed and the functions start
 	go func() {
 		// cancel runs last: were ctx to end before finished is set, the caller would take the
 		// goroutine's own cleanup for a reason to give up.
@@ -372,8 +378,15 @@ func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 					slog.String("event_id", ev.ID), slog.String("event_type", string(ev.Type)), slog.String("outcome", outcome))
 			}
 		}()
-		err = h.process(ctx, ev)
+		err = h.process(ctx, ev, running)
 	}()
+	// The limit bounds the functions, not the claim: the store gets ctx, but its answer is awaited, so that an
+	// event processed already or in progress gets 200 or 409 however slow the store.
+	select {
+	case err := <-done:
+		return h.timedOut(ctx, err)
+	case <-running:
+	}
 	select {
 	case err := <-done:
 		return h.timedOut(ctx, err)
@@ -391,9 +404,10 @@ func (h *Handler) processWithin(ctx context.Context, ev *Event) error {
 	return fmt.Errorf("webhooks: gave up waiting for the handlers: %w", context.Cause(ctx))
 }
 
-// timedOut marks err as a timeout when the handlers failed after the limit passed.
+// timedOut marks err as a timeout when the handlers or the store failed after the limit passed. A claim that
+// found the event processed already or in progress keeps its own status.
 func (h *Handler) timedOut(ctx context.Context, err error) error {
-	if err != nil && context.Cause(ctx) == ErrTimeout && !errors.Is(err, ErrTimeout) {
+	if err != nil && context.Cause(ctx) == ErrTimeout && !is(err, ErrTimeout) && !is(err, ErrDuplicate) && !is(err, ErrInProgress) {
 		return fmt.Errorf("%w (%s): %w", ErrTimeout, h.timeout, err)
 	}
 	return err
@@ -406,9 +420,11 @@ type claimToken struct {
 }
 
 // process is dedupe around route. The claim is settled on every way out: complete when the functions
-// returned nil, released when one failed, panicked past call or called runtime.Goexit.
-func (h *Handler) process(ctx context.Context, ev *Event) (err error) {
+// returned nil, released when one failed, panicked past call or called runtime.Goexit. running, when not
+// nil, is closed as the functions start.
+func (h *Handler) process(ctx context.Context, ev *Event, running chan struct{}) (err error) {
 	if h.dedupe == nil {
+		start(running)
 		return h.route(ctx, ev)
 	}
 	if h.mem == nil { // a MemoryDeduper's claims from this Handler last until settled, which does the same
@@ -434,6 +450,7 @@ func (h *Handler) process(ctx context.Context, ev *Event) (err error) {
 			h.settle(context.WithoutCancel(ctx), ev, tok, errGoexit)
 		}
 	}()
+	start(running)
 	err = h.route(ctx, ev)
 	settled = true
 	settle := ctx
@@ -442,6 +459,13 @@ func (h *Handler) process(ctx context.Context, ev *Event) (err error) {
 	}
 	h.settle(settle, ev, tok, err)
 	return err
+}
+
+// start closes running unless it is nil.
+func start(running chan struct{}) {
+	if running != nil {
+		close(running)
+	}
 }
 
 // claim asks the store for ev's claim. A store's panic goes up to the caller (net/http recovers it and drops
@@ -529,7 +553,7 @@ func (h *Handler) route(ctx context.Context, ev *Event) error {
 		}
 		matched = true
 		if err := call(ctx, rt.fn, ev); err != nil {
-			return fmt.Errorf("webhooks: handler for %q failed on event %s: %w", rt.pattern, ev.ID, err)
+			return &funcError{fmt.Sprintf("webhooks: handler for %q failed on event %s", rt.pattern, ev.ID), err}
 		}
 	}
 	if matched {
@@ -537,9 +561,46 @@ func (h *Handler) route(ctx context.Context, ev *Event) error {
 	}
 	h.stats.unmatched.Add(1)
 	if err := call(ctx, h.fallback, ev); err != nil {
-		return fmt.Errorf("webhooks: fallback failed on event %s: %w", ev.ID, err)
+		return &funcError{"webhooks: fallback failed on event " + ev.ID, err}
 	}
 	return nil
+}
+
+// funcError is the error a registered function or the fallback returned: the delivery failed, whatever
+// the error wraps. errors.Is and errors.As see through it, but the Handler's own answers ([StatusCode], the
+// [Outcome], [Stats]) do not (see is): a function that returns another Handler's ErrDuplicate has failed,
+// and its event must not be taken for one this Handler processed already.
+type funcError struct {
+	msg string // which function failed on which event
+	err error
+}
+
+func (e *funcError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *funcError) Unwrap() error { return e.err }
+
+// is is errors.Is(err, target) for the Handler's own errors: it does not look inside the error a function
+// returned, which is a failure whatever it wraps.
+func is(err, target error) bool {
+	for err != nil {
+		if _, ok := err.(*funcError); ok {
+			return false
+		}
+		if err == target {
+			return true
+		}
+		if x, ok := err.(interface{ Is(error) bool }); ok && x.Is(target) {
+			return true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			return slices.ContainsFunc(u.Unwrap(), func(e error) bool { return is(e, target) })
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // call runs fn, turning a panic into a *PanicError.
@@ -563,13 +624,13 @@ func (h *Handler) record(ctx context.Context, ev *Event, tc *counters, err error
 	case err == nil:
 		h.stats.total.handled.Add(1)
 		tc.handled.Add(1)
-	case errors.Is(err, ErrDuplicate):
+	case is(err, ErrDuplicate):
 		outcome = "duplicate"
-	case errors.Is(err, ErrInProgress):
+	case is(err, ErrInProgress):
 		outcome = "in_progress"
 	case pe != nil:
 		outcome, level = "panic", slog.LevelError
-	case errors.Is(err, ErrTimeout):
+	case is(err, ErrTimeout):
 		outcome, level = "timeout", slog.LevelError
 	default:
 		outcome, level = "failed", slog.LevelError
@@ -745,17 +806,20 @@ func (h *Handler) refusedObserved(o *observation, status int, err error) {
 // StatusCode returns the HTTP status a delivery gets for [Handler.Handle]'s result: 200 for nil and
 // [ErrDuplicate], 409 for [ErrInProgress], 503 for [ErrTimeout], [ErrDedupe] and a cancelled request, 400
 // for an [ErrInvalidDelivery], 422 for [ErrTooOld], and 500 for anything else (handler errors and panics).
+// The error a function (or the fallback) returned gets 500 whatever it wraps: one that wraps ErrDuplicate,
+// say, from another Handler's Handle, is a failure, not this Handler's duplicate. It gets 503 only when the
+// [WithTimeout] limit passed while the function ran.
 func StatusCode(err error) int {
 	switch {
-	case err == nil, errors.Is(err, ErrDuplicate):
+	case err == nil, is(err, ErrDuplicate):
 		return http.StatusOK
-	case errors.Is(err, ErrInProgress):
+	case is(err, ErrInProgress):
 		return http.StatusConflict
-	case errors.Is(err, ErrTimeout), errors.Is(err, ErrDedupe), errors.Is(err, context.Canceled):
+	case is(err, ErrTimeout), is(err, ErrDedupe), is(err, context.Canceled):
 		return http.StatusServiceUnavailable
-	case errors.Is(err, ErrInvalidDelivery):
+	case is(err, ErrInvalidDelivery):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrTooOld):
+	case is(err, ErrTooOld):
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError

@@ -231,6 +231,11 @@ func TestStatusCode(t *testing.T) {
 		{&ParseError{msg: "x"}, 400},
 		{&PanicError{Value: 1}, 500},
 		{errors.New("handler"), 500},
+		// A function's error fails the delivery whatever it wraps; only the Handler's own limit makes it 503.
+		{&funcError{"f", fmt.Errorf("x: %w", ErrDuplicate)}, 500},
+		{&funcError{"f", errors.Join(ErrInProgress, ErrTimeout, context.Canceled)}, 500},
+		{fmt.Errorf("%w (1s): %w", ErrTimeout, &funcError{"f", ErrDuplicate}), 503},
+		{errors.Join(errors.New("x"), ErrDuplicate), 200},
 	}
 	for _, tt := range tests {
 		if got := StatusCode(tt.err); got != tt.want {
@@ -741,4 +746,107 @@ func TestLateHandlerAfterCancelledRequest(t *testing.T) {
 			t.Errorf("late logs %q, want one saying the caller stopped waiting", msgs)
 		}
 	})
+}
+
+// Regression: a function fanning an event out to two Handlers returned errors.Join of their results; once
+// the first had processed the event, its ErrDuplicate in the joined error made every redelivery 200 and a
+// duplicate, though the second kept failing: the event was lost to it.
+func TestFunctionErrorWrappingDuplicateFails(t *testing.T) {
+	t.Parallel()
+	billing, crm := NewHandler(), NewHandler()
+	billing.On("*", func(context.Context, *Event) error { return nil })
+	var crmRuns atomic.Int32
+	crm.On("*", func(context.Context, *Event) error { crmRuns.Add(1); return errors.New("crm down") })
+	rec := &obsRecorder{}
+	front := NewHandler(WithDeduper(nil), WithObserver(rec))
+	front.On("*", func(ctx context.Context, ev *Event) error {
+		return errors.Join(billing.Handle(ctx, ev), crm.Handle(ctx, ev))
+	})
+	for i := range 3 {
+		if code := postSigned(t, front, delivery("F1", events.PolicyIssue)); code != 500 {
+			t.Errorf("delivery %d: status %d, want 500 (crm failed)", i+1, code)
+		}
+		d := rec.last()
+		if d.Outcome != OutcomeFailed || d.Status != 500 {
+			t.Errorf("delivery %d: observed %q, %d; want failed, 500", i+1, d.Outcome, d.Status)
+		}
+		if errors.Is(d.Err, ErrDuplicate) != (i > 0) { // what the function returned stays visible to callers
+			t.Errorf("delivery %d: errors.Is(%v, ErrDuplicate) = %t, want %t", i+1, d.Err, !(i > 0), i > 0)
+		}
+	}
+	if s := front.Stats(); s.Failures != 3 || s.Duplicates != 0 || s.Handled != 0 || crmRuns.Load() != 3 {
+		t.Errorf("stats %+v, crm ran %d times; want 3 failures, 3 runs", s, crmRuns.Load())
+	}
+}
+
+// Every error a function or the fallback returns is a failure (500) and releases the claim, whichever of
+// the Handler's sentinels it wraps.
+func TestFunctionErrorWrappingSentinelsFails(t *testing.T) {
+	t.Parallel()
+	wrapped := []error{ErrDuplicate, ErrInProgress, ErrTimeout, ErrDedupe, ErrTooOld, ErrInvalidDelivery, context.Canceled}
+	var runs atomic.Int32
+	fn := func(ctx context.Context, ev *Event) error {
+		runs.Add(1)
+		var i int
+		fmt.Sscan(strings.TrimPrefix(ev.ID, "S"), &i)
+		return fmt.Errorf("downstream: %w", wrapped[i])
+	}
+	h := NewHandler(WithFallback(fn))
+	h.On("policy.*", fn)
+	for i, target := range wrapped {
+		for _, typ := range []events.Name{events.PolicyIssue, "tenant.custom"} { // a route, the fallback
+			for range 2 { // the redelivery runs again
+				if code := postSigned(t, h, delivery(fmt.Sprint("S", i), typ)); code != 500 {
+					t.Errorf("%s wrapping %v: status %d, want 500", typ, target, code)
+				}
+			}
+		}
+	}
+	if n, s := 4*len(wrapped), h.Stats(); runs.Load() != int32(n) || s.Failures != uint64(n) || s.Duplicates != 0 {
+		t.Errorf("%d runs, stats %+v; want %d runs and failures, no duplicates", runs.Load(), s, n)
+	}
+}
+
+// slowStore answers every Claim with c after delay, ignoring ctx, or with ctx's error when fail is set.
+type slowStore struct {
+	c     Claim
+	delay time.Duration
+	fail  bool
+}
+
+func (s slowStore) Claim(ctx context.Context, _ string) (Claim, error) {
+	if s.fail {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	time.Sleep(s.delay)
+	return s.c, nil
+}
+func (slowStore) Complete(context.Context, string) error { return nil }
+func (slowStore) Release(context.Context, string) error  { return nil }
+
+// Regression: under WithTimeout, an event processed already (or in progress) whose claim answered after
+// the limit was answered 503 and counted a failure; the limit bounds the functions, not the claim's answer.
+func TestSlowClaimKeepsItsStatusUnderTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		store   slowStore
+		status  int
+		outcome Outcome
+	}{
+		{slowStore{c: Done, delay: 60 * time.Millisecond}, 200, OutcomeDuplicate},
+		{slowStore{c: InProgress, delay: 60 * time.Millisecond}, 409, OutcomeInProgress},
+		{slowStore{fail: true}, 503, OutcomeTimedOut}, // a store that fails at the limit: as before
+	} {
+		rec := &obsRecorder{}
+		h := NewHandler(WithDeduper(tt.store), WithTimeout(10*time.Millisecond), WithObserver(rec))
+		h.On("*", func(context.Context, *Event) error { t.Error("a function ran"); return nil })
+		code := postSigned(t, h, delivery("D1", events.PolicyIssue))
+		if d := rec.last(); code != tt.status || d.Outcome != tt.outcome {
+			t.Errorf("claim %v (fail %t): status %d, outcome %q (%v); want %d, %q", tt.store.c, tt.store.fail, code, d.Outcome, d.Err, tt.status, tt.outcome)
+		}
+		if s := h.Stats(); (s.Failures == 1) != (tt.status == 503) {
+			t.Errorf("claim %v (fail %t): stats %+v", tt.store.c, tt.store.fail, s)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -130,11 +129,11 @@ func (h *Handler) outcome(ev *Event, err error) Outcome {
 			return OutcomeUnmatched
 		}
 		return OutcomeHandled
-	case errors.Is(err, ErrDuplicate):
+	case is(err, ErrDuplicate):
 		return OutcomeDuplicate
-	case errors.Is(err, ErrInProgress):
+	case is(err, ErrInProgress):
 		return OutcomeInProgress
-	case asPanic(err) == nil && errors.Is(err, ErrTimeout):
+	case asPanic(err) == nil && is(err, ErrTimeout):
 		return OutcomeTimedOut
 	}
 	return OutcomeFailed

@@ -306,6 +306,28 @@ func TestMemoryDeduperLeases(t *testing.T) {
 		if c, _ := d.Claim(ctx, "a"); c != Done {
 			t.Fatalf("after CompleteLease: %v, want done", c)
 		}
+		// The stale holder completing after its successor did finds the event done, as pgstore and
+		// redisstore do: nothing is lost, so no ErrLeaseLost.
+		if err := d.CompleteLease(ctx, "a", stale); err != nil {
+			t.Errorf("CompleteLease with the stale token of a done event = %v, want nil", err)
+		}
+		if c, _ := d.Claim(ctx, "a"); c != Done {
+			t.Fatalf("after the stale CompleteLease: %v, want done", c)
+		}
+		// Nor does a claim whose own lease lapsed stand in the way of an earlier holder's completion.
+		_, first, _ := d.ClaimLease(ctx, "c", time.Minute)
+		time.Sleep(time.Minute)
+		_, second, _ := d.ClaimLease(ctx, "c", time.Minute)
+		time.Sleep(time.Minute)
+		if err := d.CompleteLease(ctx, "c", first); err != nil {
+			t.Errorf("CompleteLease past a lapsed successor = %v, want nil", err)
+		}
+		if err := d.CompleteLease(ctx, "c", second); err != nil {
+			t.Errorf("CompleteLease of the lapsed successor after its event was done = %v, want nil", err)
+		}
+		if c, _ := d.Claim(ctx, "c"); c != Done {
+			t.Fatalf("after both completed: %v, want done", c)
+		}
 		if err := d.CompleteLease(ctx, "a", "not a token"); err == nil {
 			t.Error("CompleteLease accepted a made-up token")
 		}

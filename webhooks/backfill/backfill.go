@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -213,13 +214,15 @@ func (b *Backfiller) process(ctx context.Context, ev *webhooks.Event) (outcome, 
 func (b *Backfiller) handle(ctx context.Context, ev *webhooks.Event) (outcome, error) {
 	wait, waited := 20*time.Millisecond, time.Duration(0)
 	for {
+		// The status tells the Handler's own answers from a function's error, which is a failure whatever it
+		// wraps (ErrDuplicate included): errors.Is would look inside it.
 		err := b.h.Handle(ctx, ev)
-		switch {
+		switch code := webhooks.StatusCode(err); {
 		case err == nil:
 			return handled, nil
-		case errors.Is(err, webhooks.ErrDuplicate):
+		case code == http.StatusOK: // webhooks.ErrDuplicate
 			return duplicate, nil
-		case !errors.Is(err, webhooks.ErrInProgress) || waited >= b.inProgressWait:
+		case code != http.StatusConflict || waited >= b.inProgressWait: // 409: webhooks.ErrInProgress
 			return failed, err
 		}
 		wait = min(wait, b.inProgressWait-waited)

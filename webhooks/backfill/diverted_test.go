@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -111,6 +112,30 @@ func TestDivertedEventThatFailsIsKeptForTheNextRun(t *testing.T) {
 				t.Errorf("second run: %s, %v", rep, err)
 			}
 			f.rec.Check(t, ids)
+		})
+	}
+}
+
+// Regression: a function whose error wrapped webhooks.ErrDuplicate was counted a duplicate, and the
+// diverted record of an event it never processed was deleted.
+func TestDivertedEventWhoseFunctionWrapsASentinelIsKept(t *testing.T) {
+	t.Parallel()
+	for _, p := range platforms {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.divertAll(t, p, 3)
+			f.rec.SetFail(func(ev *webhooks.Event) error {
+				return fmt.Errorf("downstream said: %w", errors.Join(webhooks.ErrDuplicate, webhooks.ErrInProgress))
+			})
+			b, _ := backfill.New(f.h)
+			rep, err := f.runDiverted(t, t.Context(), b, p)
+			if !errors.Is(err, backfill.ErrIncomplete) || rep.Failed != 3 || rep.Duplicates+rep.Deleted+rep.Handled != 0 {
+				t.Errorf("report %s, %v; want 3 failed, nothing deleted", rep, err)
+			}
+			if n := len(f.srv.DivertedEvents(f.hook(p))); n != 3 {
+				t.Errorf("%d diverted events left, want 3", n)
+			}
 		})
 	}
 }
