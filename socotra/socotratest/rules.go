@@ -55,11 +55,11 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 func coreIDs(e Event) error {
 	if e.RequestID != "" {
 		if _, err := ulid.ParseStrict(e.RequestID); err != nil {
-			return fmt.Errorf("RequestID %q is not a ULID, which a Core requestId is; leave it empty for a new one", e.RequestID)
+			return fmt.Errorf("the RequestID %q is not a ULID, which a Core requestId is; leave it empty for a new one", e.RequestID)
 		}
 	}
 	if e.User != "" && !uuidPattern.MatchString(e.User) {
-		return fmt.Errorf("User %q is not a UUID, which a Core userLocator is; leave it empty for the server's test user", e.User)
+		return fmt.Errorf("the User %q is not a UUID, which a Core userLocator is; leave it empty for the server's test user", e.User)
 	}
 	return nil
 }

@@ -303,8 +303,8 @@ func TestEmitCoreIDs(t *testing.T) {
 		want string
 	}{
 		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, RequestID: "01JD7Y3Q8Z5X2W9V4T6R1M0KQP", User: "6f1c2d3e-0a1b-4c5d-8e9f-001122334455"}, ""},
-		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, RequestID: "REQ-1"}, `RequestID "REQ-1" is not a ULID`},
-		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, User: "alice"}, `User "alice" is not a UUID`},
+		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, RequestID: "REQ-1"}, `the RequestID "REQ-1" is not a ULID`},
+		{events.Core, socotratest.Event{Type: events.PolicyQuoteAccept, User: "alice"}, `the User "alice" is not a UUID`},
 		{events.Legacy, socotratest.Event{Type: events.PolicyIssue, RequestID: "txn-1", User: "alice"}, ""},
 	} {
 		_, err := s.Emit(t.Context(), tt.p, tt.e)
