@@ -254,20 +254,29 @@ func (m *Marketplace) fetch(ctx context.Context, key string) (InstallationState,
 	return st, nil
 }
 
-// redactErr keeps err matchable but removes the installation key from its text.
+// redactErr removes the installation key from err. An *APIError keeps its
+// type with its path hidden; any other error (a *url.Error holds the URL,
+// key and all) becomes its redacted text, matchable only as the context
+// error behind it, if any.
 func redactErr(err error, key string) error {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		ae.Path = redacted
 		return ae
 	}
-	return &redactedError{msg: redact(err.Error(), []string{key, url.PathEscape(key)}), err: err}
+	e := &redactedError{msg: redact(err.Error(), []string{key, url.PathEscape(key)})}
+	for _, cause := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, cause) {
+			e.cause = cause
+		}
+	}
+	return e
 }
 
 type redactedError struct {
-	msg string
-	err error
+	msg   string
+	cause error
 }
 
 func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *redactedError) Unwrap() error { return e.cause }

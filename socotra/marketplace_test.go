@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -258,5 +261,44 @@ func TestMarketplaceStateTimeoutFailsWaitersOnce(t *testing.T) {
 	// Each waiter fetching in turn after the one before timed out would take n timeouts.
 	if got, took := fetches.Load(), time.Since(start); got != 1 || took > 2*time.Second {
 		t.Errorf("a state API timeout: %d fetches in %v for %d concurrent requests; want 1 fetch, all failed together", got, took, n)
+	}
+}
+
+// TestMarketplaceHidesInstallationKeys: neither the Marketplace printed or logged (its cache is keyed
+// by installation keys) nor an error from an unreachable state API (a *url.Error holds the URL) gives
+// a key away.
+func TestMarketplaceHidesInstallationKeys(t *testing.T) {
+	t.Parallel()
+	const key = "inst-LEAK-4242"
+	srv := newFake(t)
+	state, _ := stateAPI(t, srv, srv.CoreToken())
+	m, err := socotra.NewMarketplace(state.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.State(t.Context(), smpRequest("inst/1")); err != nil { // cached under its key
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	slog.New(slog.NewTextHandler(&log, nil)).Info("m", "marketplace", m)
+	outputs := []string{fmt.Sprintf("%v %+v %#v", m, m, m), fmt.Sprint(m), log.String()}
+
+	down, err := socotra.NewMarketplace("http://127.0.0.1:1", socotra.WithRetry(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = down.State(t.Context(), smpRequest(key))
+	if err == nil {
+		t.Fatal("a state API that is down answered")
+	}
+	outputs = append(outputs, err.Error(), fmt.Sprintf("%+v", err))
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		outputs = append(outputs, ue.URL)
+	}
+	for _, out := range outputs {
+		if strings.Contains(out, "LEAK") || strings.Contains(out, "inst/1") || strings.Contains(out, "inst%2F1") {
+			t.Errorf("an installation key shows: %s", out)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/socotra-go/sdk/internal/safeurl"
 )
 
 // legacyCredentialsView is LegacyCredentials with its credentials in the
@@ -104,4 +106,19 @@ func (e EndpointUpdate) Format(f fmt.State, verb rune) {
 		return
 	}
 	io.WriteString(f, e.String())
+}
+
+// String describes the Marketplace by its state API; its cache, keyed by
+// installation keys, never prints.
+func (m *Marketplace) String() string {
+	return fmt.Sprintf("socotra.Marketplace{StateAPI:%s}", shownURL(m.base))
+}
+
+// Format writes [Marketplace.String] whatever the verb, so that no %+v or
+// %#v reaches an installation key or token.
+func (m *Marketplace) Format(f fmt.State, _ rune) { io.WriteString(f, m.String()) }
+
+// LogValue logs the Marketplace's state API; installation keys never appear.
+func (m *Marketplace) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("state_api", safeurl.String(m.base)))
 }
