@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -185,9 +186,10 @@ func (m *Manifest) Platform() TargetPlatform {
 }
 
 // UnmarshalJSON parses data like [Parse], so a Manifest can sit inside other
-// JSON documents.
+// JSON documents. It keeps a copy of data (for positions in its problems),
+// as encoding/json reuses its buffer.
 func (m *Manifest) UnmarshalJSON(data []byte) error {
-	p, err := Parse(data)
+	p, err := Parse(bytes.Clone(data))
 	if err != nil {
 		return err
 	}

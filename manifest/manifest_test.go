@@ -298,6 +298,26 @@ func TestUnmarshalJSON(t *testing.T) {
 	}
 }
 
+// TestUnmarshalJSONKeepsItsBytes: encoding/json reuses its buffer between values of a stream, so a
+// Manifest decoded from one must still locate its problems in its own bytes after the next decode.
+func TestUnmarshalJSONKeepsItsBytes(t *testing.T) {
+	t.Parallel()
+	first := "{\n\"name\": \"a/b\",\n\"version\": \"v1\"\n}\n"
+	second := "{\"name\": \"c/d\", \"version\": \"1.0.0\", \"pad\": \"" + strings.Repeat("x", 4096) + "\"}\n"
+	dec := json.NewDecoder(strings.NewReader(first + second))
+	var m1, m2 Manifest
+	if err := dec.Decode(&m1); err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Decode(&m2); err != nil {
+		t.Fatal(err)
+	}
+	var p *Problem
+	if err := m1.Validate(); !errors.As(err, &p) || p.Path != "version" || p.Line != 3 {
+		t.Errorf("Validate of the first manifest = %v, want the version problem on line 3", err)
+	}
+}
+
 func TestLoadMissingFile(t *testing.T) {
 	t.Parallel()
 	_, err := Load(filepath.Join(t.TempDir(), FileName))

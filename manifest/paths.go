@@ -43,6 +43,3 @@ func pathForms(p string) []string {
 	}
 	return forms
 }
-
-func reserved(p string) bool  { _, ok := reservedRoute(p); return ok }
-func cleaned(p string) string { c, _ := reservedRoute(p); return c }

@@ -273,6 +273,7 @@ func (c *checker) webhook(path string, w Webhook, seen map[string]int, i int) {
 }
 
 func (c *checker) webhookPath(path, p string) {
+	readAs, reserved := reservedRoute(p)
 	switch {
 	case p == "":
 		c.errorf(path, `add "path": "/webhooks" with the route your app serves the deliveries on`, "path is missing")
@@ -293,9 +294,9 @@ func (c *checker) webhookPath(path, p string) {
 			"%q is under /_app/, which is reserved for the Marketplace runtime", p)
 	case dotSegment(p):
 		c.errorf(path, "write the path without . and .. segments", "%q has a dot segment, which clients resolve to another path", p)
-	case reserved(p):
+	case reserved:
 		c.errorf(path, `choose another path, such as "/webhooks"`,
-			"%q is read as %q, under /_app/, which is reserved for the Marketplace runtime", p, cleaned(p))
+			"%q is read as %q, under /_app/, which is reserved for the Marketplace runtime", p, readAs)
 	case strings.ContainsAny(p, "?#"):
 		c.errorf(path, "put the information in the path itself; the platform adds nothing after it",
 			"%q has a query or fragment", p)

@@ -132,7 +132,6 @@ func (e *APIError) scrub(secrets []string) {
 	e.Code = redact(e.Code, secrets)
 	e.Message = redact(e.Message, secrets)
 	e.RequestID = redact(e.RequestID, secrets)
-	e.Body = redact(e.Body, secrets)
 	for i := range e.FieldErrors {
 		f := &e.FieldErrors[i]
 		f.Field, f.Message = redact(f.Field, secrets), redact(f.Message, secrets)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -140,7 +141,7 @@ func printWebhooks(w io.Writer, list []webhookOut, asJSON bool) error {
 				susp = o.SuspendedAt.UTC().Format(time.RFC3339)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\t%s\n", o.ID, o.Name, o.Enabled, susp, cmpOr(o.URL, o.Integration), strings.Join(o.Events, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\t%s\n", o.ID, o.Name, o.Enabled, susp, cmp.Or(o.URL, o.Integration), strings.Join(o.Events, ","))
 	}
 	return tw.Flush()
 }
@@ -171,13 +172,6 @@ func printWebhook(w io.Writer, o webhookOut, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "events\t%s\n", strings.Join(o.Events, ", "))
 	return tw.Flush()
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // eventList parses comma-separated, repeatable event names and patterns for platform p; unknown names
@@ -322,7 +316,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		w := socotra.Webhook{Name: cmpOr(name, "socotra-webhooks"), Enabled: !disabled, Events: types,
+		w := socotra.Webhook{Name: cmp.Or(name, "socotra-webhooks"), Enabled: !disabled, Events: types,
 			Endpoint: socotra.Endpoint{URL: url, Headers: hdrs, HMAC: secret != "", Secret: socotra.Secret(secret), Tag: tag}}
 		// attempts is 1..10 (reference/socotra-facts.md §1, api/core.yaml RetryStrategy).
 		if retries < 0 || retries > 10 {

@@ -160,7 +160,7 @@ func printServeInfo(e *env, in serveInfo, f socotratest.Faults) {
 	fmt.Fprintf(w, "\nFor the other commands:\n\n  export SOCOTRA_API_URL=%s SOCOTRA_TENANT=%s SOCOTRA_TOKEN=%s\n",
 		in.URL, in.TenantLocator, in.CoreToken)
 	fmt.Fprintf(w, "  socotra-webhooks webhooks create --url http://localhost:8080/webhooks --events 'policy.*' --secret s3cret\n")
-	fmt.Fprintf(w, "  socotra-webhooks trigger policy.issue --tenant %s\n\nPress Ctrl-C to stop.\n", in.URL)
+	fmt.Fprintf(w, "  socotra-webhooks trigger policy.quote.issue --tenant %s\n\nPress Ctrl-C to stop.\n", in.URL)
 }
 
 // checkLoopback refuses a listen address off the loopback interface unless allowed: the fake prints

@@ -342,23 +342,15 @@ func emitAtTenant(ctx context.Context, e *env, o *triggerOpts, name events.Name,
 	if token == "" {
 		return usagef("--tenant needs the fake tenant's Core token: --token or $SOCOTRA_TOKEN (serve prints it)")
 	}
-	platform := "core"
-	if p == events.Legacy {
-		platform = "legacy"
-	}
-	body, _ := json.Marshal(socotratest.EmitRequest{Platform: platform, Type: name, Data: data})
+	body, _ := json.Marshal(socotratest.EmitRequest{Platform: platformName(p), Type: name, Data: data})
 	u := strings.TrimSuffix(o.tenant, "/") + socotratest.ControlEmitPath
-	if o.dryRun {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-		if err != nil {
-			return usagef("--tenant %q: %v", o.tenant, err)
-		}
-		req.Header.Set("Authorization", "Bearer <token>")
-		return printRequest(e.stdout, req, body)
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return usagef("--tenant %q: %v", o.tenant, err)
+		return usagef("--tenant %s: %v", safeurl.String(o.tenant), err)
+	}
+	if o.dryRun {
+		req.Header.Set("Authorization", "Bearer <token>")
+		return printRequest(e.stdout, req, body)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -366,7 +358,7 @@ func emitAtTenant(ctx context.Context, e *env, o *triggerOpts, name events.Name,
 	client := &http.Client{Timeout: o.timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", u, unwrapURLError(err))
+		return fmt.Errorf("POST %s: %w", safeurl.String(u), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
@@ -375,7 +367,7 @@ func emitAtTenant(ctx context.Context, e *env, o *triggerOpts, name events.Name,
 		if json.Unmarshal(b, &er) == nil && er.Error != "" {
 			return fmt.Errorf("the fake tenant refused: %s: %s", resp.Status, er.Error)
 		}
-		return fmt.Errorf("the fake tenant refused: %s: %s (is %s a socotra-webhooks serve?)", resp.Status, firstLine(b), o.tenant)
+		return fmt.Errorf("the fake tenant refused: %s: %s (is %s a socotra-webhooks serve?)", resp.Status, firstLine(b), safeurl.String(o.tenant))
 	}
 	var out socotratest.EmitResponse
 	if err := json.Unmarshal(b, &out); err != nil {
