@@ -76,6 +76,8 @@ type LeasedDeduper interface {
 	// lapsed and nobody took the event since, or another delivery completed it since). When another
 	// delivery's claim holds id, it changes nothing and returns an error matching [ErrLeaseLost].
 	CompleteLease(ctx context.Context, id, token string) error
+	// ReleaseLease forgets the claim of id that token owns, so that a redelivery runs the event again.
+	// It does nothing when token no longer owns the claim.
 	ReleaseLease(ctx context.Context, id, token string) error
 }
 

@@ -202,7 +202,7 @@ func NewHandler(opts ...Option) *Handler {
 		if err != nil {
 			panic(err) // the options above are always valid
 		}
-		h.insecure = newReceiver(v, h, true)
+		h.insecure = newReceiver(v, h, false) // the verifier logs its refusals on h.log already
 	}
 	return h
 }

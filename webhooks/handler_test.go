@@ -763,7 +763,7 @@ func TestFunctionErrorWrappingDuplicateFails(t *testing.T) {
 		return errors.Join(billing.Handle(ctx, ev), crm.Handle(ctx, ev))
 	})
 	for i := range 3 {
-		if code := postSigned(t, front, delivery("F1", events.PolicyIssue)); code != 500 {
+		if code := postSigned(t, front, delivery("F1", events.PolicyChangeIssue)); code != 500 {
 			t.Errorf("delivery %d: status %d, want 500 (crm failed)", i+1, code)
 		}
 		d := rec.last()
@@ -794,7 +794,7 @@ func TestFunctionErrorWrappingSentinelsFails(t *testing.T) {
 	h := NewHandler(WithFallback(fn))
 	h.On("policy.*", fn)
 	for i, target := range wrapped {
-		for _, typ := range []events.Name{events.PolicyIssue, "tenant.custom"} { // a route, the fallback
+		for _, typ := range []events.Name{events.PolicyChangeIssue, "tenant.custom"} { // a route, the fallback
 			for range 2 { // the redelivery runs again
 				if code := postSigned(t, h, delivery(fmt.Sprint("S", i), typ)); code != 500 {
 					t.Errorf("%s wrapping %v: status %d, want 500", typ, target, code)
@@ -841,7 +841,7 @@ func TestSlowClaimKeepsItsStatusUnderTimeout(t *testing.T) {
 		rec := &obsRecorder{}
 		h := NewHandler(WithDeduper(tt.store), WithTimeout(10*time.Millisecond), WithObserver(rec))
 		h.On("*", func(context.Context, *Event) error { t.Error("a function ran"); return nil })
-		code := postSigned(t, h, delivery("D1", events.PolicyIssue))
+		code := postSigned(t, h, delivery("D1", events.PolicyChangeIssue))
 		if d := rec.last(); code != tt.status || d.Outcome != tt.outcome {
 			t.Errorf("claim %v (fail %t): status %d, outcome %q (%v); want %d, %q", tt.store.c, tt.store.fail, code, d.Outcome, d.Err, tt.status, tt.outcome)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,7 +141,7 @@ func TestReceiverLogsThroughOneLogger(t *testing.T) {
 				send(coreBody, secret),
 				send(`{"locator":"`+strings.Repeat("x", 2000)+`"}`, secret),
 			}
-			if want := []int{401, 400, 500, 413}; !equalInts(codes, want) {
+			if want := []int{401, 400, 500, 413}; !slices.Equal(codes, want) {
 				t.Errorf("statuses %v, want %v", codes, want)
 			}
 			msgs := map[string]int{}
@@ -184,19 +185,7 @@ func TestReceiverCountsWithoutLogger(t *testing.T) {
 	}
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// obsRecorder is is an Observer that keeps what it saw.
+// obsRecorder is an Observer that keeps what it saw.
 type obsRecorder struct {
 	mu   sync.Mutex
 	ends []DeliveryInfo

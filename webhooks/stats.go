@@ -51,7 +51,7 @@ type TypeStats struct {
 // long each may be, so that the names kept take at most about 128 KB whatever a sender makes up.
 const (
 	maxUnknownTypes     = 1000
-	maxUnknownTypeBytes = 128
+	maxUnknownTypeBytes = events.MaxNameLen
 )
 
 type counters struct {
