@@ -33,7 +33,8 @@
 //
 // # Metrics
 //
-//	socotra.webhooks.deliveries    counter {delivery}: socotra.event.type, socotra.platform, socotra.webhooks.outcome
+//	socotra.webhooks.deliveries    counter {delivery}: socotra.event.type, socotra.platform, socotra.webhooks.outcome, and
+//	                               error.type on failures
 //	messaging.process.duration     histogram (s): the same, with error.type on failures
 //	socotra.webhooks.dedupe.hits   counter {delivery}: socotra.event.type, socotra.platform
 //

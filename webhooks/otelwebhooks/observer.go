@@ -32,7 +32,8 @@ const (
 
 // The metric names.
 const (
-	// DeliveriesMetric counts deliveries by EventTypeKey and OutcomeKey (unit {delivery}).
+	// DeliveriesMetric counts deliveries by EventTypeKey, OutcomeKey and, on failures, error.type (unit
+	// {delivery}).
 	DeliveriesMetric = "socotra.webhooks.deliveries"
 	// DurationMetric is the semantic conventions' messaging.process.duration: how long a delivery took
 	// from arrival to answer, in seconds, by EventTypeKey, OutcomeKey and error.type.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -196,10 +197,10 @@ func TestMetrics(t *testing.T) {
 	wantDeliveries := map[string]int64{
 		"policy.quote.issue/handled": 1, "policy.quote.issue/duplicate": 1, "claim.fnol.create/failed": 1, "/refused": 1,
 		"_OTHER/unmatched": 1}
-	if got := sums[otelwebhooks.DeliveriesMetric]; !equal(got, wantDeliveries) {
+	if got := sums[otelwebhooks.DeliveriesMetric]; !maps.Equal(got, wantDeliveries) {
 		t.Errorf("deliveries %v, want %v", got, wantDeliveries)
 	}
-	if got, want := sums[otelwebhooks.DedupeHitsMetric], map[string]int64{"policy.quote.issue/": 1}; !equal(got, want) {
+	if got, want := sums[otelwebhooks.DedupeHitsMetric], map[string]int64{"policy.quote.issue/": 1}; !maps.Equal(got, want) {
 		t.Errorf("dedupe hits %v, want %v", got, want)
 	}
 	for k, v := range wantDeliveries {
@@ -213,18 +214,6 @@ func key(s attribute.Set) string {
 	t, _ := s.Value(otelwebhooks.EventTypeKey)
 	o, _ := s.Value(otelwebhooks.OutcomeKey)
 	return t.AsString() + "/" + o.AsString()
-}
-
-func equal(a, b map[string]int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestHandleSpan checks the span of an event handled outside HTTP, as a backfill does: no HTTP attributes.
@@ -281,7 +270,7 @@ func TestWithEventTypes(t *testing.T) {
 			}
 		}
 	}
-	if want := map[string]int64{"acme.custom.event/handled": 1, "_OTHER/handled": 1}; !equal(got, want) {
+	if want := map[string]int64{"acme.custom.event/handled": 1, "_OTHER/handled": 1}; !maps.Equal(got, want) {
 		t.Errorf("deliveries %v, want %v", got, want)
 	}
 }

@@ -433,16 +433,7 @@ func TestStreamBackfillResumesAfterKill(t *testing.T) {
 // countEffects returns how many of ids have no effect row, and how many more than one.
 func countEffects(t *testing.T, pool *pgxpool.Pool, ids []string) (missing, twice int) {
 	t.Helper()
-	got := map[string]int{}
-	rows, err := pool.Query(context.Background(), "SELECT event_id, count(*) FROM effects GROUP BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id string
-	var k int
-	if _, err := pgx.ForEachRow(rows, []any{&id, &k}, func() error { got[id] = k; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := effectCounts(t, pool)
 	for _, id := range ids {
 		switch got[id] {
 		case 0:
@@ -453,4 +444,20 @@ func countEffects(t *testing.T, pool *pgxpool.Pool, ids []string) (missing, twic
 		}
 	}
 	return missing, twice
+}
+
+// effectCounts returns how many effect rows each event id has.
+func effectCounts(t *testing.T, pool *pgxpool.Pool) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	rows, err := pool.Query(context.Background(), "SELECT event_id, count(*) FROM effects GROUP BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	var k int
+	if _, err := pgx.ForEachRow(rows, []any{&id, &k}, func() error { got[id] = k; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -269,7 +269,7 @@ func newDB(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
-// newSchema is newDB, also returning the DSN of the shared database and the schema's name.
+// newSchema is newDB, also returning the schema's name.
 func newSchema(t testing.TB) (pool *pgxpool.Pool, schema string) {
 	t.Helper()
 	requireServer(t)

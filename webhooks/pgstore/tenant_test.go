@@ -53,16 +53,7 @@ func newTenant(t *testing.T, opts ...socotratest.Option) (*socotratest.Server, *
 // effectsOnce checks that every id has exactly one effect row and that there are no others.
 func effectsOnce(t *testing.T, pool *pgxpool.Pool, ids []string) {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), "SELECT event_id, count(*) FROM effects GROUP BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int{}
-	var id string
-	var n int
-	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error { got[id] = n; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := effectCounts(t, pool)
 	missing, twice := 0, 0
 	for _, id := range ids {
 		switch got[id] {

@@ -164,8 +164,5 @@ func (d *Deduper) Complete(ctx context.Context, id string) error {
 // processes the event. It leaves the key alone when the claim is no longer this Deduper's plain claim (the
 // lease expired and another instance or a leased claim took the event) or the event is done.
 func (d *Deduper) Release(ctx context.Context, id string) error {
-	if err := releaseScript.Run(ctx, d.rdb, []string{d.prefix + id}, d.claim).Err(); err != nil {
-		return fmt.Errorf("redisstore: release %s: %w", id, err)
-	}
-	return nil
+	return d.ReleaseLease(ctx, id, d.claim)
 }

@@ -393,7 +393,7 @@ func mark(ok bool) string {
 	return "**missed**"
 }
 
-// targets checks the targets against the measurements.
+// targets checks the project's targets against the measurements.
 func (r *report) targets(p func(string, ...any)) {
 	p("## Targets\n\n| Target | Measured | |\n|---|---|---|\n")
 	const verify, receiver = "sdk-verify", "sdk-receiver"
