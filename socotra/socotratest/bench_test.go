@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/socotra-go/sdk/events"
@@ -15,7 +16,9 @@ import (
 // BenchmarkDelivery compares one signed delivery through the fake tenant (emit, sign, POST, record,
 // flush) with the floor of a bare POST of the same body to the same receiver.
 func BenchmarkDelivery(b *testing.B) {
+	var received atomic.Int64
 	recv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		received.Add(1)
 		_, _ = io.Copy(io.Discard, r.Body)
 	}))
 	defer recv.Close()
@@ -28,8 +31,13 @@ func BenchmarkDelivery(b *testing.B) {
 	ctx := context.Background()
 
 	b.Run("floor=post", func(b *testing.B) {
-		em, _ := srv.EmitCore(ctx, events.PolicyChangeIssue, data)
-		_ = srv.Flush(ctx)
+		em, err := srv.EmitCore(ctx, events.PolicyChangeIssue, data)
+		if err != nil || len(em.Body) == 0 {
+			b.Fatalf("emit: %v (body %q)", err, em.Body)
+		}
+		if err := srv.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
 		client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		defer client.CloseIdleConnections()
 		b.ReportAllocs()
@@ -44,6 +52,7 @@ func BenchmarkDelivery(b *testing.B) {
 	})
 	b.Run("emit+flush", func(b *testing.B) {
 		b.ReportAllocs()
+		before := received.Load()
 		for b.Loop() {
 			if _, err := srv.EmitCore(ctx, events.PolicyChangeIssue, data); err != nil {
 				b.Fatal(err)
@@ -51,6 +60,9 @@ func BenchmarkDelivery(b *testing.B) {
 			if err := srv.Flush(ctx); err != nil {
 				b.Fatal(err)
 			}
+		}
+		if n := received.Load() - before; n != int64(b.N) {
+			b.Fatalf("%d deliveries reached the receiver for %d emits", n, b.N)
 		}
 	})
 }

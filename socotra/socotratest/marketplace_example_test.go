@@ -2,6 +2,7 @@ package socotratest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -51,9 +52,8 @@ func ExampleStateAPI() {
 	fmt.Println("webhooks on the installation's tenant:", n)
 
 	r.Header.Set(socotra.SMPKeyHeader, "key-2")
-	if _, err := market.Installation(ctx, r); err != nil {
-		fmt.Println("unknown key:", err != nil)
-	}
+	_, err = market.Installation(ctx, r)
+	fmt.Println("unknown key:", errors.Is(err, socotra.ErrNotFound))
 	// Output:
 	// acme.co.sandbox.socotra.com read 1 time(s)
 	// acme.co.sandbox.socotra.com read 1 time(s)

@@ -96,16 +96,25 @@ func TestSetFaultsAtRuntime(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	rcv := newReceiver(t, nil)
-	s.AddCoreWebhook(rcv.URL, "", events.PolicyChangeIssue)
-	s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
+	if _, err := s.AddCoreWebhook(rcv.URL, "", events.PolicyChangeIssue); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EmitCore(t.Context(), events.PolicyChangeIssue, nil); err != nil {
+		t.Fatal(err)
+	}
 	flush(t, s)
 	if err := s.SetFaults(socotratest.Faults{Drop: 1}); err != nil {
 		t.Fatal(err)
 	}
-	s.EmitCore(t.Context(), events.PolicyChangeIssue, nil)
+	if _, err := s.EmitCore(t.Context(), events.PolicyChangeIssue, nil); err != nil {
+		t.Fatal(err)
+	}
 	flush(t, s)
 	if n := len(rcv.requests()); n != 1 {
 		t.Errorf("%d requests, want 1: the second delivery is dropped", n)
+	}
+	if d := s.Deliveries(); len(d) != 2 || d[0].Faults.Has(socotratest.FaultDrop) || !d[1].Faults.Has(socotratest.FaultDrop) {
+		t.Errorf("deliveries %+v: want two, the second dropped", d)
 	}
 }
 
