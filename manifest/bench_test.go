@@ -30,11 +30,17 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
-	m, _ := Parse(data)
+	m, err := Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	errs, warns := m.Check()
 	b.Run("Check", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			m.Check()
+			if e, w := m.Check(); len(e) != len(errs) || len(w) != len(warns) {
+				b.Fatalf("Check found %d errors and %d warnings, then %d and %d", len(errs), len(warns), len(e), len(w))
+			}
 		}
 	})
 }

@@ -92,6 +92,16 @@ func TestServeTriggerTenant(t *testing.T) {
 	if s.TenantLocator == "" || s.CoreToken == "" || s.LegacyUsername == "" || s.LegacyPassword == "" {
 		t.Errorf("serve --json left out credentials: %+v", s.serveInfo)
 	}
+	for _, u := range []string{s.URL + inspectorPrefix, s.URL + inspectorPrefix + "?key=guessed", s.InspectorURL} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: http.StatusOK, false: http.StatusForbidden}[u == s.InspectorURL]; resp.StatusCode != want {
+			t.Errorf("GET %s from the built binary: %d, want %d (the inspector needs the key serve printed)", u, resp.StatusCode, want)
+		}
+	}
 	c := s.coreClient(t)
 	if _, err := c.CreateWebhook(t.Context(), socotra.Webhook{
 		Name: "local", Enabled: true, Events: []events.Name{events.PolicyQuoteIssue},

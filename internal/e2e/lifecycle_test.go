@@ -178,6 +178,9 @@ func TestLifecycleInterruptedHalfway(t *testing.T) {
 					if err := next.Start(t.Context()); err != nil {
 						t.Fatal(err)
 					}
+					if n := len(next.Registrations()); n != len(entries) {
+						t.Fatalf("the next Start has %d registrations for %d manifest entries", n, len(entries))
+					}
 					var want []string
 					for _, r := range next.Registrations() {
 						want = append(want, "webhook "+r.Name)
