@@ -59,7 +59,9 @@ func writeLegacyError(w http.ResponseWriter, r *http.Request, status int, msg st
 	ref, method, uri := randomHex(8), r.Method, r.URL.RequestURI()
 	// apiErrorCode, httpErrorCode and httpStatus are integers (Socotra's Errors and Exceptions
 	// reference, ExceptionResponse). Socotra's table of apiErrorCode values is not reproduced
-	// here: the fake sends the HTTP status as the apiErrorCode too (an assumption).
+	// here: the fake sends the HTTP status as the apiErrorCode too (an assumption). The
+	// {field, message} shape of fieldErrors is an assumption as well: that reference types them as
+	// ValidationFieldError {code, ontologyUri, validatorUri, debug, message}, with no field member.
 	writeJSON(w, status, legacyapi.ExceptionResponse{
 		ApiErrorCode:  status,
 		HttpErrorCode: status,

@@ -19,7 +19,9 @@ import (
 //
 //   - Core takes and emits any well-formed name except those only Legacy sends (a webhook for
 //     "claim.create" would never fire on Core); custom names pass, as tenants and plugins emit
-//     their own (socotra-facts.md, section 3).
+//     their own (socotra-facts.md, section 3). That the Core API refuses a Legacy-only name is the
+//     SDK's reading, stricter than the platform may be: the Core API types eventTypes as plain
+//     strings (the reference OpenAPI subset), so Socotra may accept one.
 //   - Legacy takes and emits only the names of its event enum (WebhookRequest.events in seed 003,
 //     the EventType enum of api/legacy.yaml); the API answers 400 with a field error otherwise.
 //   - EmitCore checks data against the event's typed shape ([events.NewData]) strictly: an unknown
